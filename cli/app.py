@@ -1,0 +1,640 @@
+"""The command line: thin commands that parse options, call the core and render."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from . import __version__
+from .errors import EXIT_DATA, EXIT_OK, PolicycalcError, UsageError
+from .model import Lang, Ruleset
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="policycalc",
+    help="What money and support Chinese regional biomedicine policies offer an applicant, "
+    "which department gives it, and why. Amounts are in 万元.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    yaml = "yaml"
+    toml = "toml"
+
+
+class Language(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+class TemplateFormat(StrEnum):
+    toml = "toml"
+    yaml = "yaml"
+
+
+# ------------------------------------------------------------------ shared options
+
+DataDirOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--data-dir",
+        help="Use the clause tables in this folder instead of the "
+        "bundled ones (repeatable). Shared tables it lacks come from the bundled data.",
+    ),
+]
+ExtraDataOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--extra-data",
+        help="Add the clause tables in this folder beside the bundled ones (repeatable).",
+    ),
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="Evaluate as of this date (default: today). Documents not in force then "
+        "are reported as lapsed or not yet in force.",
+    ),
+]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+LangOpt = Annotated[Language, typer.Option("--lang", help="Language of labels and titles.")]
+
+
+def fail_on_error(func: F) -> F:
+    """Turn every known error into one `Error: …` line on stderr and its exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PolicycalcError as exc:
+            for error in (exc, *exc.others):
+                typer.echo(f"Error: {error}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except BrokenPipeError:
+            raise typer.Exit(EXIT_OK) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def parse_as_of(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(f"'{value}' is not a date (YYYY-MM-DD)", field="--as-of") from None
+
+
+def load(data_dir: list[Path] | None, extra: list[Path] | None) -> Ruleset:
+    from .loader import load_ruleset
+
+    return load_ruleset(data_dir or None, extra or ())
+
+
+def read_stdin() -> bytes:
+    return sys.stdin.buffer.read()
+
+
+def _profile(path: str, ruleset: Ruleset) -> Any:
+    from .profile import load_profile
+
+    return load_profile(path, ruleset, read_stdin() if path == "-" else None)
+
+
+def emit(
+    data: Any,
+    fmt: OutputFormat,
+    rows: Callable[[], Any] | None = None,
+    columns: list[str] | None = None,
+) -> None:
+    """Write plain data in a machine format to stdout."""
+    from .render import machine
+
+    out = sys.stdout
+    if fmt is OutputFormat.json:
+        machine.write_json(data, out)
+    elif fmt is OutputFormat.yaml:
+        machine.write_yaml(data, out)
+    elif fmt is OutputFormat.toml:
+        machine.write_toml(data if isinstance(data, dict) else {"items": data}, out)
+    elif fmt is OutputFormat.jsonl:
+        machine.write_jsonl(rows() if rows else data, out)
+    elif fmt is OutputFormat.csv:
+        machine.write_csv(rows() if rows else data, columns or [], out)
+
+
+def lang_of(lang: Language) -> Lang:
+    return "zh" if lang is Language.zh else "en"
+
+
+# ------------------------------------------------------------------ commands
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"policycalc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """What money and support Chinese regional biomedicine policies offer an applicant.
+
+    Exit codes: 0 success; 1 invalid policy data, a failed scenario or rejected batch rows;
+    2 a usage or input error.
+    """
+
+
+@app.command()
+@fail_on_error
+def estimate(
+    profile: Annotated[
+        str, typer.Argument(help="Profile file (YAML, TOML or JSON), or - for stdin.")
+    ],
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    lang: LangOpt = Language.zh,
+    data_dir: DataDirOpt = None,
+    extra_data: ExtraDataOpt = None,
+    steps: Annotated[
+        bool, typer.Option("--steps", help="Include each award's computation steps.")
+    ] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also list matches without money and every exclusion.")
+    ] = False,
+) -> None:
+    """Every measure that matches a profile, its award as (min, max) in 万元, who receives it
+    and the lead and cooperating departments.
+
+    Example:
+
+        policycalc estimate examples/kunming-cell.yaml --as-of 2023-06-30
+
+        policycalc estimate profile.toml --format json | jq .totals
+    """
+    from .engine import estimate as run
+    from .render.data import estimate_data
+    from .render.machine import AWARD_COLUMNS, award_rows
+
+    day = parse_as_of(as_of)
+    ruleset = load(data_dir, extra_data)
+    result = run(ruleset, _profile(profile, ruleset), day)
+    language = lang_of(lang)
+    data = estimate_data(result, language, steps=steps)
+    if fmt is OutputFormat.table:
+        from .render.table import console, print_estimate
+
+        print_estimate(data, language, console(), show_all=show_all)
+        return
+    emit(data, fmt, rows=lambda: award_rows(data), columns=AWARD_COLUMNS)
+
+
+def default_compare_regions(ruleset: Ruleset) -> list[str]:
+    """Regions with no region below them that at least one document reaches."""
+    parents = {r.parent for r in ruleset.regions.values() if r.parent}
+    out = []
+    for region in ruleset.regions:
+        if region in parents:
+            continue
+        if ruleset.documents_reaching(region):
+            out.append(region)
+    return out
+
+
+@app.command("compare-regions")
+@fail_on_error
+def compare_regions(
+    profile: Annotated[str, typer.Argument(help="Profile file, or - for stdin.")],
+    regions: Annotated[
+        str | None,
+        typer.Option(
+            "--regions",
+            help="Comma-separated region ids (default: every "
+            "region a document reaches, e.g. kunming,nanshan,chongqing,suzhou).",
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    lang: LangOpt = Language.zh,
+    data_dir: DataDirOpt = None,
+    extra_data: ExtraDataOpt = None,
+) -> None:
+    """The same applicant as if registered in each region, side by side.
+
+    Facts tied to a place (converted locally, produced in the province, settled locally)
+    move with the applicant; dates stay, so a lapsed document shows as lapsed.
+
+    Example:
+
+        policycalc compare-regions examples/kunming-cell.yaml --regions kunming,chongqing --as-of 2023-06-30
+    """
+    from .engine import estimate as run
+    from .render.data import estimate_data
+    from .render.machine import AWARD_COLUMNS, award_rows
+    from .schema import suggest
+
+    day = parse_as_of(as_of)
+    ruleset = load(data_dir, extra_data)
+    applicant = _profile(profile, ruleset)
+    if regions:
+        wanted = [r.strip() for r in regions.split(",") if r.strip()]
+        for region in wanted:
+            if region not in ruleset.regions:
+                raise UsageError(
+                    f"unknown region '{region}'{suggest(region, ruleset.regions)}",
+                    field="--regions",
+                )
+    else:
+        wanted = default_compare_regions(ruleset)
+    language = lang_of(lang)
+    results = [estimate_data(run(ruleset, applicant, day, region=r), language) for r in wanted]
+    if fmt is OutputFormat.table:
+        from .render.table import console, print_compare, print_estimate
+
+        out = console()
+        rows = []
+        for region, data in zip(wanted, results, strict=True):
+            in_force = [d["id"] for d in data["documents"] if d["status"] == "in_force"]
+            rows.append(
+                {
+                    "region_label": ruleset.regions[region].name.get(language),
+                    "totals": data["totals"],
+                    "documents_in_force": ", ".join(in_force) or "—",
+                }
+            )
+        print_compare(rows, language, out)
+        for data in results:
+            out.rule()
+            print_estimate(data, language, out)
+        return
+    payload = {
+        "as_of": day.isoformat(),
+        "ruleset": ruleset.version,
+        "regions": [dict(data, region=r) for r, data in zip(wanted, results, strict=True)],
+    }
+
+    def rows_all() -> Any:
+        for data in results:
+            yield from award_rows(data)
+
+    emit(payload, fmt, rows=rows_all, columns=AWARD_COLUMNS)
+
+
+@app.command()
+@fail_on_error
+def explain(
+    measure_id: Annotated[
+        str, typer.Argument(metavar="MEASURE_ID", help="A measure id (see `policycalc measures`).")
+    ],
+    profile: Annotated[
+        str | None, typer.Option("--profile", "-p", help="Show the computation for this profile.")
+    ] = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    lang: LangOpt = Language.zh,
+    data_dir: DataDirOpt = None,
+    extra_data: ExtraDataOpt = None,
+) -> None:
+    """One clause: its conditions, formula and ceilings, the document and article it comes
+    from, and with --profile the computation step by step.
+
+    Example:
+
+        policycalc explain cq-08-phase2 --profile examples/chongqing-antibody.yaml --as-of 2023-01-01
+    """
+    from .explain import explain_data
+    from .schema import suggest
+
+    ruleset = load(data_dir, extra_data)
+    if measure_id not in ruleset.measures:
+        raise UsageError(
+            f"unknown measure '{measure_id}'{suggest(measure_id, ruleset.measures)}; "
+            f"`policycalc measures` lists them",
+            field="MEASURE_ID",
+        )
+    day = parse_as_of(as_of)
+    applicant = _profile(profile, ruleset) if profile else None
+    data = explain_data(ruleset, ruleset.measures[measure_id], applicant, day, lang_of(lang))
+    if fmt is OutputFormat.table:
+        from .explain import print_explain
+        from .render.table import console
+
+        print_explain(data, lang_of(lang), console())
+        return
+    emit(data, fmt, rows=lambda: [data["measure"]], columns=list(data["measure"]))
+
+
+@app.command()
+@fail_on_error
+def measures(
+    region: Annotated[
+        str | None, typer.Option("--region", help="Only documents reaching this region.")
+    ] = None,
+    category: Annotated[str | None, typer.Option("--category", help="Only this category.")] = None,
+    search: Annotated[
+        str | None, typer.Option("--search", "-s", help="Text to find in id, title or summary.")
+    ] = None,
+    document: Annotated[
+        str | None, typer.Option("--document", help="Only this document id.")
+    ] = None,
+    money_only: Annotated[bool, typer.Option("--money", help="Only measures with money.")] = False,
+    stats: Annotated[
+        bool, typer.Option("--stats", help="Counts per document instead of a list.")
+    ] = False,
+    fmt: FormatOpt = OutputFormat.table,
+    lang: LangOpt = Language.zh,
+    data_dir: DataDirOpt = None,
+    extra_data: ExtraDataOpt = None,
+) -> None:
+    """List measures, filtered by region, category, document or text; --stats counts them.
+
+    Example:
+
+        policycalc measures --region kunming --money
+
+        policycalc measures --stats
+    """
+    from .catalogue import measure_rows, print_measures, print_stats, stats_rows
+
+    ruleset = load(data_dir, extra_data)
+    language = lang_of(lang)
+    if stats:
+        rows = stats_rows(ruleset, language)
+        if fmt is OutputFormat.table:
+            from .render.table import console
+
+            print_stats(rows, language, console())
+        else:
+            emit(rows, fmt, columns=list(rows[0]) if rows else [])
+        return
+    rows = measure_rows(
+        ruleset,
+        language,
+        region=region,
+        category=category,
+        search=search,
+        document=document,
+        money_only=money_only,
+    )
+    if fmt is OutputFormat.table:
+        from .render.table import console
+
+        print_measures(rows, language, console())
+        return
+    emit(
+        rows,
+        fmt,
+        columns=[
+            "document",
+            "measure",
+            "article",
+            "title",
+            "category",
+            "formula",
+            "formula_kind",
+            "recipient",
+            "region",
+        ],
+    )
+
+
+@app.command()
+@fail_on_error
+def regions(
+    fmt: FormatOpt = OutputFormat.table,
+    lang: LangOpt = Language.zh,
+    data_dir: DataDirOpt = None,
+    extra_data: ExtraDataOpt = None,
+) -> None:
+    """The regions, their hierarchy and the documents that reach each.
+
+    Example:
+
+        policycalc regions
+    """
+    ruleset = load(data_dir, extra_data)
+    language = lang_of(lang)
+    rows: list[dict[str, Any]] = []
+    for region in ruleset.regions.values():
+        own = [d.id for d in ruleset.documents.values() if d.region == region.id]
+        reaching = [d.id for d in ruleset.documents_reaching(region.id)]
+        rows.append(
+            {
+                "id": region.id,
+                "name": region.name.get(language),
+                "level": region.level,
+                "parent": region.parent,
+                "documents": own,
+                "reached_by": reaching,
+            }
+        )
+    if fmt is OutputFormat.table:
+        from .render.table import console, print_rows
+
+        print_rows(
+            "",
+            ["id", "name", "level", "parent", "documents", "reached by"],
+            [
+                [
+                    r["id"],
+                    r["name"],
+                    r["level"],
+                    r["parent"] or "—",
+                    ", ".join(r["documents"]) or "—",
+                    ", ".join(r["reached_by"]) or "—",
+                ]
+                for r in rows
+            ],
+            console(),
+        )
+        return
+    emit(rows, fmt, columns=["id", "name", "level", "parent", "documents", "reached_by"])
+
+
+@app.command()
+@fail_on_error
+def validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Folders of clause tables, or single document files checked against the bundled shared tables (default: the bundled data)."
+        ),
+    ] = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Check policy data: every file, key, type, id, department and region. Exit 1 on the
+    first problem, naming file, line and key.
+
+    Example:
+
+        policycalc validate my_policies/
+    """
+    from .loader import load_ruleset
+
+    given = list(paths or []) + list(data_dir or [])
+    folders = [p for p in given if p.is_dir()]
+    files = [p for p in given if not p.is_dir()]
+    ruleset = load_ruleset(folders or None, files=files)
+    money = sum(1 for m in ruleset.measures.values() if m.formula.kind != "no_money")
+    typer.echo(
+        f"OK: {len(ruleset.documents)} documents, {len(ruleset.measures)} measures "
+        f"({money} with money or case by case), ruleset {ruleset.version}"
+    )
+
+
+@app.command()
+@fail_on_error
+def check(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Scenario files or folders (default: ./scenarios).")
+    ] = None,
+    data_dir: DataDirOpt = None,
+    extra_data: ExtraDataOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print failures only.")] = False,
+) -> None:
+    """Run scenario files (a profile, an as-of date, the expected awards) and report each
+    pass or failure with the difference. Exit 1 on any failure.
+
+    Example:
+
+        policycalc check scenarios/
+    """
+    from .scenarios import run_file, scenario_files
+
+    ruleset = load(data_dir, extra_data)
+    files = scenario_files(list(paths or [Path("scenarios")]))
+    if not files:
+        raise UsageError("no scenario files found", field="PATHS")
+    passed = failed = 0
+    for path in files:
+        if not path.exists():
+            raise UsageError("no such file", source=str(path))
+        for result in run_file(path, ruleset):
+            where = f"{result.source}:{result.line}" if result.line else result.source
+            if result.passed:
+                passed += 1
+                if not quiet:
+                    typer.echo(f"PASS {where} {result.name}")
+            else:
+                failed += 1
+                typer.echo(f"FAIL {where} {result.name}")
+                for problem in result.problems:
+                    typer.echo(f"     {problem}")
+    typer.echo(f"{passed} passed, {failed} failed")
+    if failed:
+        raise typer.Exit(EXIT_DATA)
+
+
+@app.command()
+@fail_on_error
+def init(
+    fmt: Annotated[
+        TemplateFormat, typer.Option("--format", "-f", help="Template format.")
+    ] = TemplateFormat.toml,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write to this file instead of stdout (never overwrites)."
+        ),
+    ] = None,
+    region: Annotated[
+        str, typer.Option("--region", help="Region of the applicant in the template.")
+    ] = "kunming",
+) -> None:
+    """Write a commented template profile.
+
+    Example:
+
+        policycalc init --format yaml -o my-client.yaml
+    """
+    from .loader import load_ruleset
+    from .schema import suggest
+    from .template import template
+
+    ruleset = load_ruleset()
+    if region not in ruleset.regions:
+        raise UsageError(
+            f"unknown region '{region}'{suggest(region, ruleset.regions)}", field="--region"
+        )
+    text = template(ruleset, fmt.value, region)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    if output.exists():
+        raise UsageError("already exists; choose another name", source=str(output))
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {output}", err=True)
+
+
+@app.command()
+@fail_on_error
+def facts(
+    kind: Annotated[str | None, typer.Argument(help="Show one fact kind in full.")] = None,
+    fmt: FormatOpt = OutputFormat.table,
+    lang: LangOpt = Language.zh,
+    data_dir: DataDirOpt = None,
+    extra_data: ExtraDataOpt = None,
+) -> None:
+    """The profile vocabulary: applicant fields and fact kinds with their fields and units.
+
+    Example:
+
+        policycalc facts clinical_phase_completed
+    """
+    from .catalogue import fact_rows, print_facts
+    from .schema import suggest
+
+    ruleset = load(data_dir, extra_data)
+    vocab = ruleset.vocabulary
+    if kind is not None and kind != "applicant" and kind not in vocab.kinds:
+        raise UsageError(f"unknown fact kind '{kind}'{suggest(kind, vocab.kinds)}", field="KIND")
+    rows = fact_rows(ruleset, lang_of(lang), kind)
+    if fmt is OutputFormat.table:
+        from .render.table import console
+
+        print_facts(rows, lang_of(lang), console(), detail=kind is not None)
+        return
+    emit(rows, fmt, columns=["kind", "field", "type", "required", "values", "label"])
+
+
+def main() -> None:
+    """Entry point: never a traceback, always a documented exit code."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        typer.echo("Error: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug: say so in one line rather than a traceback
+        typer.echo(
+            f"Error: internal error ({type(exc).__name__}: {exc}); please report it", err=True
+        )
+        sys.exit(EXIT_DATA)

@@ -1,0 +1,210 @@
+"""Listings: measures, per-document statistics, the fact vocabulary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .formulas import describe
+from .model import Lang, Ruleset
+from .render.data import measure_data
+
+
+def measure_rows(
+    ruleset: Ruleset,
+    lang: Lang,
+    *,
+    region: str | None = None,
+    category: str | None = None,
+    search: str | None = None,
+    document: str | None = None,
+    money_only: bool = False,
+) -> list[dict[str, Any]]:
+    from .errors import UsageError
+    from .schema import suggest
+
+    if region is not None and region not in ruleset.regions:
+        raise UsageError(
+            f"unknown region '{region}'{suggest(region, ruleset.regions)}", field="--region"
+        )
+    if category is not None and category not in ruleset.categories:
+        raise UsageError(
+            f"unknown category '{category}'{suggest(category, ruleset.categories)}",
+            field="--category",
+        )
+    if document is not None and document not in ruleset.documents:
+        raise UsageError(
+            f"unknown document '{document}'{suggest(document, ruleset.documents)}",
+            field="--document",
+        )
+    docs = ruleset.documents_reaching(region) if region else list(ruleset.documents.values())
+    needle = search.lower() if search else None
+    rows = []
+    for doc in docs:
+        if document and doc.id != document:
+            continue
+        for m in doc.measures:
+            if category and m.category != category:
+                continue
+            if money_only and m.formula.kind == "no_money":
+                continue
+            if needle:
+                hay = " ".join(
+                    [m.id, m.article, m.title.zh, m.title.en, m.summary.zh, m.summary.en]
+                ).lower()
+                if needle not in hay:
+                    continue
+            rows.append(measure_data(m, ruleset, lang))
+    return rows
+
+
+def print_measures(rows: list[dict[str, Any]], lang: Lang, out: Any) -> None:
+    from .render.table import print_rows
+
+    zh = lang == "zh"
+    headers = (
+        ["措施", "条款", "标题", "计算", "牵头部门"]
+        if zh
+        else ["Measure", "Article", "Title", "Formula", "Lead"]
+    )
+    print_rows(
+        "",
+        headers,
+        [
+            [
+                r["measure"],
+                r["article"],
+                r["title"],
+                r["formula"],
+                "、".join(r["departments"]["lead"]) or "—",
+            ]
+            for r in rows
+        ],
+        out,
+    )
+    out.print(f"{len(rows)} {'项' if zh else 'measures'}")
+
+
+def stats_rows(ruleset: Ruleset, lang: Lang) -> list[dict[str, Any]]:
+    rows = []
+    for doc in ruleset.documents.values():
+        kinds = [m.formula.kind for m in doc.measures]
+        rows.append(
+            {
+                "document": doc.id,
+                "title": doc.title.get(lang),
+                "region": doc.region,
+                "measures": len(kinds),
+                "with_money": sum(1 for k in kinds if k not in ("no_money", "case_by_case")),
+                "case_by_case": sum(1 for k in kinds if k == "case_by_case"),
+                "no_money": sum(1 for k in kinds if k == "no_money"),
+                "effective_from": doc.effective_from.isoformat() if doc.effective_from else None,
+                "effective_until": doc.effective_until.isoformat() if doc.effective_until else None,
+            }
+        )
+    return rows
+
+
+def print_stats(rows: list[dict[str, Any]], lang: Lang, out: Any) -> None:
+    from .render.table import print_rows
+
+    zh = lang == "zh"
+    headers = (
+        ["文件", "地区", "措施", "有金额", "一事一议", "无资金", "有效期"]
+        if zh
+        else ["Document", "Region", "Measures", "Money", "Case by case", "No money", "Window"]
+    )
+    print_rows(
+        "",
+        headers,
+        [
+            [
+                r["document"],
+                r["region"],
+                str(r["measures"]),
+                str(r["with_money"]),
+                str(r["case_by_case"]),
+                str(r["no_money"]),
+                f"{r['effective_from'] or '?'} – {r['effective_until'] or '—'}",
+            ]
+            for r in rows
+        ],
+        out,
+    )
+
+
+def fact_rows(ruleset: Ruleset, lang: Lang, kind: str | None) -> list[dict[str, Any]]:
+    vocab = ruleset.vocabulary
+    rows = []
+    if kind in (None, "applicant"):
+        for name, spec in vocab.applicant.items():
+            rows.append(
+                {
+                    "kind": "applicant",
+                    "field": name,
+                    "type": spec.type,
+                    "required": spec.required,
+                    "values": [str(v) for v in spec.values] if spec.values else None,
+                    "label": spec.label.get(lang),
+                }
+            )
+    for kind_id, k in vocab.kinds.items():
+        if kind not in (None, kind_id):
+            continue
+        rows.append(
+            {
+                "kind": kind_id,
+                "field": None,
+                "type": "kind",
+                "required": None,
+                "values": None,
+                "label": k.label.get(lang),
+            }
+        )
+        for name, spec in k.fields.items():
+            rows.append(
+                {
+                    "kind": kind_id,
+                    "field": name,
+                    "type": spec.type,
+                    "required": spec.required,
+                    "values": [str(v) for v in spec.values] if spec.values else None,
+                    "label": spec.label.get(lang) + (" [place]" if spec.place else ""),
+                }
+            )
+    return rows
+
+
+def print_facts(rows: list[dict[str, Any]], lang: Lang, out: Any, detail: bool) -> None:
+    from .render.table import print_rows
+
+    zh = lang == "zh"
+    headers = (
+        ["类别", "字段", "类型", "必填", "含义"]
+        if zh
+        else ["Kind", "Field", "Type", "Required", "Meaning"]
+    )
+    body = []
+    for r in rows:
+        if not detail and r["field"] is not None and r["kind"] != "applicant":
+            continue
+        values = f" ({', '.join(r['values'])})" if r["values"] else ""
+        body.append(
+            [
+                r["kind"],
+                r["field"] or "",
+                r["type"],
+                "" if r["required"] is None else ("yes" if r["required"] else ""),
+                r["label"] + values,
+            ]
+        )
+    print_rows("", headers, body, out)
+    if not detail:
+        out.print(
+            "每个事实都有 kind、date（日期或年份），可选 product、note。policycalc facts KIND 查看字段。"
+            if zh
+            else "Every fact has kind and date (a date or a year), optionally product "
+            "and note. `policycalc facts KIND` lists a kind's fields."
+        )
+
+
+__all__ = ["describe", "fact_rows", "measure_rows", "stats_rows"]

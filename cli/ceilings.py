@@ -1,0 +1,103 @@
+"""Ceilings above the single award: per article or document, per year, product or in total.
+
+Each ceiling caps the sum of the awards it covers within one scope key (a calendar year, a
+product, or all time). Awards are served in the order their facts happened; the ones that
+arrive after the ceiling is reached are cut, and the cut is recorded as a step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from .formulas import Step
+from .model import Ceiling, Text
+from .money import ZERO, Amount, fmt
+
+if TYPE_CHECKING:
+    from .engine import Award
+
+
+def scope_key(ceiling: Ceiling, award: Award) -> Hashable:
+    fact = award.fact
+    product = fact.product if fact.product is not None else f"#{fact.index}"
+    if ceiling.scope == "per_year":
+        return fact.date.year
+    if ceiling.scope == "per_product":
+        return product
+    if ceiling.scope == "per_product_year":
+        return (product, fact.date.year)
+    return None
+
+
+def _ordered(document_ceilings: tuple[Ceiling, ...]) -> list[Ceiling]:
+    # Narrow ceilings (a list of measures) first, the document-wide ones last.
+    return sorted(document_ceilings, key=lambda c: c.measures is None)
+
+
+def apply_ceilings(awards: list[Award]) -> None:
+    """Cap awards in place."""
+    ordered = sorted(awards, key=lambda a: (a.fact.date, a.fact.index))
+    seen: dict[str, list[Ceiling]] = {}
+    for award in ordered:
+        doc = award.document
+        if doc.id not in seen:
+            seen[doc.id] = _ordered(doc.ceilings)
+    for doc_id, ceilings in seen.items():
+        members = [a for a in ordered if a.document.id == doc_id]
+        for ceiling in ceilings:
+            used_min: dict[Hashable, Decimal] = {}
+            used_max: dict[Hashable, Decimal] = {}
+            for award in members:
+                if not ceiling.covers(award.measure.id) or not award.amount.money:
+                    continue
+                key = scope_key(ceiling, award)
+                _cap(award, ceiling, key, used_min, used_max)
+
+
+def _scope_text(ceiling: Ceiling, key: Hashable) -> Text:
+    if ceiling.scope == "per_year":
+        return Text(f"{key} 年度", f"in {key}")
+    if ceiling.scope == "per_product":
+        return Text(f"产品 {key}", f"for product {key}")
+    if ceiling.scope == "per_product_year":
+        assert isinstance(key, tuple)
+        return Text(f"产品 {key[0]} {key[1]} 年度", f"for product {key[0]} in {key[1]}")
+    return Text("累计", "in total")
+
+
+def _cap(
+    award: Award,
+    ceiling: Ceiling,
+    key: Hashable,
+    used_min: dict[Hashable, Decimal],
+    used_max: dict[Hashable, Decimal],
+) -> None:
+    amount = award.amount
+    scope = _scope_text(ceiling, key)
+    label = f"{ceiling.id} ({ceiling.article}, {fmt(ceiling.amount)})"
+    if amount.min is None or amount.max is None:
+        award.notes.append(
+            Text(
+                f"受上限 {ceiling.article} {fmt(ceiling.amount)}（{scope.zh}）约束",
+                f"subject to ceiling {label} {scope.en}",
+            )
+        )
+        return
+    room_max = ceiling.amount - used_max.get(key, ZERO)
+    room_min = ceiling.amount - used_min.get(key, ZERO)
+    new_max = max(ZERO, min(amount.max, room_max))
+    new_min = max(ZERO, min(amount.min, room_min, new_max))
+    used_max[key] = used_max.get(key, ZERO) + new_max
+    used_min[key] = used_min.get(key, ZERO) + new_min
+    if (new_min, new_max) != (amount.min, amount.max):
+        before, after = amount.describe("en"), Amount(new_min, new_max).describe("en")
+        award.amount = Amount(new_min, new_max)
+        award.steps.append(
+            Step(
+                f"ceiling {label} {scope.en}: {before} → {after}",
+                f"上限 {ceiling.id}（{ceiling.article}，{fmt(ceiling.amount)}，{scope.zh}）："
+                f"{amount.describe('zh')} → {award.amount.describe('zh')}",
+            )
+        )

@@ -1,0 +1,409 @@
+"""Match measures to a profile and compute award bounds: the pipeline behind every command.
+
+load → profile → (for each document reaching the applicant) validity, eligibility,
+trigger conditions → formula → 就高不重复 stacking → ceilings → Estimate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .ceilings import apply_ceilings
+from .formulas import Step, describe, evaluate
+from .model import AnyOf, Clause, Condition, Document, Fact, Measure, Profile, Ruleset, Text
+from .money import Amount, Totals, fmt
+from .stacking import apply_stacking
+
+
+@dataclass
+class Award:
+    measure: Measure
+    document: Document
+    fact: Fact
+    amount: Amount
+    original: Amount
+    steps: list[Step] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
+
+    @property
+    def year(self) -> int:
+        return self.fact.date.year
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A measure that matched a fact but gives nothing here, and why."""
+
+    measure: Measure
+    document: Document
+    fact: Fact | None
+    stage: str  # validity | eligibility | window | missing | threshold | stacking
+    reason: Text
+    amount: Amount | None = None  # what it would have given, where known
+
+
+@dataclass(frozen=True)
+class DocumentStatus:
+    document: Document
+    status: str  # in_force | not_yet | lapsed
+    eligibility: tuple[Text, ...]  # reasons the applicant is not eligible (empty: eligible)
+    assumptions: tuple[Text, ...] = ()
+
+    @property
+    def eligible(self) -> bool:
+        return not self.eligibility
+
+    def status_text(self) -> Text:
+        d = self.document
+        if self.status == "not_yet":
+            return Text(
+                f"尚未生效（{d.effective_from} 起施行）",
+                f"not yet in force (from {d.effective_from})",
+            )
+        if self.status == "lapsed":
+            return Text(
+                f"已失效（有效期至 {d.effective_until}）", f"lapsed (ended {d.effective_until})"
+            )
+        return Text("有效", "in force")
+
+
+@dataclass
+class Estimate:
+    ruleset: Ruleset
+    profile: Profile
+    as_of: dt.date
+    region: str
+    moved_from: str | None
+    documents: list[DocumentStatus]
+    awards: list[Award]
+    excluded: list[Exclusion]
+    general: list[Measure]
+    notes: list[Text]
+
+    @property
+    def totals(self) -> Totals:
+        return Totals.of([a.amount for a in self.awards])
+
+
+def estimate(
+    ruleset: Ruleset, profile: Profile, as_of: dt.date, region: str | None = None
+) -> Estimate:
+    """Estimate every award the profile's applicant can claim, as of a date.
+
+    `region` moves the applicant there (business and tax registration) for compare-regions.
+    """
+    moved_from = None
+    if region is not None and region != profile.region:
+        moved_from = profile.region
+        applicant = dict(profile.applicant, region=region, tax_region=region)
+        profile = dataclasses.replace(profile, applicant=applicant)
+    notes: list[Text] = []
+    future = [f for f in profile.facts if f.date > as_of]
+    if future:
+        labels = ", ".join(f.label() for f in future)
+        notes.append(
+            Text(
+                f"晚于评估日 {as_of} 的事实不计：{labels}",
+                f"facts dated after {as_of} are ignored: {labels}",
+            )
+        )
+    if moved_from is not None:
+        place = _place_fields(ruleset, profile)
+        if place:
+            notes.append(
+                Text(
+                    f"假设迁至 {_rname(ruleset, region, 'zh')}；与地点相关的事实随之迁移：{place}",
+                    f"as if registered in {_rname(ruleset, region, 'en')}; facts tied to a place "
+                    f"move with the applicant: {place}",
+                )
+            )
+    documents: list[DocumentStatus] = []
+    awards: list[Award] = []
+    excluded: list[Exclusion] = []
+    general: list[Measure] = []
+    facts = sorted(profile.facts, key=lambda f: (f.date, f.index))
+    for doc in _reaching(ruleset, profile.region):
+        status = doc.status(as_of)
+        eligibility, assumptions = _eligibility(doc, profile, ruleset)
+        documents.append(DocumentStatus(doc, status, tuple(eligibility), tuple(assumptions)))
+        for measure in doc.measures:
+            if measure.trigger is None:
+                general.append(measure)
+                continue
+            for fact in facts:
+                if fact.kind != measure.trigger.kind or fact.date > as_of:
+                    continue
+                result = _match(measure, fact, profile, ruleset)
+                if result is None:
+                    continue
+                missing, assumed = result
+                if missing:
+                    excluded.append(
+                        Exclusion(
+                            measure,
+                            doc,
+                            fact,
+                            "missing",
+                            Text(
+                                f"资料未说明 {', '.join(missing)}，请补充以评估",
+                                f"the profile does not say {', '.join(missing)}; give it to evaluate",
+                            ),
+                        )
+                    )
+                    continue
+                outcome = evaluate(measure.formula, fact.values)
+                if outcome.amount is None:
+                    assert outcome.reason is not None
+                    excluded.append(Exclusion(measure, doc, fact, "threshold", outcome.reason))
+                    continue
+                gate = _gate(doc, status, eligibility, fact, as_of)
+                if gate is not None:
+                    stage, reason = gate
+                    excluded.append(Exclusion(measure, doc, fact, stage, reason, outcome.amount))
+                    continue
+                steps = [_condition_step(measure, fact), *outcome.steps]
+                award = Award(
+                    measure,
+                    doc,
+                    fact,
+                    outcome.amount,
+                    outcome.amount,
+                    steps,
+                    [*assumed, *assumptions, *outcome.notes],
+                )
+                awards.append(award)
+    awards, dropped = apply_stacking(awards, ruleset)
+    excluded.extend(dropped)
+    apply_ceilings(awards)
+    notes.extend(_hints(documents, as_of))
+    return Estimate(
+        ruleset,
+        profile,
+        as_of,
+        profile.region,
+        moved_from,
+        documents,
+        awards,
+        excluded,
+        general,
+        notes,
+    )
+
+
+def _rname(ruleset: Ruleset, region: str | None, lang: str) -> str:
+    if region is None or region not in ruleset.regions:
+        return str(region)
+    return ruleset.regions[region].name.get(lang)  # type: ignore[arg-type]
+
+
+def _place_fields(ruleset: Ruleset, profile: Profile) -> str:
+    found = []
+    for fact in profile.facts:
+        kind = ruleset.vocabulary.kinds[fact.kind]
+        names = [n for n, spec in kind.fields.items() if spec.place and fact.values.get(n)]
+        if names:
+            found.append(f"{fact.label()}: {', '.join(names)}")
+    return "; ".join(found)
+
+
+def _reaching(ruleset: Ruleset, region: str) -> list[Document]:
+    chain = ruleset.chain(region)
+    docs = [d for d in ruleset.documents.values() if d.region in chain]
+    return sorted(docs, key=lambda d: (chain.index(d.region), d.id))
+
+
+def _in_region(ruleset: Ruleset, region: str | None, target: str) -> bool:
+    return region is not None and target in ruleset.chain(region)
+
+
+def _eligibility(
+    doc: Document, profile: Profile, ruleset: Ruleset
+) -> tuple[list[Text], list[Text]]:
+    """Reasons the applicant is not eligible for the document, and assumptions made."""
+    rules = doc.eligibility
+    a = profile.applicant
+    reasons: list[Text] = []
+    assumptions: list[Text] = []
+    article = f"（{rules.article}）" if rules.article else ""
+    region_name = ruleset.regions[doc.region].name
+    if "business" in rules.registration and not _in_region(ruleset, profile.region, doc.region):
+        reasons.append(
+            Text(
+                f"工商注册不在{region_name.zh}{article}",
+                f"business registration is not in {region_name.en}{article}",
+            )
+        )
+    if "tax" in rules.registration and not _in_region(ruleset, profile.tax_region, doc.region):
+        reasons.append(
+            Text(
+                f"税务登记不在{region_name.zh}{article}",
+                f"tax registration is not in {region_name.en}{article}",
+            )
+        )
+    form = a.get("legal_form", "enterprise")
+    if rules.legal_forms is not None and form not in rules.legal_forms:
+        reasons.append(
+            Text(
+                f"主体类型 {form} 不在适用范围{article}",
+                f"legal form '{form}' is not covered{article}",
+            )
+        )
+    if rules.independent_legal_person and a.get("independent_legal_person") is False:
+        reasons.append(
+            Text(f"须具有独立法人资格{article}", f"must be an independent legal person{article}")
+        )
+    if rules.biomedicine_business and a.get("biomedicine_business") is False:
+        reasons.append(
+            Text(f"须从事生物医药研发、生产或服务{article}", f"must work in biomedicine{article}")
+        )
+    if rules.in_enterprise_database and form == "enterprise":
+        flag = a.get("in_enterprise_database")
+        if flag is False:
+            reasons.append(
+                Text(
+                    f"企业须为在库企业{article}",
+                    f"enterprises must be in the enterprise database{article}",
+                )
+            )
+        elif flag is None:
+            assumptions.append(
+                Text(
+                    "假设已列入在库企业（资料未说明）",
+                    "assumed listed in the enterprise database (not stated)",
+                )
+            )
+    for flag in rules.exclusions:
+        if a.get(flag):
+            reasons.append(Text(f"存在排除情形：{flag}{article}", f"excluded: {flag}{article}"))
+    for flag in rules.suspensions:
+        if a.get(flag):
+            reasons.append(
+                Text(f"停止享受扶持：{flag}{article}", f"support stopped: {flag}{article}")
+            )
+    return reasons, assumptions
+
+
+def _match(
+    measure: Measure, fact: Fact, profile: Profile, ruleset: Ruleset
+) -> tuple[list[str], list[Text]] | None:
+    """None if the fact does not match; else (missing fields, assumptions)."""
+    assert measure.trigger is not None
+    kind = ruleset.vocabulary.kinds[measure.trigger.kind]
+    place = frozenset(n for n, spec in kind.fields.items() if spec.place)
+    missing: list[str] = []
+    assumed: list[Text] = []
+    for clause in measure.trigger.where:
+        if not _holds(clause, fact.values, missing, assumed, place):
+            return None
+    for clause in measure.trigger.applicant:
+        if not _holds(clause, profile.applicant, missing, assumed, frozenset(), "applicant."):
+            return None
+    return missing, assumed
+
+
+def _holds(
+    clause: Clause,
+    values: dict[str, Any],
+    missing: list[str],
+    assumed: list[Text],
+    place: frozenset[str],
+    prefix: str = "",
+) -> bool:
+    """Whether a clause holds; a field it needs but cannot see goes to `missing`."""
+    if isinstance(clause, AnyOf):
+        for group in clause.groups:
+            trial_missing: list[str] = []
+            trial_assumed: list[Text] = []
+            if (
+                all(_holds(c, values, trial_missing, trial_assumed, place, prefix) for c in group)
+                and not trial_missing
+            ):
+                assumed.extend(trial_assumed)
+                return True
+        return False
+    assert isinstance(clause, Condition)
+    if clause.field in values:
+        return clause.holds(values[clause.field])
+    if clause.field in place and clause.op == "eq" and clause.value is True:
+        assumed.append(
+            Text(
+                f"假设 {clause.field} 成立（资料未说明，与注册地相关）",
+                f"assumed {clause.field} (not stated; tied to the place)",
+            )
+        )
+        return True
+    missing.append(prefix + clause.field)
+    return True
+
+
+def _gate(
+    doc: Document, status: str, eligibility: list[Text], fact: Fact, as_of: dt.date
+) -> tuple[str, Text] | None:
+    if status == "lapsed":
+        return "validity", Text(
+            f"文件已于 {doc.effective_until} 失效；可用 --as-of {doc.effective_until} 评估",
+            f"the document lapsed after {doc.effective_until}; evaluate with "
+            f"--as-of {doc.effective_until} or earlier",
+        )
+    if status == "not_yet":
+        return "validity", Text(
+            f"文件 {doc.effective_from} 起施行；可用 --as-of {doc.effective_from} 评估",
+            f"the document takes effect on {doc.effective_from}; evaluate with "
+            f"--as-of {doc.effective_from} or later",
+        )
+    if eligibility:
+        return "eligibility", Text(
+            "；".join(r.zh for r in eligibility), "; ".join(r.en for r in eligibility)
+        )
+    start, end = doc.window_start, doc.effective_until
+    if (start is not None and fact.date < start) or (end is not None and fact.date > end):
+        window = f"{start or '…'} – {end or '…'}"
+        return "window", Text(
+            f"事实日期 {fact.date} 不在文件适用期间（{window}）",
+            f"the fact's date {fact.date} is outside the document's window ({window})",
+        )
+    return None
+
+
+def _condition_step(measure: Measure, fact: Fact) -> Step:
+    assert measure.trigger is not None
+    conds = [c.describe() for c in (*measure.trigger.where, *measure.trigger.applicant)]
+    what = "; ".join(conds) if conds else "any"
+    return Step(
+        f"{fact.label()} on {fact.date} matches {measure.trigger.kind} ({what})",
+        f"{fact.label()}（{fact.date}）符合 {measure.trigger.kind}（{what}）",
+    )
+
+
+def _hints(documents: list[DocumentStatus], as_of: dt.date) -> list[Text]:
+    out = []
+    for status in documents:
+        d = status.document
+        if status.status == "lapsed":
+            out.append(
+                Text(
+                    f"《{d.title.zh}》已于 {d.effective_until} 失效：其措施列为已排除；"
+                    f"用 --as-of {d.effective_until} 可按有效期内评估",
+                    f"{d.title.en} lapsed after {d.effective_until}: its measures are listed as "
+                    f"excluded; pass --as-of {d.effective_until} (or earlier) to evaluate it in force",
+                )
+            )
+        elif status.status == "not_yet":
+            out.append(
+                Text(
+                    f"《{d.title.zh}》{d.effective_from} 起施行；用 --as-of {d.effective_from} 评估",
+                    f"{d.title.en} takes effect on {d.effective_from}; pass --as-of "
+                    f"{d.effective_from} (or later)",
+                )
+            )
+    return out
+
+
+def formula_text(measure: Measure, lang: str = "en") -> str:
+    return describe(measure.formula, lang)
+
+
+__all__ = ["Award", "DocumentStatus", "Estimate", "Exclusion", "estimate", "fmt"]

@@ -1,0 +1,717 @@
+"""Load and validate policy data: shared tables and one YAML file per document."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import DataError, PolicycalcError
+from .model import (
+    FORMULA_KINDS,
+    AnyOf,
+    Band,
+    Banded,
+    CaseByCase,
+    Ceiling,
+    Choice,
+    Clause,
+    Condition,
+    Department,
+    Departments,
+    Document,
+    Eligibility,
+    FactKind,
+    FieldSpec,
+    Fixed,
+    Formula,
+    Measure,
+    NoMoney,
+    PerUnit,
+    Range,
+    Region,
+    Ruleset,
+    Share,
+    ShareRange,
+    Stacking,
+    Text,
+    Trigger,
+    UpTo,
+    Vocabulary,
+)
+from .schema import Reader, suggest, type_name
+from .yamlsafe import load_yaml
+
+SHARED_FILES = ("regions.yaml", "departments.yaml", "labels.yaml", "facts.yaml")
+FIELD_TYPES = ("money", "count", "int", "bool", "enum", "text", "region", "date")
+APPLICANT_FLAGS = (
+    "serious_credit_record",
+    "safety_accident",
+    "wage_arrears",
+    "environmental_violation",
+)
+REGISTRATIONS = ("business", "tax")
+SCOPES = ("per_year", "total", "per_product", "per_product_year")
+ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def bundled_data_dir() -> Path:
+    """The bundled clause tables: inside the installed package, or beside cli/ in a checkout."""
+    package = Path(str(resources.files("policycalc")))
+    for candidate in (package / "policy_data", package.parent / "policy_data"):
+        if (candidate / "regions.yaml").is_file():
+            return candidate
+    raise DataError(
+        "the bundled policy data is missing; reinstall policycalc",
+        source=str(package / "policy_data"),
+    )
+
+
+def load_ruleset(
+    data_dirs: Sequence[Path] | None = None,
+    extra_dirs: Sequence[Path] = (),
+    files: Sequence[Path] = (),
+) -> Ruleset:
+    """Load policy data. `data_dirs` replace the bundled documents; `extra_dirs` add to them;
+    `files` alone (with no folders) loads just those documents.
+
+    Shared tables missing from a given folder come from the bundled data.
+    """
+    bundled = bundled_data_dir()
+    doc_dirs = list(data_dirs) if data_dirs else ([] if files else [bundled])
+    doc_dirs += list(extra_dirs)
+    table_dirs = [bundled] + [d for d in doc_dirs if d != bundled]
+    for folder in doc_dirs:
+        if not folder.is_dir():
+            raise DataError("not a folder", source=str(folder))
+    for path in files:
+        if not path.is_file():
+            raise DataError("no such file", source=str(path))
+    return _Builder(table_dirs, doc_dirs, list(files)).build()
+
+
+def _read(path: Path) -> tuple[Any, bytes]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read: {exc.strerror}", source=str(path)) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError("not UTF-8 text", source=str(path)) from None
+    return load_yaml(text, str(path), error=DataError), raw
+
+
+class _Builder:
+    def __init__(self, table_dirs: list[Path], doc_dirs: list[Path], files: list[Path]) -> None:
+        self.table_dirs = table_dirs
+        self.doc_dirs = doc_dirs
+        self.files = files
+        self.digest = hashlib.sha256()
+        self.sources: list[str] = []
+        self.regions: dict[str, Region] = {}
+        self.departments: dict[str, dict[str, Department]] = {}
+        self.categories: dict[str, Text] = {}
+        self.recipients: dict[str, Text] = {}
+        self.applicant_fields: dict[str, FieldSpec] = {}
+        self.kinds: dict[str, FactKind] = {}
+
+    def _load(self, path: Path) -> Any:
+        data, raw = _read(path)
+        self.digest.update(path.name.encode() + b"\0" + raw + b"\0")
+        self.sources.append(str(path))
+        return data
+
+    def build(self) -> Ruleset:
+        for folder in self.table_dirs:
+            for name, handler in (
+                ("regions.yaml", self._regions),
+                ("departments.yaml", self._departments),
+                ("labels.yaml", self._labels),
+                ("facts.yaml", self._facts),
+            ):
+                path = folder / name
+                if path.is_file():
+                    handler(self._load(path), str(path))
+        documents: dict[str, Document] = {}
+        measures: dict[str, Measure] = {}
+        seen_paths: set[Path] = set()
+        paths = [
+            p
+            for folder in self.doc_dirs
+            for p in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+            if p.name not in SHARED_FILES
+        ] + self.files
+        problems: list[PolicycalcError] = []
+        for path in paths:
+            if path.resolve() in seen_paths:
+                continue
+            seen_paths.add(path.resolve())
+            try:
+                doc = self._document(self._load(path), str(path))
+            except DataError as exc:  # report every file's first problem, not only the first file's
+                problems.append(exc)
+                continue
+            if doc.id in documents:
+                raise DataError(
+                    f"duplicate document id '{doc.id}' (also in {documents[doc.id].path})",
+                    source=str(path),
+                    field="document.id",
+                )
+            for measure in doc.measures:
+                if measure.id in measures:
+                    other = measures[measure.id]
+                    raise DataError(
+                        f"duplicate measure id '{measure.id}' (also in {other.source}"
+                        f":{other.line})",
+                        source=str(path),
+                        line=measure.line,
+                        field="measures.id",
+                    )
+                measures[measure.id] = measure
+            documents[doc.id] = doc
+        if problems:
+            first = problems[0]
+            first.others = problems[1:]
+            raise first
+        return Ruleset(
+            regions=self.regions,
+            departments=self.departments,
+            categories=self.categories,
+            recipients=self.recipients,
+            vocabulary=Vocabulary(self.applicant_fields, self.kinds),
+            documents=documents,
+            measures=measures,
+            version=self.digest.hexdigest()[:12],
+            sources=tuple(self.sources),
+        )
+
+    # ------------------------------------------------------------ shared tables
+
+    def _regions(self, data: Any, source: str) -> None:
+        top = Reader(data, source, "", DataError)
+        table = top.sub("regions") if top.has("regions") else None
+        top.raw("regions")
+        top.finish()
+        assert table is not None
+        for key in table.data:
+            r = table.sub(key)
+            table.used.add(key)
+            self.regions[key] = Region(
+                id=key,
+                name=Text(r.string("zh"), r.string("en")),
+                level=r.choice("level", ("province", "city", "district")),
+                parent=r.opt_str("parent"),
+            )
+            r.finish()
+        for region in self.regions.values():
+            if region.parent is not None and region.parent not in self.regions:
+                raise DataError(
+                    f"unknown parent region '{region.parent}'"
+                    f"{suggest(region.parent, self.regions)}",
+                    source=source,
+                    line=table.line_of(region.id),
+                    field=f"regions.{region.id}",
+                )
+
+    def _departments(self, data: Any, source: str) -> None:
+        top = Reader(data, source, "", DataError)
+        top.raw("departments")
+        table = top.sub("departments")
+        top.finish()
+        for region in table.data:
+            table.used.add(region)
+            if region not in self.regions:
+                raise table.fail(
+                    region, f"unknown region '{region}'{suggest(region, self.regions)}"
+                )
+            block = table.sub(region)
+            for name in block.data:
+                entry = block.sub(name)
+                block.used.add(name)
+                self.departments.setdefault(region, {})[name] = Department(
+                    region=region, zh=name, en=entry.string("en")
+                )
+                entry.finish()
+
+    def _labels(self, data: Any, source: str) -> None:
+        top = Reader(data, source, "", DataError)
+        for key, target in (("categories", self.categories), ("recipients", self.recipients)):
+            if not top.has(key):
+                continue
+            top.raw(key)
+            block = top.sub(key)
+            for name in block.data:
+                target[name] = block.text(name)
+        top.finish()
+
+    def _facts(self, data: Any, source: str) -> None:
+        top = Reader(data, source, "", DataError)
+        if top.has("applicant"):
+            top.raw("applicant")
+            block = top.sub("applicant")
+            for name in block.data:
+                block.used.add(name)
+                self.applicant_fields[name] = self._field_spec(block.sub(name), name)
+        if top.has("kinds"):
+            top.raw("kinds")
+            kinds = top.sub("kinds")
+            for kind_id in kinds.data:
+                kinds.used.add(kind_id)
+                k = kinds.sub(kind_id)
+                fields: dict[str, FieldSpec] = {}
+                k.raw("fields")
+                fblock = k.sub("fields")
+                for name in fblock.data:
+                    fblock.used.add(name)
+                    if name in ("kind", "date", "product", "note"):
+                        raise fblock.fail(name, f"'{name}' is common to every fact")
+                    fields[name] = self._field_spec(fblock.sub(name), name)
+                self.kinds[kind_id] = FactKind(
+                    kind_id, Text(k.string("zh"), k.string("en")), fields
+                )
+                k.finish()
+        top.finish()
+
+    def _field_spec(self, r: Reader, name: str) -> FieldSpec:
+        ftype = r.choice("type", FIELD_TYPES)
+        values = r.seq("values", None)
+        if ftype == "enum" and not values:
+            raise r.fail("type", "an enum needs 'values'")
+        spec = FieldSpec(
+            name=name,
+            type=ftype,
+            label=Text(r.string("zh"), r.string("en")),
+            values=tuple(values) if values else None,
+            required=r.flag("required", False),
+            default=r.raw("default", None),
+            place=r.flag("place", False),
+        )
+        r.finish()
+        return spec
+
+    # ------------------------------------------------------------ documents
+
+    def _document(self, data: Any, source: str) -> Document:
+        top = Reader(data, source, "", DataError)
+        d = top.sub("document") if top.has("document") else None
+        top.raw("document")
+        top.raw("measures")
+        top.finish()
+        assert d is not None
+        doc_id = d.string("id")
+        if not set(doc_id) <= ID_CHARS:
+            raise d.fail("id", f"'{doc_id}': use lower-case letters, digits and hyphens")
+        region = d.string("region")
+        if region not in self.regions:
+            raise d.fail("region", f"unknown region '{region}'{suggest(region, self.regions)}")
+        issued = d.date("issued", None)
+        start = d.date("effective_from", None)
+        end = d.date("effective_until", None)
+        if start and end and end < start:
+            raise d.fail("effective_until", f"ends ({end}) before it starts ({start})")
+        facts_from = d.date("facts_from", None)
+        stacking = None
+        if d.raw("stacking", None) is not None:
+            s = d.sub("stacking")
+            stacking = Stacking(
+                s.choice("rule", ("higher_only",)), s.string("article"), s.text("summary")
+            )
+            s.finish()
+        eligibility = Eligibility()
+        if d.raw("eligibility", None) is not None:
+            eligibility = self._eligibility(d.sub("eligibility"))
+        measures_raw = top.data["measures"]
+        if not isinstance(measures_raw, list):
+            raise top.fail("measures", f"expected a list, found {type_name(measures_raw)}")
+        measures = []
+        for index, item, line in top.items("measures"):
+            r = Reader(item, source, f"measures[{index}]", DataError, line=line)
+            measures.append(self._measure(r, doc_id, region, source))
+        measure_ids = {m.id for m in measures}
+        ceilings = []
+        if d.raw("ceilings", None) is not None:
+            d.seq("ceilings")
+            for index, item, line in d.items("ceilings"):
+                c = Reader(item, source, f"document.ceilings[{index}]", DataError, line=line)
+                ceilings.append(self._ceiling(c, doc_id, measure_ids, measures))
+        doc = Document(
+            id=doc_id,
+            region=region,
+            title=d.text("title"),
+            issuer=d.text("issuer"),
+            number=d.string("number"),
+            source=d.string("source"),
+            issued=issued,
+            effective_from=start,
+            effective_until=end,
+            validity=d.text("validity"),
+            facts_from=facts_from,
+            stacking=stacking,
+            eligibility=eligibility,
+            ceilings=tuple(ceilings),
+            measures=tuple(measures),
+            path=source,
+        )
+        d.finish()
+        return doc
+
+    def _eligibility(self, r: Reader) -> Eligibility:
+        registration = r.str_list("registration", ("business",))
+        for item in registration:
+            if item not in REGISTRATIONS:
+                raise r.fail(
+                    "registration", f"unknown registration '{item}'; expected business and/or tax"
+                )
+        legal_forms = r.str_list("legal_forms", None)
+        known_forms = self.applicant_fields.get("legal_form")
+        if legal_forms and known_forms and known_forms.values:
+            for form in legal_forms:
+                if form not in known_forms.values:
+                    raise r.fail(
+                        "legal_forms",
+                        f"unknown legal form '{form}'{suggest(form, known_forms.values)}",
+                    )
+        exclusions = r.str_list("exclusions", ())
+        suspensions = r.str_list("suspensions", ())
+        for flag in (*exclusions, *suspensions):
+            if flag not in APPLICANT_FLAGS:
+                raise r.fail(
+                    "exclusions" if flag in exclusions else "suspensions",
+                    f"unknown flag '{flag}'{suggest(flag, APPLICANT_FLAGS)}",
+                )
+        out = Eligibility(
+            article=r.opt_str("article"),
+            summary=r.text("summary", None),
+            registration=registration,
+            legal_forms=legal_forms,
+            independent_legal_person=r.flag("independent_legal_person", False),
+            biomedicine_business=r.flag("biomedicine_business", False),
+            in_enterprise_database=r.flag("in_enterprise_database", False),
+            exclusions=exclusions,
+            suspensions=suspensions,
+        )
+        r.finish()
+        return out
+
+    def _ceiling(
+        self, c: Reader, doc_id: str, measure_ids: set[str], measures: list[Measure]
+    ) -> Ceiling:
+        covered_raw = c.raw("measures")
+        covered: frozenset[str] | None
+        if covered_raw == "all":
+            covered = None
+        else:
+            ids = c.str_list("measures")
+            for mid in ids:
+                if mid not in measure_ids:
+                    raise c.fail(
+                        "measures",
+                        f"unknown measure '{mid}'{suggest(mid, measure_ids)} in this document",
+                    )
+            covered = frozenset(ids)
+        ceiling = Ceiling(
+            id=c.string("id"),
+            article=c.string("article"),
+            summary=c.text("summary"),
+            scope=c.choice("scope", SCOPES),
+            amount=c.number("amount", positive=True),
+            measures=covered,
+            document_id=doc_id,
+        )
+        c.finish()
+        for m in measures:
+            if ceiling.covers(m.id):
+                floor = _least_award(m.formula)
+                if floor is not None and floor > ceiling.amount:
+                    raise c.fail(
+                        "amount",
+                        f"ceiling {ceiling.amount} is below the "
+                        f"{floor} that measure '{m.id}' always gives",
+                    )
+        return ceiling
+
+    def _measure(self, r: Reader, doc_id: str, region: str, source: str) -> Measure:
+        mid = r.string("id")
+        if not set(mid) <= ID_CHARS:
+            raise r.fail("id", f"'{mid}': use lower-case letters, digits and hyphens")
+        category = r.string("category")
+        if category not in self.categories:
+            raise r.fail(
+                "category", f"unknown category '{category}'{suggest(category, self.categories)}"
+            )
+        recipient = r.string("recipient")
+        if recipient not in self.recipients:
+            raise r.fail(
+                "recipient", f"unknown recipient '{recipient}'{suggest(recipient, self.recipients)}"
+            )
+        departments = self._measure_departments(r, region)
+        trigger = None
+        kind = None
+        if r.raw("trigger", None) is not None:
+            t = r.sub("trigger")
+            kind_id = t.string("kind")
+            if kind_id not in self.kinds:
+                raise t.fail("kind", f"unknown fact kind '{kind_id}'{suggest(kind_id, self.kinds)}")
+            kind = self.kinds[kind_id]
+            where = self._clauses(t, "where", kind.fields, f"fact kind '{kind_id}'")
+            applicant = self._clauses(t, "applicant", self.applicant_fields, "applicant")
+            trigger = Trigger(kind_id, where, applicant)
+            t.finish()
+        r.raw("formula")
+        formula = self._formula(r.sub("formula"), kind.fields if kind else None)
+        if trigger is None and _uses_fields(formula):
+            raise r.fail("formula", "a formula that reads fact fields needs a trigger")
+        measure = Measure(
+            id=mid,
+            document_id=doc_id,
+            article=r.string("article"),
+            title=r.text("title"),
+            summary=r.text("summary"),
+            category=category,
+            recipient=recipient,
+            departments=departments,
+            trigger=trigger,
+            formula=formula,
+            stacking_group=r.opt_str("stacking_group"),
+            payment=r.text("payment", None),
+            notes=r.text("notes", None),
+            source=source,
+            line=r.line,
+        )
+        r.finish()
+        return measure
+
+    def _measure_departments(self, r: Reader, region: str) -> Departments:
+        r.raw("departments")
+        d = r.sub("departments")
+        table = self.departments.get(region, {})
+        found: dict[str, tuple[Department, ...]] = {}
+        for role in ("lead", "support"):
+            names = d.str_list(role, ())
+            resolved = []
+            for name in names:
+                if name not in table:
+                    raise d.fail(
+                        role,
+                        f"unknown department '{name}' for region '{region}'"
+                        f"{suggest(name, table)}; add it to departments.yaml",
+                    )
+                resolved.append(table[name])
+            found[role] = tuple(resolved)
+        out = Departments(found["lead"], found["support"], d.text("note", None))
+        d.finish()
+        return out
+
+    def _clauses(
+        self, t: Reader, key: str, fields: dict[str, FieldSpec], what: str
+    ) -> tuple[Clause, ...]:
+        if t.raw(key, None) is None:
+            return ()
+        block = t.sub(key)
+        out: list[Clause] = []
+        for name in block.data:
+            block.used.add(name)
+            if name == "any":
+                groups = []
+                value = block.data[name]
+                if not isinstance(value, list) or not value:
+                    raise block.fail(name, "'any' takes a list of condition mappings")
+                for index, item, line in block.items(name):
+                    sub = Reader(
+                        item, block.source, f"{block.field(name)}[{index}]", DataError, line=line
+                    )
+                    groups.append(tuple(self._conditions_of(sub, fields, what)))
+                out.append(AnyOf(tuple(groups)))
+            else:
+                out.extend(self._conditions_of_one(block, name, fields, what))
+        return tuple(out)
+
+    def _conditions_of(
+        self, block: Reader, fields: dict[str, FieldSpec], what: str
+    ) -> list[Condition]:
+        out: list[Condition] = []
+        for name in block.data:
+            block.used.add(name)
+            out.extend(self._conditions_of_one(block, name, fields, what))
+        return out
+
+    def _conditions_of_one(
+        self, block: Reader, name: str, fields: dict[str, FieldSpec], what: str
+    ) -> list[Condition]:
+        if name not in fields:
+            raise block.fail(name, f"{what} has no field '{name}'{suggest(name, fields)}")
+        spec = fields[name]
+        value = block.data[name]
+        if isinstance(value, dict):
+            sub = block.sub(name)
+            out = []
+            for op in ("min", "above", "max", "below"):
+                if sub.has(op):
+                    if spec.type not in ("money", "count", "int"):
+                        raise sub.fail(op, f"'{op}' needs a numeric field; '{name}' is {spec.type}")
+                    out.append(Condition(name, op, sub.number(op)))
+            sub.finish()
+            if not out:
+                raise block.fail(name, "expected min, above, max or below")
+            return out
+        if isinstance(value, list):
+            for item in value:
+                self._check_value(block, name, spec, item)
+            return [Condition(name, "in", tuple(value))]
+        self._check_value(block, name, spec, value)
+        return [Condition(name, "eq", value)]
+
+    def _check_value(self, block: Reader, name: str, spec: FieldSpec, value: Any) -> None:
+        ok = True
+        if spec.type == "bool":
+            ok = isinstance(value, bool)
+        elif spec.type in ("money", "count", "int"):
+            ok = isinstance(value, int | Decimal) and not isinstance(value, bool)
+        elif spec.type == "region":
+            ok = value in self.regions
+        if spec.values is not None and value not in spec.values:
+            ok = False
+        if not ok:
+            allowed = (
+                f"; expected one of: {', '.join(map(str, spec.values))}"
+                if spec.values
+                else f"; expected {spec.type}"
+            )
+            raise block.fail(name, f"value '{value}' does not fit field '{name}'{allowed}")
+
+    def _formula(self, f: Reader, fields: dict[str, FieldSpec] | None) -> Formula:
+        kind = f.choice("kind", FORMULA_KINDS)
+
+        def field_ref(key: str, numeric: bool = True) -> str:
+            name: str = f.string(key)
+            if fields is not None:
+                if name not in fields:
+                    raise f.fail(
+                        key, f"the trigger's fact kind has no field '{name}'{suggest(name, fields)}"
+                    )
+                if numeric and fields[name].type not in ("money", "count", "int"):
+                    raise f.fail(key, f"field '{name}' is {fields[name].type}, not a number")
+            return name
+
+        def rate(key: str) -> Decimal:
+            value: Decimal = f.number(key, positive=True)
+            if value > 1:
+                raise f.fail(key, f"a rate is a fraction such as 0.2, found {value}")
+            return value
+
+        out: Formula
+        if kind == "fixed":
+            out = Fixed(f.number("amount", positive=True))
+        elif kind == "share":
+            out = Share(
+                field_ref("base"),
+                rate("rate"),
+                f.number("max", None, positive=True),
+                f.flag("rate_is_ceiling", False),
+            )
+        elif kind == "share_range":
+            lo, hi = rate("rate_min"), rate("rate_max")
+            if lo > hi:
+                raise f.fail("rate_max", f"rate_max {hi} is below rate_min {lo}")
+            out = ShareRange(field_ref("base"), lo, hi, f.number("max", None, positive=True))
+        elif kind == "up_to":
+            out = UpTo(f.number("max", positive=True))
+        elif kind == "range":
+            lo, hi = f.number("min"), f.number("max", positive=True)
+            if lo > hi:
+                raise f.fail("max", f"max {hi} is below min {lo}")
+            out = Range(lo, hi)
+        elif kind == "per_unit":
+            count = field_ref("count")
+            f.raw("each")
+            out = PerUnit(count, self._formula(f.sub("each"), fields))
+        elif kind in ("staged", "tiered"):
+            key = "stages" if kind == "staged" else "tiers"
+            by = field_ref("by", numeric=False)
+            f.raw(key)
+            block = f.sub(key)
+            options: dict[str, Formula] = {}
+            for value in block.data:
+                block.used.add(value)
+                allowed = fields[by].values if fields is not None else None
+                if allowed is not None and str(value) not in {str(v) for v in allowed}:
+                    raise block.fail(value, f"'{value}' is not a value of field '{by}'")
+                options[str(value)] = self._formula(block.sub(value), fields)
+            if not options:
+                raise f.fail(key, f"no {key} given")
+            out = Choice(kind, by, options)
+        elif kind == "banded":
+            base = field_ref("base")
+            f.seq("bands")
+            bands = []
+            for index, item, line in f.items("bands"):
+                b = Reader(item, f.source, f"{f.field('bands')}[{index}]", DataError, line=line)
+                lower, lower_inc, upper, upper_inc = None, True, None, True
+                if b.has("min") and b.has("above"):
+                    raise b.fail("above", "give min or above, not both")
+                if b.has("max") and b.has("below"):
+                    raise b.fail("below", "give max or below, not both")
+                if b.has("min"):
+                    lower = b.number("min")
+                if b.has("above"):
+                    lower, lower_inc = b.number("above"), False
+                if b.has("max"):
+                    upper = b.number("max")
+                if b.has("below"):
+                    upper, upper_inc = b.number("below"), False
+                if lower is not None and upper is not None and upper < lower:
+                    raise b.fail(
+                        "max" if upper_inc else "below",
+                        f"the band ends ({upper}) below its start ({lower})",
+                    )
+                b.raw("formula")
+                bands.append(
+                    Band(
+                        lower, lower_inc, upper, upper_inc, self._formula(b.sub("formula"), fields)
+                    )
+                )
+                b.finish()
+            if not bands:
+                raise f.fail("bands", "no bands given")
+            out = Banded(base, tuple(bands))
+        elif kind == "case_by_case":
+            out = CaseByCase()
+        else:
+            out = NoMoney()
+        f.finish()
+        _check_ceiling_not_below(f, out)
+        return out
+
+
+def _check_ceiling_not_below(f: Reader, formula: Formula) -> None:
+    if isinstance(formula, Share | ShareRange) and formula.max is not None and formula.max <= 0:
+        raise f.fail("max", "the ceiling must be more than 0")
+
+
+def _least_award(formula: Formula) -> Decimal | None:
+    """The amount a formula always gives at least, where it is fixed (for ceiling checks)."""
+    if isinstance(formula, Fixed):
+        return formula.amount
+    if isinstance(formula, Range):
+        return formula.min
+    return None
+
+
+def _uses_fields(formula: Formula) -> bool:
+    return isinstance(formula, Share | ShareRange | Banded | Choice | PerUnit)
+
+
+def iter_formulas(formula: Formula) -> Iterable[Formula]:
+    yield formula
+    if isinstance(formula, PerUnit):
+        yield from iter_formulas(formula.each)
+    elif isinstance(formula, Choice):
+        for option in formula.options.values():
+            yield from iter_formulas(option)
+    elif isinstance(formula, Banded):
+        for band in formula.bands:
+            yield from iter_formulas(band.formula)

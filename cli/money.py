@@ -1,0 +1,97 @@
+"""Award amounts as honest bounds in 万元, always Decimal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+ZERO = Decimal(0)
+
+
+def fmt(value: Decimal) -> str:
+    """A Decimal without trailing zeros or exponent: 300, 30.03."""
+    text = format(value.normalize(), "f")
+    return text if "." not in text else text.rstrip("0").rstrip(".")
+
+
+@dataclass(frozen=True)
+class Amount:
+    """An award as (min, max) in 万元. None marks an unknown bound (case by case)."""
+
+    min: Decimal | None
+    max: Decimal | None
+    money: bool = True
+
+    @classmethod
+    def exact(cls, value: Decimal) -> Amount:
+        return cls(value, value)
+
+    @classmethod
+    def up_to(cls, value: Decimal) -> Amount:
+        return cls(ZERO, value)
+
+    @classmethod
+    def unknown(cls) -> Amount:
+        return cls(None, None)
+
+    @classmethod
+    def none(cls) -> Amount:
+        return cls(None, None, money=False)
+
+    @property
+    def known(self) -> bool:
+        return self.money and self.min is not None and self.max is not None
+
+    @property
+    def kind(self) -> str:
+        if not self.money:
+            return "no_money"
+        if self.min is None or self.max is None:
+            return "case_by_case"
+        if self.min == self.max:
+            return "exact"
+        if self.min == 0:
+            return "up_to"
+        return "range"
+
+    def times(self, count: int) -> Amount:
+        if not self.known:
+            return self
+        assert self.min is not None and self.max is not None
+        return Amount(self.min * count, self.max * count)
+
+    def describe(self, lang: str = "en") -> str:
+        kind = self.kind
+        if kind == "no_money":
+            return "无资金" if lang == "zh" else "no money"
+        if kind == "case_by_case":
+            return "一事一议（金额未定）" if lang == "zh" else "case by case"
+        assert self.min is not None and self.max is not None
+        if kind == "exact":
+            return fmt(self.max)
+        if kind == "up_to":
+            return f"最高 {fmt(self.max)}" if lang == "zh" else f"up to {fmt(self.max)}"
+        return f"{fmt(self.min)}–{fmt(self.max)}"
+
+
+@dataclass(frozen=True)
+class Totals:
+    min: Decimal
+    max: Decimal
+    case_by_case: int
+    no_money: int
+    awards: int
+
+    @classmethod
+    def of(cls, amounts: list[Amount]) -> Totals:
+        lo = hi = ZERO
+        unknown = none = 0
+        for amount in amounts:
+            if not amount.money:
+                none += 1
+            elif amount.min is None or amount.max is None:
+                unknown += 1
+            else:
+                lo += amount.min
+                hi += amount.max
+        return cls(lo, hi, unknown, none, len(amounts))

@@ -1,0 +1,336 @@
+"""Read an applicant profile (YAML, TOML or JSON) and check it against the vocabulary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .model import Fact, FieldSpec, Profile, Ruleset
+from .schema import suggest, type_name
+from .yamlsafe import LineDict, LineList, load_yaml
+
+MAX_AMOUNT = Decimal("1000000000")  # 万元: ten trillion yuan; anything larger is a typo
+MAX_COUNT = 1_000_000
+MIN_DATE = dt.date(1949, 10, 1)
+MAX_DATE = dt.date(2100, 12, 31)
+MAX_FACTS = 10_000
+COMMON_FACT_KEYS = ("kind", "date", "product", "note")
+FORMATS = ("yaml", "toml", "json")
+
+
+def read_text(raw: bytes, source: str) -> str:
+    """Decode a profile's bytes: UTF-8 (a BOM is fine); anything else is a clear error."""
+    if not raw.strip():
+        raise InputError("the file is empty", source=source)
+    if b"\0" in raw:
+        raise InputError("this is a binary file, not a profile", source=source)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        hint = ""
+        try:
+            raw.decode("gb18030")
+            hint = " (it looks like GBK/GB18030: save it as UTF-8)"
+        except UnicodeDecodeError:
+            pass
+        raise InputError(f"not UTF-8 text at byte {exc.start}{hint}", source=source) from None
+
+
+def guess_format(text: str, source: str) -> str:
+    suffix = Path(source).suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return "yaml"
+    if suffix == ".toml":
+        return "toml"
+    if suffix in (".json", ".jsonl"):
+        return "json"
+    head = text.lstrip()
+    if head.startswith(("{", "[")) and not head.startswith("[applicant]"):
+        return "json"
+    if re.search(r"^\s*\[(applicant|\[facts\])\]\s*$", text, re.M):
+        return "toml"
+    return "yaml"
+
+
+def parse_document(text: str, source: str, fmt: str | None = None) -> Any:
+    """Parse profile text into plain data (no vocabulary check yet)."""
+    fmt = fmt or guess_format(text, source)
+    if fmt == "json":
+        return parse_json(text, source)
+    if fmt == "toml":
+        try:
+            return tomllib.loads(text, parse_float=Decimal)
+        except tomllib.TOMLDecodeError as exc:
+            line = getattr(exc, "lineno", None)
+            message = str(exc).split(" (at line")[0]
+            raise InputError(f"invalid TOML: {message}", source=source, line=line) from None
+    return load_yaml(text, source, allow_aliases=False, error=InputError)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key '{key}'")
+        out[key] = value
+    return out
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"'{name}' is not a number")
+
+
+def parse_json(text: str, source: str, line: int | None = None) -> Any:
+    try:
+        return json.loads(
+            text,
+            parse_float=Decimal,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_reject_constant,
+        )
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"invalid JSON: {exc.msg} (column {exc.colno})",
+            source=source,
+            line=line if line is not None else exc.lineno,
+        ) from None
+    except ValueError as exc:
+        raise InputError(f"invalid JSON: {exc}", source=source, line=line) from None
+    except RecursionError:
+        raise InputError("invalid JSON: nested too deeply", source=source, line=line) from None
+
+
+def load_profile(path: str, ruleset: Ruleset, stdin: bytes | None = None) -> Profile:
+    """Read a profile file (or `-` with `stdin`) and check it."""
+    if path == "-":
+        raw = stdin if stdin is not None else b""
+        source = "<stdin>"
+    else:
+        try:
+            raw = Path(path).read_bytes()
+        except FileNotFoundError:
+            raise InputError("no such file", source=path) from None
+        except IsADirectoryError:
+            raise InputError("is a folder, not a profile file", source=path) from None
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror}", source=path) from None
+        source = path
+    text = read_text(raw, source)
+    return build_profile(parse_document(text, source), ruleset, source)
+
+
+def _line(container: Any, key: str | int | None = None) -> int | None:
+    if isinstance(container, LineDict):
+        return container.line_of(str(key)) if key is not None else container.line
+    if isinstance(container, LineList):
+        return container.line_of(key) if isinstance(key, int) else container.line
+    return None
+
+
+def build_profile(data: Any, ruleset: Ruleset, source: str, line: int | None = None) -> Profile:
+    """Check parsed profile data against the vocabulary and build a Profile."""
+    if not isinstance(data, dict):
+        raise InputError(
+            f"a profile is a mapping with 'applicant' and 'facts', found {type_name(data)}",
+            source=source,
+            line=line,
+        )
+
+    def fail(message: str, field: str, where: Any = None, key: str | int | None = None) -> None:
+        raise InputError(message, source=source, line=_line(where, key) or line, field=field)
+
+    for key in data:
+        if key not in ("applicant", "facts"):
+            fail(
+                f"unknown key '{key}'{suggest(str(key), ('applicant', 'facts'))}",
+                str(key),
+                data,
+                key,
+            )
+    if "applicant" not in data:
+        fail("missing required key 'applicant'", "applicant", data)
+    applicant_raw = data["applicant"]
+    if not isinstance(applicant_raw, dict):
+        fail(
+            f"expected a mapping, found {type_name(applicant_raw)}", "applicant", data, "applicant"
+        )
+    specs = ruleset.vocabulary.applicant
+    applicant: dict[str, Any] = {}
+    for key, value in applicant_raw.items():
+        if key not in specs:
+            fail(
+                f"unknown applicant field '{key}'{suggest(str(key), specs)}",
+                f"applicant.{key}",
+                applicant_raw,
+                key,
+            )
+        applicant[key] = _value(
+            specs[key],
+            value,
+            ruleset,
+            f"applicant.{key}",
+            lambda m, f, k=key: fail(m, f, applicant_raw, k),
+        )
+    for name, spec in specs.items():
+        if name not in applicant:
+            if spec.required:
+                fail(f"missing required field '{name}'", f"applicant.{name}", applicant_raw)
+            if spec.default is not None:
+                applicant[name] = spec.default
+
+    facts_raw = data.get("facts", [])
+    if facts_raw is None:
+        facts_raw = []
+    if not isinstance(facts_raw, list):
+        fail(f"expected a list of facts, found {type_name(facts_raw)}", "facts", data, "facts")
+    if len(facts_raw) > MAX_FACTS:
+        fail(f"more than {MAX_FACTS} facts", "facts", data, "facts")
+    facts = []
+    for index, item in enumerate(facts_raw):
+        facts.append(_fact(item, index, ruleset, source, _line(facts_raw, index) or line))
+    return Profile(applicant=applicant, facts=tuple(facts), source=source, line=line)
+
+
+def _fact(item: Any, index: int, ruleset: Ruleset, source: str, line: int | None) -> Fact:
+    path = f"facts[{index}]"
+
+    def fail(message: str, field: str, key: str | None = None) -> Any:
+        raise InputError(message, source=source, line=_line(item, key) or line, field=field)
+
+    if not isinstance(item, dict):
+        fail(f"a fact is a mapping with kind, date and fields, found {type_name(item)}", path)
+    kinds = ruleset.vocabulary.kinds
+    kind_id = item.get("kind")
+    if kind_id is None:
+        fail("missing required key 'kind'", path)
+    if not isinstance(kind_id, str) or kind_id not in kinds:
+        fail(
+            f"unknown fact kind '{kind_id}'{suggest(str(kind_id), kinds)}; "
+            f"`policycalc facts` lists them",
+            f"{path}.kind",
+            "kind",
+        )
+    kind = kinds[kind_id]
+    if "date" not in item:
+        fail("missing required key 'date'", f"{path}.date")
+    date = _date(item["date"], lambda m: fail(m, f"{path}.date", "date"))
+    values: dict[str, Any] = {}
+    product = note = None
+    for key, value in item.items():
+        if key in ("kind", "date"):
+            continue
+        if key in ("product", "note"):
+            if not isinstance(value, str | int) or isinstance(value, bool):
+                fail(f"expected text, found {type_name(value)}", f"{path}.{key}", key)
+            if key == "product":
+                product = str(value)
+            else:
+                note = str(value)
+            continue
+        if key not in kind.fields:
+            choices = list(kind.fields) + list(COMMON_FACT_KEYS)
+            fail(
+                f"fact kind '{kind_id}' has no field '{key}'{suggest(str(key), choices)}",
+                f"{path}.{key}",
+                key,
+            )
+        values[key] = _value(
+            kind.fields[key], value, ruleset, f"{path}.{key}", lambda m, f, k=key: fail(m, f, k)
+        )
+    for name, spec in kind.fields.items():
+        if name not in values:
+            if spec.required:
+                fail(f"missing required field '{name}' for kind '{kind_id}'", f"{path}.{name}")
+            if spec.default is not None:
+                values[name] = spec.default
+    return Fact(
+        index=index + 1,
+        kind=kind_id,
+        date=date,
+        values=values,
+        product=product,
+        note=note,
+        line=line,
+    )
+
+
+def _date(value: Any, fail: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not MIN_DATE.year <= value <= MAX_DATE.year:
+            fail(f"year {value} is out of range ({MIN_DATE.year}–{MAX_DATE.year})")
+        return dt.date(value, 1, 1)
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            fail(f"'{value}' is not a date (YYYY-MM-DD) or a year")
+    if not isinstance(value, dt.date):
+        fail(f"expected a date (YYYY-MM-DD) or a year, found {type_name(value)}")
+    assert isinstance(value, dt.date)
+    if not MIN_DATE <= value <= MAX_DATE:
+        fail(f"date {value} is out of range ({MIN_DATE}–{MAX_DATE})")
+    return value
+
+
+def _value(spec: FieldSpec, value: Any, ruleset: Ruleset, field: str, fail: Any) -> Any:
+    t = spec.type
+    if t == "bool":
+        if not isinstance(value, bool):
+            fail(f"expected true or false, found {type_name(value)}", field)
+        return value
+    if t == "money":
+        if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
+            fail(f"expected an amount in 万元, found {type_name(value)}", field)
+        amount = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+        if not amount.is_finite():
+            fail("expected a finite amount", field)
+        if amount < 0:
+            fail(f"an amount cannot be negative, found {amount}", field)
+        if amount > MAX_AMOUNT:
+            fail(f"amount {amount} 万元 is implausibly large (over {MAX_AMOUNT})", field)
+        return amount
+    if t in ("count", "int"):
+        if isinstance(value, Decimal) and value == value.to_integral_value():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            fail(f"expected a whole number, found {type_name(value)}", field)
+        if t == "count" and not 0 <= value <= MAX_COUNT:
+            fail(f"expected a count from 0 to {MAX_COUNT}, found {value}", field)
+        if spec.values is not None and value not in spec.values:
+            fail(
+                f"{value} is not allowed; expected one of: {', '.join(map(str, spec.values))}",
+                field,
+            )
+        return value
+    if t == "enum":
+        assert spec.values is not None
+        if value not in spec.values:
+            fail(
+                f"unknown value '{value}'{suggest(str(value), map(str, spec.values))}; "
+                f"expected one of: {', '.join(map(str, spec.values))}",
+                field,
+            )
+        return value
+    if t == "region":
+        if not isinstance(value, str) or value not in ruleset.regions:
+            fail(
+                f"unknown region '{value}'{suggest(str(value), ruleset.regions)}; "
+                f"`policycalc regions` lists them",
+                field,
+            )
+        return value
+    if t == "date":
+        return _date(value, lambda m: fail(m, field))
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        fail(f"expected text, found {type_name(value)}", field)
+    return value

@@ -1,0 +1,1 @@
+"""Renderers: one result object, many formats. Only `table` imports rich."""

@@ -1,0 +1,162 @@
+"""Turn core results into plain data (dicts, lists, str, int, float, bool, None)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..engine import Award, DocumentStatus, Estimate, Exclusion
+from ..formulas import describe
+from ..model import Department, Document, Lang, Measure, Ruleset, Text
+from ..money import Amount, Totals
+
+
+def num(value: Decimal | None) -> int | float | None:
+    """An exact Decimal as a JSON number (floats print the shortest round-trip form)."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def text(value: Text | None, lang: Lang) -> str | None:
+    return None if value is None else value.get(lang)
+
+
+def dept(department: Department, lang: Lang) -> str:
+    return department.zh if lang == "zh" else department.en
+
+
+def amount_data(amount: Amount) -> dict[str, Any]:
+    return {"min": num(amount.min), "max": num(amount.max), "kind": amount.kind}
+
+
+def measure_data(measure: Measure, ruleset: Ruleset, lang: Lang) -> dict[str, Any]:
+    doc = ruleset.documents[measure.document_id]
+    return {
+        "document": doc.id,
+        "measure": measure.id,
+        "article": measure.article,
+        "title": measure.title.get(lang),
+        "category": measure.category,
+        "recipient": measure.recipient,
+        "recipient_label": ruleset.recipients[measure.recipient].get(lang),
+        "departments": departments_data(measure, lang),
+        "formula": describe(measure.formula, lang),
+        "formula_kind": measure.formula.kind,
+        "region": doc.region,
+    }
+
+
+def departments_data(measure: Measure, lang: Lang) -> dict[str, Any]:
+    d = measure.departments
+    out: dict[str, Any] = {
+        "lead": [dept(x, lang) for x in d.lead],
+        "support": [dept(x, lang) for x in d.support],
+    }
+    if d.note is not None:
+        out["note"] = d.note.get(lang)
+    return out
+
+
+def fact_data(award_fact: Any) -> dict[str, Any] | None:
+    if award_fact is None:
+        return None
+    return {
+        "index": award_fact.index,
+        "kind": award_fact.kind,
+        "date": award_fact.date.isoformat(),
+        "product": award_fact.product,
+    }
+
+
+def award_data(award: Award, ruleset: Ruleset, lang: Lang, steps: bool = False) -> dict[str, Any]:
+    m = award.measure
+    out = {
+        "document": award.document.id,
+        "measure": m.id,
+        "article": m.article,
+        "title": m.title.get(lang),
+        "category": m.category,
+        **amount_data(award.amount),
+        "recipient": m.recipient,
+        "recipient_label": ruleset.recipients[m.recipient].get(lang),
+        "departments": departments_data(m, lang),
+        "fact": fact_data(award.fact),
+        "notes": [n.get(lang) for n in award.notes],
+    }
+    if award.original != award.amount:
+        out["before_ceilings"] = amount_data(award.original)
+    if m.payment is not None:
+        out["payment"] = m.payment.get(lang)
+    if steps:
+        out["steps"] = [s.get(lang) for s in award.steps]
+    return out
+
+
+def exclusion_data(ex: Exclusion, lang: Lang) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "document": ex.document.id,
+        "measure": ex.measure.id,
+        "article": ex.measure.article,
+        "title": ex.measure.title.get(lang),
+        "stage": ex.stage,
+        "reason": ex.reason.get(lang),
+        "fact": fact_data(ex.fact),
+    }
+    if ex.amount is not None:
+        out["would_be"] = amount_data(ex.amount)
+    return out
+
+
+def document_data(doc: Document, lang: Lang) -> dict[str, Any]:
+    return {
+        "id": doc.id,
+        "title": doc.title.get(lang),
+        "number": doc.number,
+        "region": doc.region,
+        "issued": doc.issued.isoformat() if doc.issued else None,
+        "effective_from": doc.effective_from.isoformat() if doc.effective_from else None,
+        "effective_until": doc.effective_until.isoformat() if doc.effective_until else None,
+        "validity": doc.validity.get(lang),
+    }
+
+
+def status_data(status: DocumentStatus, lang: Lang) -> dict[str, Any]:
+    return {
+        **document_data(status.document, lang),
+        "status": status.status,
+        "eligible": status.eligible,
+        "ineligible_because": [r.get(lang) for r in status.eligibility],
+    }
+
+
+def totals_data(totals: Totals) -> dict[str, Any]:
+    return {
+        "min": num(totals.min),
+        "max": num(totals.max),
+        "case_by_case": totals.case_by_case,
+        "no_money": totals.no_money,
+        "awards": totals.awards,
+    }
+
+
+def estimate_data(est: Estimate, lang: Lang, steps: bool = False) -> dict[str, Any]:
+    p = est.profile
+    return {
+        "applicant": {
+            "name": p.applicant.get("name"),
+            "id": p.applicant.get("id"),
+            "region": est.region,
+            "tax_region": p.tax_region,
+            "moved_from": est.moved_from,
+        },
+        "as_of": est.as_of.isoformat(),
+        "ruleset": est.ruleset.version,
+        "documents": [status_data(s, lang) for s in est.documents],
+        "awards": [award_data(a, est.ruleset, lang, steps) for a in est.awards],
+        "excluded": [exclusion_data(x, lang) for x in est.excluded],
+        "totals": totals_data(est.totals),
+        "notes": [n.get(lang) for n in est.notes],
+    }

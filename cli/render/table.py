@@ -1,0 +1,167 @@
+"""Tables for a person at a terminal (rich). Machine formats never come through here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text as RichText
+
+from ..model import Lang
+
+L = {
+    "document": ("文件", "Document"),
+    "article": ("条款", "Article"),
+    "measure": ("措施", "Measure"),
+    "award": ("金额（万元）", "Award (万元)"),
+    "recipient": ("受益方", "Recipient"),
+    "lead": ("牵头部门", "Lead"),
+    "support": ("配合部门", "Cooperating"),
+    "fact": ("依据事实", "Fact"),
+    "total": ("合计", "Total"),
+    "status": ("状态", "Status"),
+    "excluded": ("未计入的措施", "Not counted"),
+    "reason": ("原因", "Reason"),
+    "notes": ("说明", "Notes"),
+    "none": ("无匹配的资金措施。", "No money measure matches."),
+}
+
+STATUS = {
+    "in_force": ("有效", "in force"),
+    "lapsed": ("已失效", "lapsed"),
+    "not_yet": ("未生效", "not yet in force"),
+}
+
+
+def label(key: str, lang: Lang) -> str:
+    zh, en = L[key]
+    return zh if lang == "zh" else en
+
+
+def amount_text(item: dict[str, Any], lang: Lang) -> str:
+    kind = item["kind"]
+    if kind == "no_money":
+        return "无资金" if lang == "zh" else "no money"
+    if kind == "case_by_case":
+        return "一事一议" if lang == "zh" else "case by case"
+    lo, hi = item["min"], item["max"]
+    if kind == "exact":
+        return f"{hi}"
+    if kind == "up_to":
+        return f"最高 {hi}" if lang == "zh" else f"up to {hi}"
+    return f"{lo}–{hi}"
+
+
+def totals_text(totals: dict[str, Any], lang: Lang) -> str:
+    lo, hi, unknown = totals["min"], totals["max"], totals["case_by_case"]
+    span = f"{lo}" if lo == hi else f"{lo}–{hi}"
+    if lang == "zh":
+        extra = f"，另有 {unknown} 项一事一议（金额未定，未计入）" if unknown else ""
+        return f"{span} 万元{extra}"
+    extra = f", plus {unknown} case-by-case item(s) outside these bounds" if unknown else ""
+    return f"{span} 万元{extra}"
+
+
+def console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def print_estimate(data: dict[str, Any], lang: Lang, out: Console, show_all: bool = False) -> None:
+    applicant = data["applicant"]
+    who = applicant.get("name") or applicant.get("id") or ""
+    moved = ""
+    if applicant.get("moved_from"):
+        moved = (
+            f"（假设注册于 {applicant['region']}）"
+            if lang == "zh"
+            else f" (as if registered in {applicant['region']})"
+        )
+    head = f"{who}{moved} · as of {data['as_of']} · ruleset {data['ruleset']}"
+    out.print(RichText(head, style="bold"))
+    for doc in data["documents"]:
+        zh, en = STATUS[doc["status"]]
+        state = zh if lang == "zh" else en
+        if not doc["eligible"] and doc["status"] == "in_force":
+            state += "；不符合条件" if lang == "zh" else "; not eligible"
+        until = doc["effective_until"] or ("未规定" if lang == "zh" else "not stated")
+        out.print(
+            f"  • {doc['title']} [{doc['id']}] {doc['effective_from'] or '?'} – {until}: {state}"
+        )
+    table = Table(show_lines=False, expand=False)
+    for key in ("article", "measure", "award", "recipient", "lead", "support"):
+        table.add_column(
+            label(key, lang), overflow="fold", justify="right" if key == "award" else "left"
+        )
+    shown = 0
+    for award in data["awards"]:
+        if award["kind"] == "no_money" and not show_all:
+            continue
+        shown += 1
+        fact = award.get("fact") or {}
+        product = f" · {fact['product']}" if fact.get("product") else ""
+        table.add_row(
+            f"{award['document']}\n{award['article']}",
+            f"{award['title']}\n[dim]{award['measure']}{product}[/dim]",
+            amount_text(award, lang),
+            award["recipient_label"],
+            "、".join(award["departments"]["lead"]) or award["departments"].get("note", "—"),
+            "、".join(award["departments"]["support"]) or "—",
+        )
+    if shown:
+        out.print(table)
+    else:
+        out.print(label("none", lang))
+    out.print(
+        RichText(f"{label('total', lang)}: {totals_text(data['totals'], lang)}", style="bold")
+    )
+    excluded = data["excluded"]
+    if excluded:
+        out.print(f"\n{label('excluded', lang)} ({len(excluded)}):")
+        for ex in excluded[: None if show_all else 12]:
+            out.print(f"  – {ex['measure']} {ex['article']}: {ex['reason']}")
+        if not show_all and len(excluded) > 12:
+            more = len(excluded) - 12
+            out.print(
+                f"  … {more} more (--all shows every one)"
+                if lang == "en"
+                else f"  … 另有 {more} 项（--all 显示全部）"
+            )
+    for note in data["notes"]:
+        out.print(f"[yellow]![/yellow] {note}")
+    notes = sorted({n for a in data["awards"] for n in a.get("notes", [])})
+    if notes:
+        out.print(f"\n{label('notes', lang)}:")
+        for note in notes:
+            out.print(f"  · {note}")
+
+
+def print_compare(rows: list[dict[str, Any]], lang: Lang, out: Console) -> None:
+    table = Table(title="compare-regions")
+    headers = (
+        ("地区", "金额合计（万元）", "资金措施", "一事一议", "有效文件")
+        if lang == "zh"
+        else ("Region", "Total (万元)", "Awards", "Case by case", "Documents in force")
+    )
+    for h in headers:
+        table.add_column(h)
+    for row in rows:
+        t = row["totals"]
+        span = f"{t['min']}" if t["min"] == t["max"] else f"{t['min']}–{t['max']}"
+        table.add_row(
+            row["region_label"],
+            span,
+            str(t["awards"] - t["no_money"]),
+            str(t["case_by_case"]),
+            row["documents_in_force"],
+        )
+    out.print(table)
+
+
+def print_rows(title: str, headers: list[str], rows: list[list[str]], out: Console) -> None:
+    table = Table(title=title or None)
+    for h in headers:
+        table.add_column(h, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)

@@ -139,7 +139,13 @@ def estimate(
                 result = _match(measure, fact, profile, ruleset)
                 if result is None:
                     continue
-                missing, assumed = result
+                missing, assumed = result.missing, result.assumed
+                if result.applicant_failed:
+                    failed = "; ".join(result.applicant_failed)
+                    excluded.append(Exclusion(measure, doc, fact, "eligibility", Text(
+                        f"申请主体不符合本措施条件：{failed}",
+                        f"the applicant does not meet this measure's condition: {failed}")))
+                    continue
                 if missing:
                     excluded.append(
                         Exclusion(
@@ -286,22 +292,28 @@ def _eligibility(
     return reasons, assumptions
 
 
-def _match(
-    measure: Measure, fact: Fact, profile: Profile, ruleset: Ruleset
-) -> tuple[list[str], list[Text]] | None:
-    """None if the fact does not match; else (missing fields, assumptions)."""
+@dataclass
+class _Match:
+    missing: list[str]
+    assumed: list[Text]
+    applicant_failed: list[str]
+
+
+def _match(measure: Measure, fact: Fact, profile: Profile, ruleset: Ruleset) -> _Match | None:
+    """None if the fact does not match the trigger; else what is missing, assumed or
+    not met by the applicant (a fact that matches is worth reporting even then)."""
     assert measure.trigger is not None
     kind = ruleset.vocabulary.kinds[measure.trigger.kind]
     place = frozenset(n for n, spec in kind.fields.items() if spec.place)
-    missing: list[str] = []
-    assumed: list[Text] = []
+    result = _Match([], [], [])
     for clause in measure.trigger.where:
-        if not _holds(clause, fact.values, missing, assumed, place):
+        if not _holds(clause, fact.values, result.missing, result.assumed, place):
             return None
     for clause in measure.trigger.applicant:
-        if not _holds(clause, profile.applicant, missing, assumed, frozenset(), "applicant."):
-            return None
-    return missing, assumed
+        if not _holds(clause, profile.applicant, result.missing, result.assumed, frozenset(),
+                      "applicant."):
+            result.applicant_failed.append(clause.describe())
+    return result
 
 
 def _holds(

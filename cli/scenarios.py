@@ -12,7 +12,7 @@ from typing import Any
 from .engine import estimate
 from .errors import InputError
 from .model import Ruleset
-from .money import fmt
+from .money import Totals, fmt
 from .profile import build_profile, read_text
 from .schema import Reader
 from .yamlsafe import load_yaml
@@ -58,18 +58,35 @@ def run_file(path: Path, ruleset: Ruleset) -> list[Result]:
         raise InputError(f"cannot read: {exc.strerror}", source=source) from None
     data = load_yaml(read_text(raw, source), source, error=InputError)
     top = Reader(data, source, "", InputError)
+    scope = _scope(top, ruleset)
     top.seq("scenarios")
     results = []
     for index, item, line in top.items("scenarios"):
         results.append(
-            run_one(Reader(item, source, f"scenarios[{index}]", InputError, line), ruleset)
+            run_one(Reader(item, source, f"scenarios[{index}]", InputError, line), ruleset, scope)
         )
     top.finish()
     return results
 
 
-def run_one(r: Reader, ruleset: Ruleset) -> Result:
+def _scope(r: Reader, ruleset: Ruleset, default: frozenset[str] | None = None) -> frozenset[str] | None:
+    """`documents`: the documents whose awards a scenario compares (default: all)."""
+    value = r.raw("documents", None)
+    if value is None:
+        return default
+    if value == "all":
+        return None
+    ids = r.str_list("documents")
+    for doc_id in ids:
+        if doc_id not in ruleset.documents:
+            raise r.fail("documents", f"unknown document '{doc_id}'")
+    return frozenset(ids)
+
+
+def run_one(r: Reader, ruleset: Ruleset, scope: frozenset[str] | None = None) -> Result:
+    """Run one scenario. Only awards of documents in `scope` (None: all) are compared."""
     name = r.string("name")
+    scope = _scope(r, ruleset, scope)
     cite = r.opt_str("cite")
     as_of = r.date("as_of")
     if not isinstance(as_of, dt.date):
@@ -98,7 +115,8 @@ def run_one(r: Reader, ruleset: Ruleset) -> Result:
     r.finish()
 
     est = estimate(ruleset, profile, as_of, region=region)
-    actual = [(a.measure.id, a.amount.min, a.amount.max) for a in est.awards if a.amount.money]
+    awards = [a for a in est.awards if scope is None or a.document.id in scope]
+    actual = [(a.measure.id, a.amount.min, a.amount.max) for a in awards if a.amount.money]
     want, got = Counter(map(_key, expected)), Counter(map(_key, actual))
     problems = []
     for item in sorted((want - got).elements()):
@@ -109,7 +127,7 @@ def run_one(r: Reader, ruleset: Ruleset) -> Result:
         if not any(k[0] == item[0] for k in want):
             problems.append(f"unexpected award {_show(item)}")
     if totals is not None:
-        t_now = est.totals
+        t_now = Totals.of([a.amount for a in awards])
         lo, hi, unknown = totals
         if (lo is not None and t_now.min != lo) or (hi is not None and t_now.max != hi):
             problems.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text as RichText
 
@@ -67,6 +68,28 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
+def _award_table(awards: list[dict[str, Any]], lang: Lang, title: str) -> Table:
+    table = Table(title=escape(title), title_justify="left", show_lines=False)
+    for key in ("article", "measure", "award", "recipient", "lead", "support"):
+        table.add_column(
+            label(key, lang), overflow="fold", justify="right" if key == "award" else "left"
+        )
+    sep = "、" if lang == "zh" else "; "
+    for award in awards:
+        fact = award.get("fact") or {}
+        product = f" · {fact['product']}" if fact.get("product") else ""
+        deps = award["departments"]
+        table.add_row(
+            escape(award["article"]),
+            escape(award["title"]) + f"\n[dim]{escape(award['measure'] + product)}[/dim]",
+            amount_text(award, lang),
+            escape(award["recipient_label"]),
+            escape(sep.join(deps["lead"]) or deps.get("note", "—")),
+            escape(sep.join(deps["support"]) or "—"),
+        )
+    return table
+
+
 def print_estimate(data: dict[str, Any], lang: Lang, out: Console, show_all: bool = False) -> None:
     applicant = data["applicant"]
     who = applicant.get("name") or applicant.get("id") or ""
@@ -77,63 +100,49 @@ def print_estimate(data: dict[str, Any], lang: Lang, out: Console, show_all: boo
             if lang == "zh"
             else f" (as if registered in {applicant['region']})"
         )
-    head = f"{who}{moved} · as of {data['as_of']} · ruleset {data['ruleset']}"
-    out.print(RichText(head, style="bold"))
+    day = "评估日" if lang == "zh" else "as of"
+    out.print(RichText(f"{who}{moved} · {day} {data['as_of']} · ruleset {data['ruleset']}",
+                       style="bold"))
+    titles = {}
     for doc in data["documents"]:
+        titles[doc["id"]] = doc["title"]
         zh, en = STATUS[doc["status"]]
         state = zh if lang == "zh" else en
         if not doc["eligible"] and doc["status"] == "in_force":
             state += "；不符合条件" if lang == "zh" else "; not eligible"
         until = doc["effective_until"] or ("未规定" if lang == "zh" else "not stated")
-        out.print(
+        out.print(RichText(
             f"  • {doc['title']} [{doc['id']}] {doc['effective_from'] or '?'} – {until}: {state}"
-        )
-    table = Table(show_lines=False, expand=False)
-    for key in ("article", "measure", "award", "recipient", "lead", "support"):
-        table.add_column(
-            label(key, lang), overflow="fold", justify="right" if key == "award" else "left"
-        )
-    shown = 0
-    for award in data["awards"]:
-        if award["kind"] == "no_money" and not show_all:
-            continue
-        shown += 1
-        fact = award.get("fact") or {}
-        product = f" · {fact['product']}" if fact.get("product") else ""
-        table.add_row(
-            f"{award['document']}\n{award['article']}",
-            f"{award['title']}\n[dim]{award['measure']}{product}[/dim]",
-            amount_text(award, lang),
-            award["recipient_label"],
-            "、".join(award["departments"]["lead"]) or award["departments"].get("note", "—"),
-            "、".join(award["departments"]["support"]) or "—",
-        )
-    if shown:
-        out.print(table)
-    else:
+        ))
+    shown = [a for a in data["awards"] if show_all or a["kind"] != "no_money"]
+    for doc_id, title in titles.items():
+        rows = [a for a in shown if a["document"] == doc_id]
+        if rows:
+            out.print(_award_table(rows, lang, title))
+    if not shown:
         out.print(label("none", lang))
-    out.print(
-        RichText(f"{label('total', lang)}: {totals_text(data['totals'], lang)}", style="bold")
-    )
+    out.print(RichText(f"{label('total', lang)}: {totals_text(data['totals'], lang)}",
+                       style="bold"))
     excluded = data["excluded"]
+    limit = None if show_all else 12
     if excluded:
-        out.print(f"\n{label('excluded', lang)} ({len(excluded)}):")
-        for ex in excluded[: None if show_all else 12]:
-            out.print(f"  – {ex['measure']} {ex['article']}: {ex['reason']}")
-        if not show_all and len(excluded) > 12:
-            more = len(excluded) - 12
+        out.print(RichText(f"\n{label('excluded', lang)} ({len(excluded)}):"))
+        for ex in excluded[:limit]:
+            out.print(RichText(f"  – {ex['measure']} {ex['article']}: {ex['reason']}"))
+        if limit is not None and len(excluded) > limit:
+            more = len(excluded) - limit
             out.print(
-                f"  … {more} more (--all shows every one)"
-                if lang == "en"
-                else f"  … 另有 {more} 项（--all 显示全部）"
+                f"  … 另有 {more} 项（--all 显示全部）"
+                if lang == "zh"
+                else f"  … {more} more (--all shows every one)"
             )
     for note in data["notes"]:
-        out.print(f"[yellow]![/yellow] {note}")
+        out.print(RichText(f"! {note}", style="yellow"))
     notes = sorted({n for a in data["awards"] for n in a.get("notes", [])})
     if notes:
-        out.print(f"\n{label('notes', lang)}:")
+        out.print(RichText(f"\n{label('notes', lang)}:"))
         for note in notes:
-            out.print(f"  · {note}")
+            out.print(RichText(f"  · {note}"))
 
 
 def print_compare(rows: list[dict[str, Any]], lang: Lang, out: Console) -> None:

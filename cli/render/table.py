@@ -74,7 +74,7 @@ def _award_table(awards: list[dict[str, Any]], lang: Lang, title: str) -> Table:
         table.add_column(
             label(key, lang), overflow="fold", justify="right" if key == "award" else "left"
         )
-    sep = "、" if lang == "zh" else "; "
+    sep = "\n"
     for award in awards:
         fact = award.get("fact") or {}
         product = f" · {fact['product']}" if fact.get("product") else ""

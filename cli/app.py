@@ -187,7 +187,12 @@ def estimate(
         bool, typer.Option("--steps", help="Include each award's computation steps.")
     ] = False,
     show_all: Annotated[
-        bool, typer.Option("--all", help="Also list matches without money and every exclusion.")
+        bool,
+        typer.Option(
+            "--all",
+            help="Also list matches without money, every exclusion and the general measures "
+            "(those tied to no particular fact) of the documents that reach the applicant.",
+        ),
     ] = False,
 ) -> None:
     """Every measure that matches a profile, its award as (min, max) in 万元, who receives it
@@ -207,7 +212,7 @@ def estimate(
     ruleset = load(data_dir, extra_data)
     result = run(ruleset, _profile(profile, ruleset), day)
     language = lang_of(lang)
-    data = estimate_data(result, language, steps=steps)
+    data = estimate_data(result, language, steps=steps, general=show_all)
     if fmt is OutputFormat.table:
         from .render.table import console, print_estimate
 
@@ -484,7 +489,8 @@ def validate(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Folders of clause tables, or single document files checked against the bundled shared tables (default: the bundled data)."
+            help="Folders of clause tables, or single document files checked against the "
+            "bundled shared tables (default: the bundled data)."
         ),
     ] = None,
     data_dir: DataDirOpt = None,

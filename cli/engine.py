@@ -142,9 +142,18 @@ def estimate(
                 missing, assumed = result.missing, result.assumed
                 if result.applicant_failed:
                     failed = "; ".join(result.applicant_failed)
-                    excluded.append(Exclusion(measure, doc, fact, "eligibility", Text(
-                        f"申请主体不符合本措施条件：{failed}",
-                        f"the applicant does not meet this measure's condition: {failed}")))
+                    excluded.append(
+                        Exclusion(
+                            measure,
+                            doc,
+                            fact,
+                            "eligibility",
+                            Text(
+                                f"申请主体不符合本措施条件：{failed}",
+                                f"the applicant does not meet this measure's condition: {failed}",
+                            ),
+                        )
+                    )
                     continue
                 if missing:
                     excluded.append(
@@ -310,8 +319,9 @@ def _match(measure: Measure, fact: Fact, profile: Profile, ruleset: Ruleset) -> 
         if not _holds(clause, fact.values, result.missing, result.assumed, place):
             return None
     for clause in measure.trigger.applicant:
-        if not _holds(clause, profile.applicant, result.missing, result.assumed, frozenset(),
-                      "applicant."):
+        if not _holds(
+            clause, profile.applicant, result.missing, result.assumed, frozenset(), "applicant."
+        ):
             result.applicant_failed.append(clause.describe())
     return result
 

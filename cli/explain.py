@@ -107,7 +107,8 @@ def print_explain(data: dict[str, Any], lang: Lang, out: Any) -> None:
     )
     if data["eligibility"]:
         e = data["eligibility"]
-        out.print(f"{'适用条件' if zh else 'Eligibility'} ({e['article']}): {e['summary']}")
+        where = f" ({e['article']})" if e.get("article") else ""
+        out.print(f"{'适用条件' if zh else 'Eligibility'}{where}: {e['summary']}")
     t = data["trigger"]
     if t:
         conds = "; ".join(t["where"] + [f"applicant.{c}" for c in t["applicant"]]) or "—"

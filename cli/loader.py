@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +59,7 @@ ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
 def bundled_data_dir() -> Path:
     """The bundled clause tables: inside the installed package, or beside cli/ in a checkout."""
-    package = Path(str(resources.files("policycalc")))
+    package = Path(__file__).resolve().parent
     for candidate in (package / "policy_data", package.parent / "policy_data"):
         if (candidate / "regions.yaml").is_file():
             return candidate
@@ -74,11 +73,14 @@ def load_ruleset(
     data_dirs: Sequence[Path] | None = None,
     extra_dirs: Sequence[Path] = (),
     files: Sequence[Path] = (),
+    *,
+    use_cache: bool = True,
 ) -> Ruleset:
     """Load policy data. `data_dirs` replace the bundled documents; `extra_dirs` add to them;
     `files` alone (with no folders) loads just those documents.
 
-    Shared tables missing from a given folder come from the bundled data.
+    Shared tables missing from a given folder come from the bundled data. A valid ruleset is
+    cached by the content of every file it was built from (see cache.py).
     """
     bundled = bundled_data_dir()
     doc_dirs = list(data_dirs) if data_dirs else ([] if files else [bundled])
@@ -90,26 +92,58 @@ def load_ruleset(
     for path in files:
         if not path.is_file():
             raise DataError("no such file", source=str(path))
-    return _Builder(table_dirs, doc_dirs, list(files)).build()
+    tables = [
+        (name, folder / name)
+        for folder in table_dirs
+        for name in SHARED_FILES
+        if (folder / name).is_file()
+    ]
+    seen: set[Path] = set()
+    documents: list[Path] = []
+    for path in [
+        p
+        for folder in doc_dirs
+        for p in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+        if p.name not in SHARED_FILES
+    ] + list(files):
+        if path.resolve() not in seen:
+            seen.add(path.resolve())
+            documents.append(path)
+    raws = {path: _read_bytes(path) for _, path in tables} | {p: _read_bytes(p) for p in documents}
+    key = None
+    if use_cache:
+        from . import cache
+
+        key = cache.key(raws)
+        hit = cache.get(key)
+        if isinstance(hit, Ruleset):
+            return hit
+    ruleset = _Builder(raws).build(tables, documents)
+    if key is not None:
+        from . import cache
+
+        cache.put(key, ruleset)
+    return ruleset
 
 
-def _read(path: Path) -> tuple[Any, bytes]:
+def _read_bytes(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise DataError(f"cannot read: {exc.strerror}", source=str(path)) from None
+
+
+def _parse(path: Path, raw: bytes) -> Any:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DataError("not UTF-8 text", source=str(path)) from None
-    return load_yaml(text, str(path), error=DataError), raw
+    return load_yaml(text, str(path), error=DataError, fast=True)
 
 
 class _Builder:
-    def __init__(self, table_dirs: list[Path], doc_dirs: list[Path], files: list[Path]) -> None:
-        self.table_dirs = table_dirs
-        self.doc_dirs = doc_dirs
-        self.files = files
+    def __init__(self, raws: dict[Path, bytes]) -> None:
+        self.raws = raws
         self.digest = hashlib.sha256()
         self.sources: list[str] = []
         self.regions: dict[str, Region] = {}
@@ -120,36 +154,24 @@ class _Builder:
         self.kinds: dict[str, FactKind] = {}
 
     def _load(self, path: Path) -> Any:
-        data, raw = _read(path)
+        raw = self.raws[path]
         self.digest.update(path.name.encode() + b"\0" + raw + b"\0")
         self.sources.append(str(path))
-        return data
+        return _parse(path, raw)
 
-    def build(self) -> Ruleset:
-        for folder in self.table_dirs:
-            for name, handler in (
-                ("regions.yaml", self._regions),
-                ("departments.yaml", self._departments),
-                ("labels.yaml", self._labels),
-                ("facts.yaml", self._facts),
-            ):
-                path = folder / name
-                if path.is_file():
-                    handler(self._load(path), str(path))
+    def build(self, tables: list[tuple[str, Path]], paths: list[Path]) -> Ruleset:
+        handlers = {
+            "regions.yaml": self._regions,
+            "departments.yaml": self._departments,
+            "labels.yaml": self._labels,
+            "facts.yaml": self._facts,
+        }
+        for name, path in tables:
+            handlers[name](self._load(path), str(path))
         documents: dict[str, Document] = {}
         measures: dict[str, Measure] = {}
-        seen_paths: set[Path] = set()
-        paths = [
-            p
-            for folder in self.doc_dirs
-            for p in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
-            if p.name not in SHARED_FILES
-        ] + self.files
         problems: list[PolicycalcError] = []
         for path in paths:
-            if path.resolve() in seen_paths:
-                continue
-            seen_paths.add(path.resolve())
             try:
                 doc = self._document(self._load(path), str(path))
             except DataError as exc:  # report every file's first problem, not only the first file's
@@ -165,8 +187,7 @@ class _Builder:
                 if measure.id in measures:
                     other = measures[measure.id]
                     raise DataError(
-                        f"duplicate measure id '{measure.id}' (also in {other.source}"
-                        f":{other.line})",
+                        f"duplicate measure id '{measure.id}' (also in {other.source}:{other.line})",
                         source=str(path),
                         line=measure.line,
                         field="measures.id",

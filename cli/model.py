@@ -5,9 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, dataclass_transform
 
 Lang = Literal["zh", "en"]
+
+# Model records are immutable; generated __eq__ and __repr__ are left out because every
+# generated method costs start-up time (each is compiled), and scripts start the command once
+# per applicant. Text keeps them: it is compared and shown.
+T = TypeVar("T")
+
+
+@dataclass_transform(frozen_default=True)
+def record(cls: type[T]) -> type[T]:
+    return dataclass(frozen=True, eq=False, repr=False)(cls)
 
 
 @dataclass(frozen=True)
@@ -24,7 +34,7 @@ class Text:
 # ---------------------------------------------------------------- shared tables
 
 
-@dataclass(frozen=True)
+@record
 class Region:
     id: str
     name: Text
@@ -32,7 +42,7 @@ class Region:
     parent: str | None
 
 
-@dataclass(frozen=True)
+@record
 class Department:
     region: str
     zh: str
@@ -43,7 +53,7 @@ class Department:
         return Text(self.zh, self.en)
 
 
-@dataclass(frozen=True)
+@record
 class FieldSpec:
     """One field of the profile vocabulary (an applicant field or a fact field)."""
 
@@ -56,14 +66,14 @@ class FieldSpec:
     place: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class FactKind:
     id: str
     label: Text
     fields: dict[str, FieldSpec]
 
 
-@dataclass(frozen=True)
+@record
 class Vocabulary:
     applicant: dict[str, FieldSpec]
     kinds: dict[str, FactKind]
@@ -74,7 +84,7 @@ class Vocabulary:
 Op = Literal["eq", "in", "min", "above", "max", "below"]
 
 
-@dataclass(frozen=True)
+@record
 class Condition:
     field: str
     op: Op
@@ -105,7 +115,7 @@ class Condition:
         return f"{self.field} {symbol} {_plain(value)}"
 
 
-@dataclass(frozen=True)
+@record
 class AnyOf:
     """At least one of the groups holds (each group: all its conditions hold)."""
 
@@ -129,13 +139,13 @@ def _plain(value: Any) -> str:
 # ---------------------------------------------------------------- formulas
 
 
-@dataclass(frozen=True)
+@record
 class Fixed:
     amount: Decimal
     kind: str = "fixed"
 
 
-@dataclass(frozen=True)
+@record
 class Share:
     base: str
     rate: Decimal
@@ -144,7 +154,7 @@ class Share:
     kind: str = "share"
 
 
-@dataclass(frozen=True)
+@record
 class ShareRange:
     base: str
     rate_min: Decimal
@@ -153,27 +163,27 @@ class ShareRange:
     kind: str = "share_range"
 
 
-@dataclass(frozen=True)
+@record
 class UpTo:
     max: Decimal
     kind: str = "up_to"
 
 
-@dataclass(frozen=True)
+@record
 class Range:
     min: Decimal
     max: Decimal
     kind: str = "range"
 
 
-@dataclass(frozen=True)
+@record
 class PerUnit:
     count: str
     each: Formula
     kind: str = "per_unit"
 
 
-@dataclass(frozen=True)
+@record
 class Choice:
     """`staged` (by clinical phase or milestone) or `tiered` (by category)."""
 
@@ -182,7 +192,7 @@ class Choice:
     options: dict[str, Formula]
 
 
-@dataclass(frozen=True)
+@record
 class Band:
     lower: Decimal | None
     lower_inclusive: bool
@@ -209,19 +219,19 @@ class Band:
         return " and ".join(parts) or "any"
 
 
-@dataclass(frozen=True)
+@record
 class Banded:
     base: str
     bands: tuple[Band, ...]
     kind: str = "banded"
 
 
-@dataclass(frozen=True)
+@record
 class CaseByCase:
     kind: str = "case_by_case"
 
 
-@dataclass(frozen=True)
+@record
 class NoMoney:
     kind: str = "no_money"
 
@@ -256,21 +266,21 @@ def is_case_by_case(formula: Formula) -> bool:
 # ---------------------------------------------------------------- documents
 
 
-@dataclass(frozen=True)
+@record
 class Departments:
     lead: tuple[Department, ...]
     support: tuple[Department, ...]
     note: Text | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Trigger:
     kind: str
     where: tuple[Clause, ...]
     applicant: tuple[Clause, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Measure:
     id: str
     document_id: str
@@ -292,7 +302,7 @@ class Measure:
 CeilingScope = Literal["per_year", "total", "per_product", "per_product_year"]
 
 
-@dataclass(frozen=True)
+@record
 class Ceiling:
     id: str
     article: str
@@ -306,7 +316,7 @@ class Ceiling:
         return self.measures is None or measure_id in self.measures
 
 
-@dataclass(frozen=True)
+@record
 class Eligibility:
     article: str | None = None
     summary: Text | None = None
@@ -319,14 +329,14 @@ class Eligibility:
     suspensions: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Stacking:
     rule: str  # higher_only
     article: str
     summary: Text
 
 
-@dataclass(frozen=True)
+@record
 class Document:
     id: str
     region: str
@@ -358,7 +368,7 @@ class Document:
         return self.facts_from or self.effective_from
 
 
-@dataclass(frozen=True)
+@record
 class Ruleset:
     regions: dict[str, Region]
     departments: dict[str, dict[str, Department]]
@@ -387,7 +397,7 @@ class Ruleset:
 # ---------------------------------------------------------------- profile
 
 
-@dataclass(frozen=True)
+@record
 class Fact:
     index: int  # position in the profile's list, from 1
     kind: str
@@ -402,7 +412,7 @@ class Fact:
         return f"{name} ({self.product})" if self.product else name
 
 
-@dataclass(frozen=True)
+@record
 class Profile:
     applicant: dict[str, Any]
     facts: tuple[Fact, ...]

@@ -69,7 +69,9 @@ def run_file(path: Path, ruleset: Ruleset) -> list[Result]:
     return results
 
 
-def _scope(r: Reader, ruleset: Ruleset, default: frozenset[str] | None = None) -> frozenset[str] | None:
+def _scope(
+    r: Reader, ruleset: Ruleset, default: frozenset[str] | None = None
+) -> frozenset[str] | None:
     """`documents`: the documents whose awards a scenario compares (default: all)."""
     value = r.raw("documents", None)
     if value is None:

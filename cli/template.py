@@ -76,7 +76,8 @@ def template(ruleset: Ruleset, fmt: str, region: str) -> str:
         out = [f"# {line}" for line in head] + [""]
         out.append(tomli_w.dumps({"applicant": applicant}).rstrip())
         for comment, fact in facts:
-            out += ["", f"# {comment}", tomli_w.dumps({"facts": [fact]}).rstrip()]
+            # One [[facts]] table each (tomli-w would inline a short array of tables).
+            out += ["", f"# {comment}", "[[facts]]", tomli_w.dumps(fact).rstrip()]
         out += [""] + [f"# {line}" for line in kinds]
         return "\n".join(out) + "\n"
     out = [f"# {line}" for line in head]

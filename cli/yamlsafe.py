@@ -51,7 +51,58 @@ class LineList(list[Any]):
         return self.line
 
 
-class _Loader(yaml.SafeLoader):
+class _Constructors:
+    """Constructors shared by the pure-Python loader and the libyaml-backed one."""
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:
+        if not isinstance(node, MappingNode):
+            raise ConstructorError(None, None, "expected a mapping", node.start_mark)
+        self.flatten_mapping(node)  # type: ignore[attr-defined]
+        result = LineDict()
+        result.line = node.start_mark.line + 1
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)  # type: ignore[attr-defined]
+            if isinstance(key, bool) or key is None:
+                key = str(key).lower() if key is not None else "null"
+            if not isinstance(key, str | int):
+                raise ConstructorError(
+                    None, None, "a key must be a plain word or number", key_node.start_mark
+                )
+            key = str(key)
+            if key in result:
+                raise ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
+            result[key] = self.construct_object(value_node, deep=True)  # type: ignore[attr-defined]
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+
+    def construct_yaml_map(self, node: MappingNode) -> Any:
+        yield self.construct_mapping(node, deep=True)
+
+    def construct_yaml_seq(self, node: Node) -> Any:
+        data = LineList()
+        data.line = node.start_mark.line + 1
+        yield data
+        data.extend(self.construct_sequence(node, deep=True))  # type: ignore[attr-defined]
+        data.item_lines = [child.start_mark.line + 1 for child in node.value]
+
+    def construct_yaml_float(self, node: ScalarNode) -> Decimal:
+        text = str(self.construct_scalar(node)).replace("_", "")  # type: ignore[attr-defined]
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            value = Decimal("NaN")
+        if not value.is_finite():
+            raise ConstructorError(None, None, f"'{text}' is not a finite number", node.start_mark)
+        return value
+
+
+def _register(cls: Any) -> None:
+    cls.add_constructor("tag:yaml.org,2002:map", cls.construct_yaml_map)
+    cls.add_constructor("tag:yaml.org,2002:seq", cls.construct_yaml_seq)
+    cls.add_constructor("tag:yaml.org,2002:float", cls.construct_yaml_float)
+
+
+class _Loader(_Constructors, yaml.SafeLoader):  # type: ignore[misc]
     allow_aliases = True
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
@@ -72,51 +123,19 @@ class _Loader(yaml.SafeLoader):
         finally:
             self._depth = depth
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
-        if not isinstance(node, MappingNode):
-            raise ConstructorError(None, None, "expected a mapping", node.start_mark)
-        self.flatten_mapping(node)
-        result = LineDict()
-        result.line = node.start_mark.line + 1
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if isinstance(key, bool) or key is None:
-                key = str(key).lower() if key is not None else "null"
-            if not isinstance(key, str | int):
-                raise ConstructorError(
-                    None, None, "a key must be a plain word or number", key_node.start_mark
-                )
-            key = str(key)
-            if key in result:
-                raise ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
-            result[key] = self.construct_object(value_node, deep=True)
-            result.key_lines[key] = key_node.start_mark.line + 1
-        return result
 
-    def construct_yaml_map(self, node: MappingNode) -> Any:
-        yield self.construct_mapping(node, deep=True)
+_register(_Loader)
 
-    def construct_yaml_seq(self, node: Node) -> Any:
-        data = LineList()
-        data.line = node.start_mark.line + 1
-        yield data
-        data.extend(self.construct_sequence(node, deep=True))  # type: ignore[arg-type]
-        data.item_lines = [child.start_mark.line + 1 for child in node.value]
+# libyaml, where present, parses trusted policy data (aliases allowed there) several times
+# faster; profiles always go through the strict pure-Python loader above.
+_FastLoader: Any = None
+if hasattr(yaml, "CSafeLoader"):
 
-    def construct_yaml_float(self, node: ScalarNode) -> Decimal:  # type: ignore[override]
-        text = str(self.construct_scalar(node)).replace("_", "")
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            value = Decimal("NaN")
-        if not value.is_finite():
-            raise ConstructorError(None, None, f"'{text}' is not a finite number", node.start_mark)
-        return value
+    class _CLoader(_Constructors, yaml.CSafeLoader):  # type: ignore[misc]
+        pass
 
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_yaml_seq)
-_Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_yaml_float)
+    _register(_CLoader)
+    _FastLoader = _CLoader
 
 
 class _StrictLoader(_Loader):
@@ -124,10 +143,21 @@ class _StrictLoader(_Loader):
 
 
 def load_yaml(
-    text: str, source: str, *, allow_aliases: bool = True, error: type[PolicycalcError]
+    text: str,
+    source: str,
+    *,
+    allow_aliases: bool = True,
+    error: type[PolicycalcError],
+    fast: bool = False,
 ) -> Any:
-    """Parse YAML text safely. Any problem raises `error` with the file and line."""
-    loader_cls = _Loader if allow_aliases else _StrictLoader
+    """Parse YAML text safely. Any problem raises `error` with the file and line.
+
+    `fast` uses libyaml when present (policy data); profiles keep the strict loader, which
+    refuses aliases and deep nesting.
+    """
+    loader_cls: Any = _Loader if allow_aliases else _StrictLoader
+    if fast and allow_aliases and _FastLoader is not None:
+        loader_cls = _FastLoader
     loader = loader_cls(text)
     try:
         return loader.get_single_data()

@@ -89,7 +89,7 @@ def test_every_format_parses(fmt):
 def test_table_output_shows_amounts_and_departments():
     result = run("estimate", EXAMPLE, "--as-of", AS_OF, "--lang", "en")
     assert result.exit_code == 0
-    assert "km-09-renovation" in result.stdout
+    assert "（九）" in result.stdout  # the article, never folded
     assert "Total" in result.stdout
 
 

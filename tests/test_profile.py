@@ -47,7 +47,8 @@ def test_toml_and_json_profiles_are_the_same(ruleset):
     json = ('{"applicant": {"region": "kunming"}, "facts": [{"kind": "renovation", '
             '"date": "2021-03-15", "invoice_amount": 1000.5}]}')
     a, b, c = load(GOOD_YAML, ruleset), load(toml, ruleset, "p.toml"), load(json, ruleset, "p.json")
-    assert a.facts == b.facts == c.facts
+    assert [(f.kind, f.date, f.values) for f in a.facts] == \
+        [(f.kind, f.date, f.values) for f in b.facts] == [(f.kind, f.date, f.values) for f in c.facts]
 
 
 def test_bom_is_fine(ruleset):
@@ -77,7 +78,7 @@ def test_a_year_is_a_date(ruleset):
         ("applicant: {region: kunming}\nfacts:\n  - {kind: renovation, date: 2021-01-01, "
          "invoice_amount: -5}\n", "cannot be negative"),
         ("applicant: {region: kunming}\nfacts:\n  - {kind: renovation, date: 2021-01-01, "
-         "invoice_amount: 1e30}\n", "implausibly large"),
+         "invoice_amount: 1.0e+30}\n", "implausibly large"),
         ("applicant: {region: kunming}\nfacts:\n  - {kind: renovation, date: 1066-01-01, "
          "invoice_amount: 1}\n", "out of range"),
         ("applicant: {region: kunming}\nfacts:\n  - {kind: renovation, date: soon, "

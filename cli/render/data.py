@@ -142,9 +142,13 @@ def totals_data(totals: Totals) -> dict[str, Any]:
     }
 
 
-def estimate_data(est: Estimate, lang: Lang, steps: bool = False) -> dict[str, Any]:
+def estimate_data(
+    est: Estimate, lang: Lang, steps: bool = False, general: bool = False
+) -> dict[str, Any]:
+    """Plain data for an estimate; `general` adds the measures that answer to no particular
+    fact (organisational measures, case-by-case support without a trigger)."""
     p = est.profile
-    return {
+    out = {
         "applicant": {
             "name": p.applicant.get("name"),
             "id": p.applicant.get("id"),
@@ -160,3 +164,8 @@ def estimate_data(est: Estimate, lang: Lang, steps: bool = False) -> dict[str, A
         "totals": totals_data(est.totals),
         "notes": [n.get(lang) for n in est.notes],
     }
+    if general:
+        out["general_measures"] = [
+            {**measure_data(m, est.ruleset, lang), "kind": m.formula.kind} for m in est.general
+        ]
+    return out

@@ -101,8 +101,9 @@ def print_estimate(data: dict[str, Any], lang: Lang, out: Console, show_all: boo
             else f" (as if registered in {applicant['region']})"
         )
     day = "评估日" if lang == "zh" else "as of"
-    out.print(RichText(f"{who}{moved} · {day} {data['as_of']} · ruleset {data['ruleset']}",
-                       style="bold"))
+    out.print(
+        RichText(f"{who}{moved} · {day} {data['as_of']} · ruleset {data['ruleset']}", style="bold")
+    )
     titles = {}
     for doc in data["documents"]:
         titles[doc["id"]] = doc["title"]
@@ -111,9 +112,11 @@ def print_estimate(data: dict[str, Any], lang: Lang, out: Console, show_all: boo
         if not doc["eligible"] and doc["status"] == "in_force":
             state += "；不符合条件" if lang == "zh" else "; not eligible"
         until = doc["effective_until"] or ("未规定" if lang == "zh" else "not stated")
-        out.print(RichText(
-            f"  • {doc['title']} [{doc['id']}] {doc['effective_from'] or '?'} – {until}: {state}"
-        ))
+        out.print(
+            RichText(
+                f"  • {doc['title']} [{doc['id']}] {doc['effective_from'] or '?'} – {until}: {state}"
+            )
+        )
     shown = [a for a in data["awards"] if show_all or a["kind"] != "no_money"]
     for doc_id, title in titles.items():
         rows = [a for a in shown if a["document"] == doc_id]
@@ -121,8 +124,9 @@ def print_estimate(data: dict[str, Any], lang: Lang, out: Console, show_all: boo
             out.print(_award_table(rows, lang, title))
     if not shown:
         out.print(label("none", lang))
-    out.print(RichText(f"{label('total', lang)}: {totals_text(data['totals'], lang)}",
-                       style="bold"))
+    out.print(
+        RichText(f"{label('total', lang)}: {totals_text(data['totals'], lang)}", style="bold")
+    )
     excluded = data["excluded"]
     limit = None if show_all else 12
     if excluded:
@@ -136,6 +140,18 @@ def print_estimate(data: dict[str, Any], lang: Lang, out: Console, show_all: boo
                 if lang == "zh"
                 else f"  … {more} more (--all shows every one)"
             )
+    general = data.get("general_measures") or []
+    if general:
+        head = "其他适用的一般性措施" if lang == "zh" else "General measures of these documents"
+        out.print(RichText(f"\n{head} ({len(general)}):"))
+        for m in general:
+            kind = (
+                amount_text({"kind": m["kind"], "min": None, "max": None}, lang)
+                if m["kind"] in ("no_money", "case_by_case")
+                else m["formula"]
+            )
+            lead = "、".join(m["departments"]["lead"]) or "—"
+            out.print(RichText(f"  – {m['measure']} {m['article']} {m['title']} [{kind}] · {lead}"))
     for note in data["notes"]:
         out.print(RichText(f"! {note}", style="yellow"))
     notes = sorted({n for a in data["awards"] for n in a.get("notes", [])})

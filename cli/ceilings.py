@@ -94,6 +94,13 @@ def _cap(
     if (new_min, new_max) != (amount.min, amount.max):
         before, after = amount.describe("en"), Amount(new_min, new_max).describe("en")
         award.amount = Amount(new_min, new_max)
+        if used_max[key] - new_max > 0:
+            award.notes.append(Text(
+                f"上限 {ceiling.id} 由较早的奖励先占用；若较早奖励低于其上限，本项可更高，"
+                f"合计仍不超过 {fmt(ceiling.amount)}",
+                f"ceiling {ceiling.id} is taken first by earlier awards; if they come in below "
+                f"their maximum this one can be higher, the total staying within "
+                f"{fmt(ceiling.amount)}"))
         award.steps.append(
             Step(
                 f"ceiling {label} {scope.en}: {before} → {after}",

@@ -121,13 +121,17 @@ def run_one(r: Reader, ruleset: Ruleset, scope: frozenset[str] | None = None) ->
     actual = [(a.measure.id, a.amount.min, a.amount.max) for a in awards if a.amount.money]
     want, got = Counter(map(_key, expected)), Counter(map(_key, actual))
     problems = []
+    surplus = sorted((got - want).elements())
     for item in sorted((want - got).elements()):
-        close = [_show(k) for k in got if k[0] == item[0]]
-        hint = f" (got {', '.join(close)})" if close else " (not awarded)"
-        problems.append(f"expected {_show(item)}{hint}")
-    for item in sorted((got - want).elements()):
-        if not any(k[0] == item[0] for k in want):
-            problems.append(f"unexpected award {_show(item)}")
+        # Pair a missing award with a surplus award of the same measure: one wrong figure.
+        same = next((k for k in surplus if k[0] == item[0]), None)
+        if same is not None:
+            surplus.remove(same)
+            problems.append(f"expected {_show(item)} (got {_show(same)})")
+        else:
+            problems.append(f"expected {_show(item)} (not awarded)")
+    for item in surplus:
+        problems.append(f"unexpected award {_show(item)}")
     if totals is not None:
         t_now = Totals.of([a.amount for a in awards])
         lo, hi, unknown = totals

@@ -100,10 +100,11 @@ def print_explain(data: dict[str, Any], lang: Lang, out: Any) -> None:
     )
     out.print(f"{'概要' if zh else 'Summary'}: {m['summary']}")
     deps = m["departments"]
+    sep = "、" if zh else "; "
     out.print(
         f"{'受益方' if zh else 'Recipient'}: {m['recipient_label']}; "
-        f"{'牵头' if zh else 'lead'}: {'、'.join(deps['lead']) or deps.get('note', '—')}; "
-        f"{'配合' if zh else 'cooperating'}: {'、'.join(deps['support']) or '—'}"
+        f"{'牵头' if zh else 'lead'}: {sep.join(deps['lead']) or deps.get('note', '—')}; "
+        f"{'配合' if zh else 'cooperating'}: {sep.join(deps['support']) or '—'}"
     )
     if data["eligibility"]:
         e = data["eligibility"]

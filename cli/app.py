@@ -18,16 +18,18 @@ from .model import Lang, Ruleset
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-app = typer.Typer(
-    name="policycalc",
-    help="What money and support Chinese regional biomedicine policies offer an applicant, "
+APP_SETTINGS: dict[str, Any] = {
+    "name": "policycalc",
+    "help": "What money and support Chinese regional biomedicine policies offer an applicant, "
     "which department gives it, and why. Amounts are in 万元.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+    "no_args_is_help": True,
+    "add_completion": False,
+    "pretty_exceptions_enable": False,
+    "rich_markup_mode": None,
+    "context_settings": {"help_option_names": ["-h", "--help"]},
+}
+
+app = typer.Typer(**APP_SETTINGS)
 
 
 class OutputFormat(StrEnum):
@@ -176,8 +178,9 @@ def main_callback(
 @fail_on_error
 def estimate(
     profile: Annotated[
-        str, typer.Argument(help="Profile file (YAML, TOML or JSON), or - for stdin.")
-    ],
+        str | None,
+        typer.Argument(help="Profile file (YAML, TOML or JSON), or - for stdin."),
+    ] = None,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     lang: LangOpt = Language.zh,
@@ -194,16 +197,108 @@ def estimate(
             "(those tied to no particular fact) of the documents that reach the applicant.",
         ),
     ] = False,
+    batch: Annotated[
+        str | None,
+        typer.Option(
+            "--batch",
+            metavar="FILE",
+            help="Estimate many profiles: JSON Lines, a "
+            "JSON or YAML list, or CSV (one row per fact); - for stdin.",
+            rich_help_panel="Batch",
+        ),
+    ] = None,
+    input_format: Annotated[
+        str | None,
+        typer.Option(
+            "--input-format",
+            help="Batch input format: jsonl, json, yaml or csv "
+            "(default: from the file name or content).",
+            rich_help_panel="Batch",
+        ),
+    ] = None,
+    summary: Annotated[
+        bool,
+        typer.Option(
+            "--summary",
+            help="Batch: one row per applicant instead of one per award.",
+            rich_help_panel="Batch",
+        ),
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Batch: write here, atomically (a temporary file renamed when complete).",
+            rich_help_panel="Batch",
+        ),
+    ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            max=64,
+            help="Batch: worker processes; output stays in input order.",
+            rich_help_panel="Batch",
+        ),
+    ] = 1,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Batch: no progress bar.", rich_help_panel="Batch")
+    ] = False,
+    excel: Annotated[
+        bool,
+        typer.Option(
+            "--excel",
+            help="Batch CSV: start with a UTF-8 BOM so Excel keeps the Chinese intact.",
+            rich_help_panel="Batch",
+        ),
+    ] = False,
 ) -> None:
     """Every measure that matches a profile, its award as (min, max) in 万元, who receives it
     and the lead and cooperating departments.
 
+    With --batch, many profiles stream to JSON Lines (default) or CSV; a bad row is reported
+    on stderr with its line and skipped; exit 1 if any row was rejected.
+
     Example:
 
-        policycalc estimate examples/kunming-cell.yaml --as-of 2023-06-30
+        policycalc estimate examples/kunming-cell.toml --as-of 2023-06-30
 
         policycalc estimate profile.toml --format json | jq .totals
+
+        policycalc estimate --batch clients.jsonl --summary --as-of 2023-06-30 -o out.jsonl
     """
+    if batch is not None:
+        if profile is not None:
+            raise UsageError("give a PROFILE or --batch FILE, not both", field="--batch")
+        _estimate_batch(
+            batch,
+            input_format,
+            parse_as_of(as_of),
+            fmt,
+            lang_of(lang),
+            data_dir,
+            extra_data,
+            summary,
+            output,
+            jobs,
+            quiet,
+            excel,
+        )
+        return
+    for flag, given in (
+        ("--summary", summary),
+        ("--output", output is not None),
+        ("--jobs", jobs != 1),
+        ("--excel", excel),
+        ("--input-format", input_format is not None),
+    ):
+        if given:
+            raise UsageError(f"{flag} goes with --batch", field=flag)
+    if profile is None:
+        raise UsageError("give a PROFILE file (or - for stdin), or --batch FILE", field="PROFILE")
     from .engine import estimate as run
     from .render.data import estimate_data
     from .render.machine import AWARD_COLUMNS, award_rows
@@ -219,6 +314,113 @@ def estimate(
         print_estimate(data, language, console(), show_all=show_all)
         return
     emit(data, fmt, rows=lambda: award_rows(data), columns=AWARD_COLUMNS)
+
+
+def _estimate_batch(
+    source: str,
+    input_format: str | None,
+    day: dt.date,
+    fmt: OutputFormat,
+    language: Lang,
+    data_dir: list[Path] | None,
+    extra_data: list[Path] | None,
+    summary: bool,
+    output: Path | None,
+    jobs: int,
+    quiet: bool,
+    excel: bool,
+) -> None:
+    import io
+    import signal
+
+    from . import batch
+    from .schema import suggest
+
+    if fmt is OutputFormat.table:
+        fmt = OutputFormat.jsonl
+    if fmt not in (OutputFormat.jsonl, OutputFormat.csv):
+        raise UsageError(f"batch output is jsonl or csv, not {fmt.value}", field="--format")
+    if excel and fmt is not OutputFormat.csv:
+        raise UsageError("--excel goes with --format csv", field="--excel")
+    if input_format is not None and input_format not in batch.INPUT_FORMATS:
+        raise UsageError(
+            f"unknown input format '{input_format}'"
+            f"{suggest(input_format, batch.INPUT_FORMATS)}; expected one of: "
+            f"{', '.join(batch.INPUT_FORMATS)}",
+            field="--input-format",
+        )
+    ruleset = load(data_dir, extra_data)
+    label = "<stdin>" if source == "-" else source
+    if source == "-":
+        stream: Any = io.TextIOWrapper(
+            sys.stdin.buffer, encoding="utf-8", errors="strict", newline=""
+        )
+    else:
+        try:
+            stream = open(source, encoding="utf-8", newline="")  # noqa: SIM115
+        except FileNotFoundError:
+            raise UsageError("no such file", source=source) from None
+        except IsADirectoryError:
+            raise UsageError("is a folder, not a batch file", source=source) from None
+        except OSError as exc:
+            raise UsageError(f"cannot read: {exc.strerror}", source=source) from None
+    head = (
+        stream.buffer.peek(4096)[:4096].decode("utf-8", "ignore")
+        if hasattr(stream, "buffer") and hasattr(stream.buffer, "peek")
+        else ""
+    )
+    kind = input_format or batch.guess_input_format(label, head)
+    target = batch.AtomicOutput(output) if output is not None else None
+    out = target.stream if target is not None else sys.stdout
+    writer = batch.RowWriter(out, fmt.value, summary, bom=excel)
+    job = batch.Job(ruleset, day, language, summary, label)
+
+    def report(line: str) -> None:
+        typer.echo(f"Error: {line}", err=True)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    progress_bar = None
+    advance = None
+    if not quiet and sys.stderr.isatty():
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        progress_bar = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.completed} applicants"),
+            TimeElapsedColumn(),
+            transient=True,
+        )
+        task = progress_bar.add_task("batch", total=None)
+        progress_bar.start()
+
+        def advance(n: int) -> None:
+            progress_bar.advance(task, n)
+
+    try:
+        items = batch.read_items(stream, kind, label)
+        counts = batch.run(items, job, writer, report, jobs=jobs, progress=advance)
+        if target is not None:
+            target.commit()
+            target = None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"not UTF-8 text at byte {exc.start}", source=label) from None
+    finally:
+        if progress_bar is not None:
+            progress_bar.stop()
+        if target is not None:
+            target.discard()
+        signal.signal(signal.SIGTERM, previous)
+        stream.close()
+    typer.echo(
+        f"{counts.read} applicants read: {counts.estimated} estimated, "
+        f"{counts.rejected} rejected; {counts.rows} rows written",
+        err=True,
+    )
+    if counts.rejected:
+        raise typer.Exit(EXIT_DATA)
 
 
 def default_compare_regions(ruleset: Ruleset) -> list[str]:
@@ -630,10 +832,25 @@ def facts(
     emit(rows, fmt, columns=["kind", "field", "type", "required", "values", "label"])
 
 
+def _only(name: str) -> typer.Typer:
+    """The app with just one command. Typer builds every command's options when it starts;
+    a script that calls `estimate` once per applicant need not pay for the other eight."""
+    for info in app.registered_commands:
+        command = info.name or (info.callback.__name__ if info.callback else "")
+        if command == name and info.callback is not None:
+            single = typer.Typer(**APP_SETTINGS)
+            single.callback()(main_callback)
+            single.command(name)(info.callback)
+            return single
+    return app
+
+
 def main() -> None:
     """Entry point: never a traceback, always a documented exit code."""
+    args = sys.argv[1:]
+    target = _only(args[0]) if args and not args[0].startswith("-") else app
     try:
-        app()
+        target()
     except SystemExit:
         raise
     except KeyboardInterrupt:

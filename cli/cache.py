@@ -10,11 +10,10 @@ POLICYCALC_CACHE_DIR moves it.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import stat
-import tempfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -26,20 +25,24 @@ _CODE_FILES = ("model.py", "loader.py", "yamlsafe.py", "schema.py", "cache.py")
 
 def _code_fingerprint() -> bytes:
     here = Path(__file__).parent
-    digest = hashlib.sha256(__version__.encode())
+    parts = [__version__.encode()]
     for name in _CODE_FILES:
         try:
-            digest.update((here / name).read_bytes())
+            parts.append((here / name).read_bytes())
         except OSError:
-            digest.update(name.encode())
-    return digest.digest()
+            parts.append(name.encode())
+    return b"\0".join(parts)
 
 
 def key(raws: dict[Path, bytes]) -> str:
-    digest = hashlib.sha256(_code_fingerprint())
+    # Two independent 32-bit checksums and the length of every file, and of the code: an
+    # edit that keeps all three is vanishingly unlikely. (hashlib's OpenSSL import alone
+    # costs more than the rest of this module.)
+    parts = [f"{zlib.crc32(_code_fingerprint()):08x}"]
     for path, raw in raws.items():
-        digest.update(str(path).encode() + b"\0" + hashlib.sha256(raw).digest())
-    return digest.hexdigest()[:32]
+        parts.append(f"{path}:{len(raw)}:{zlib.crc32(raw):08x}:{zlib.adler32(raw):08x}")
+    text = "\n".join(parts).encode()
+    return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}{len(raws):04x}"
 
 
 def folder() -> Path | None:
@@ -79,6 +82,8 @@ def put(cache_key: str, value: Any) -> None:
     where = folder()
     if where is None:
         return
+    import tempfile  # only on a miss: it pulls in random and hashlib
+
     try:
         where.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _private(where):

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 def scope_key(ceiling: Ceiling, award: Award) -> Hashable:
     fact = award.fact
-    product = fact.product if fact.product is not None else f"#{fact.index}"
+    product = fact.product if fact.product is not None else f"#{fact.number}"
     if ceiling.scope == "per_year":
         return fact.date.year
     if ceiling.scope == "per_product":
@@ -38,7 +38,7 @@ def _ordered(document_ceilings: tuple[Ceiling, ...]) -> list[Ceiling]:
 
 def apply_ceilings(awards: list[Award]) -> None:
     """Cap awards in place."""
-    ordered = sorted(awards, key=lambda a: (a.fact.date, a.fact.index))
+    ordered = sorted(awards, key=lambda a: (a.fact.date, a.fact.number))
     seen: dict[str, list[Ceiling]] = {}
     for award in ordered:
         doc = award.document
@@ -95,12 +95,15 @@ def _cap(
         before, after = amount.describe("en"), Amount(new_min, new_max).describe("en")
         award.amount = Amount(new_min, new_max)
         if used_max[key] - new_max > 0:
-            award.notes.append(Text(
-                f"上限 {ceiling.id} 由较早的奖励先占用；若较早奖励低于其上限，本项可更高，"
-                f"合计仍不超过 {fmt(ceiling.amount)}",
-                f"ceiling {ceiling.id} is taken first by earlier awards; if they come in below "
-                f"their maximum this one can be higher, the total staying within "
-                f"{fmt(ceiling.amount)}"))
+            award.notes.append(
+                Text(
+                    f"上限 {ceiling.id} 由较早的奖励先占用；若较早奖励低于其上限，本项可更高，"
+                    f"合计仍不超过 {fmt(ceiling.amount)}",
+                    f"ceiling {ceiling.id} is taken first by earlier awards; if they come in below "
+                    f"their maximum this one can be higher, the total staying within "
+                    f"{fmt(ceiling.amount)}",
+                )
+            )
         award.steps.append(
             Step(
                 f"ceiling {label} {scope.en}: {before} → {after}",

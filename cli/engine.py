@@ -6,10 +6,8 @@ trigger conditions → formula → 就高不重复 stacking → ceilings → Est
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .ceilings import apply_ceilings
 from .formulas import Step, describe, evaluate
@@ -18,23 +16,35 @@ from .money import Amount, Totals, fmt
 from .stacking import apply_stacking
 
 
-@dataclass
 class Award:
-    measure: Measure
-    document: Document
-    fact: Fact
-    amount: Amount
-    original: Amount
-    steps: list[Step] = field(default_factory=list)
-    notes: list[Text] = field(default_factory=list)
+    """One award: mutable, because ceilings cut `amount` after the formula has run."""
+
+    __slots__ = ("amount", "document", "fact", "measure", "notes", "original", "steps")
+
+    def __init__(
+        self,
+        measure: Measure,
+        document: Document,
+        fact: Fact,
+        amount: Amount,
+        original: Amount,
+        steps: list[Step] | None = None,
+        notes: list[Text] | None = None,
+    ) -> None:
+        self.measure = measure
+        self.document = document
+        self.fact = fact
+        self.amount = amount
+        self.original = original
+        self.steps = steps if steps is not None else []
+        self.notes = notes if notes is not None else []
 
     @property
     def year(self) -> int:
         return self.fact.date.year
 
 
-@dataclass(frozen=True)
-class Exclusion:
+class Exclusion(NamedTuple):
     """A measure that matched a fact but gives nothing here, and why."""
 
     measure: Measure
@@ -45,8 +55,7 @@ class Exclusion:
     amount: Amount | None = None  # what it would have given, where known
 
 
-@dataclass(frozen=True)
-class DocumentStatus:
+class DocumentStatus(NamedTuple):
     document: Document
     status: str  # in_force | not_yet | lapsed
     eligibility: tuple[Text, ...]  # reasons the applicant is not eligible (empty: eligible)
@@ -70,8 +79,7 @@ class DocumentStatus:
         return Text("有效", "in force")
 
 
-@dataclass
-class Estimate:
+class Estimate(NamedTuple):
     ruleset: Ruleset
     profile: Profile
     as_of: dt.date
@@ -99,7 +107,7 @@ def estimate(
     if region is not None and region != profile.region:
         moved_from = profile.region
         applicant = dict(profile.applicant, region=region, tax_region=region)
-        profile = dataclasses.replace(profile, applicant=applicant)
+        profile = profile._replace(applicant=applicant)
     notes: list[Text] = []
     future = [f for f in profile.facts if f.date > as_of]
     if future:
@@ -124,7 +132,7 @@ def estimate(
     awards: list[Award] = []
     excluded: list[Exclusion] = []
     general: list[Measure] = []
-    facts = sorted(profile.facts, key=lambda f: (f.date, f.index))
+    facts = sorted(profile.facts, key=lambda f: (f.date, f.number))
     for doc in _reaching(ruleset, profile.region):
         status = doc.status(as_of)
         eligibility, assumptions = _eligibility(doc, profile, ruleset)
@@ -301,8 +309,7 @@ def _eligibility(
     return reasons, assumptions
 
 
-@dataclass
-class _Match:
+class _Match(NamedTuple):
     missing: list[str]
     assumed: list[Text]
     applicant_failed: list[str]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from .model import (
     Banded,
@@ -23,8 +22,7 @@ from .model import (
 from .money import ZERO, Amount, fmt
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One step of a computation, in both languages."""
 
     en: str
@@ -34,14 +32,16 @@ class Step:
         return self.zh if lang == "zh" else self.en
 
 
-@dataclass
 class Outcome:
     """The result of a formula: an amount, or a reason it gives nothing."""
 
-    amount: Amount | None
-    steps: list[Step] = field(default_factory=list)
-    notes: list[Text] = field(default_factory=list)
-    reason: Text | None = None
+    __slots__ = ("amount", "notes", "reason", "steps")
+
+    def __init__(self, amount: Amount | None) -> None:
+        self.amount = amount
+        self.steps: list[Step] = []
+        self.notes: list[Text] = []
+        self.reason: Text | None = None
 
 
 def pct(rate: Decimal) -> str:
@@ -161,12 +161,14 @@ def _share_range(f: ShareRange, values: dict[str, Any], out: Outcome) -> Amount:
 
 
 def _per_unit(f: PerUnit, values: dict[str, Any], out: Outcome) -> Amount | None:
-    count = values.get(f.count)
+    count = values.get(f.count_field)
     if count is None:
         count = 1
-        out.steps.append(Step(f"{f.count} not given: counted as 1", f"未提供 {f.count}：按 1 计"))
+        out.steps.append(
+            Step(f"{f.count_field} not given: counted as 1", f"未提供 {f.count_field}：按 1 计")
+        )
     if count == 0:
-        out.reason = Text(f"{f.count} 为 0", f"{f.count} is 0")
+        out.reason = Text(f"{f.count_field} 为 0", f"{f.count_field} is 0")
         return None
     each = _eval(f.each, values, out)
     if each is None:
@@ -175,8 +177,8 @@ def _per_unit(f: PerUnit, values: dict[str, Any], out: Outcome) -> Amount | None
     if each.known:
         out.steps.append(
             Step(
-                f"× {count} ({f.count}) = {total.describe('en')}",
-                f"× {count}（{f.count}）= {total.describe('zh')}",
+                f"× {count} ({f.count_field}) = {total.describe('en')}",
+                f"× {count}（{f.count_field}）= {total.describe('zh')}",
             )
         )
     return total
@@ -256,9 +258,9 @@ def describe(formula: Formula, lang: str = "en") -> str:
         return f"{formula.base} 的 {rates}{cap}" if zh else f"{rates} of {formula.base}{cap}"
     if isinstance(formula, PerUnit):
         return (
-            f"每单位 {describe(formula.each, lang)} × {formula.count}"
+            f"每单位 {describe(formula.each, lang)} × {formula.count_field}"
             if zh
-            else f"{describe(formula.each, lang)} per unit × {formula.count}"
+            else f"{describe(formula.each, lang)} per unit × {formula.count_field}"
         )
     if isinstance(formula, Choice):
         parts = "; ".join(f"{k}: {describe(v, lang)}" for k, v in formula.options.items())

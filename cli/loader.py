@@ -42,7 +42,6 @@ from .model import (
     Vocabulary,
 )
 from .schema import Reader, suggest, type_name
-from .yamlsafe import load_yaml
 
 SHARED_FILES = ("regions.yaml", "departments.yaml", "labels.yaml", "facts.yaml")
 FIELD_TYPES = ("money", "count", "int", "bool", "enum", "text", "region", "date")
@@ -138,6 +137,8 @@ def _parse(path: Path, raw: bytes) -> Any:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DataError("not UTF-8 text", source=str(path)) from None
+    from .yamlsafe import load_yaml
+
     return load_yaml(text, str(path), error=DataError, fast=True)
 
 

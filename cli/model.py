@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal, TypeVar, dataclass_transform
+from typing import Any, Literal, NamedTuple
 
 Lang = Literal["zh", "en"]
 
-# Model records are immutable; generated __eq__ and __repr__ are left out because every
-# generated method costs start-up time (each is compiled), and scripts start the command once
-# per applicant. Text keeps them: it is compared and shown.
-T = TypeVar("T")
+# Model records are NamedTuples: immutable, and cheap to define. Scripts start the command
+# once per applicant, and a dataclass compiles several methods per class at import.
 
 
-@dataclass_transform(frozen_default=True)
-def record(cls: type[T]) -> type[T]:
-    return dataclass(frozen=True, eq=False, repr=False)(cls)
-
-
-@dataclass(frozen=True)
-class Text:
+class Text(NamedTuple):
     """A short text in Chinese and English."""
 
     zh: str
@@ -34,16 +25,14 @@ class Text:
 # ---------------------------------------------------------------- shared tables
 
 
-@record
-class Region:
+class Region(NamedTuple):
     id: str
     name: Text
     level: str
     parent: str | None
 
 
-@record
-class Department:
+class Department(NamedTuple):
     region: str
     zh: str
     en: str
@@ -53,8 +42,7 @@ class Department:
         return Text(self.zh, self.en)
 
 
-@record
-class FieldSpec:
+class FieldSpec(NamedTuple):
     """One field of the profile vocabulary (an applicant field or a fact field)."""
 
     name: str
@@ -66,15 +54,13 @@ class FieldSpec:
     place: bool = False
 
 
-@record
-class FactKind:
+class FactKind(NamedTuple):
     id: str
     label: Text
     fields: dict[str, FieldSpec]
 
 
-@record
-class Vocabulary:
+class Vocabulary(NamedTuple):
     applicant: dict[str, FieldSpec]
     kinds: dict[str, FactKind]
 
@@ -84,8 +70,7 @@ class Vocabulary:
 Op = Literal["eq", "in", "min", "above", "max", "below"]
 
 
-@record
-class Condition:
+class Condition(NamedTuple):
     field: str
     op: Op
     value: Any
@@ -115,8 +100,7 @@ class Condition:
         return f"{self.field} {symbol} {_plain(value)}"
 
 
-@record
-class AnyOf:
+class AnyOf(NamedTuple):
     """At least one of the groups holds (each group: all its conditions hold)."""
 
     groups: tuple[tuple[Condition, ...], ...]
@@ -139,14 +123,12 @@ def _plain(value: Any) -> str:
 # ---------------------------------------------------------------- formulas
 
 
-@record
-class Fixed:
+class Fixed(NamedTuple):
     amount: Decimal
     kind: str = "fixed"
 
 
-@record
-class Share:
+class Share(NamedTuple):
     base: str
     rate: Decimal
     max: Decimal | None
@@ -154,8 +136,7 @@ class Share:
     kind: str = "share"
 
 
-@record
-class ShareRange:
+class ShareRange(NamedTuple):
     base: str
     rate_min: Decimal
     rate_max: Decimal
@@ -163,28 +144,24 @@ class ShareRange:
     kind: str = "share_range"
 
 
-@record
-class UpTo:
+class UpTo(NamedTuple):
     max: Decimal
     kind: str = "up_to"
 
 
-@record
-class Range:
+class Range(NamedTuple):
     min: Decimal
     max: Decimal
     kind: str = "range"
 
 
-@record
-class PerUnit:
-    count: str
+class PerUnit(NamedTuple):
+    count_field: str  # the fact field that holds the number of units
     each: Formula
     kind: str = "per_unit"
 
 
-@record
-class Choice:
+class Choice(NamedTuple):
     """`staged` (by clinical phase or milestone) or `tiered` (by category)."""
 
     kind: str  # staged | tiered
@@ -192,8 +169,7 @@ class Choice:
     options: dict[str, Formula]
 
 
-@record
-class Band:
+class Band(NamedTuple):
     lower: Decimal | None
     lower_inclusive: bool
     upper: Decimal | None
@@ -219,20 +195,17 @@ class Band:
         return " and ".join(parts) or "any"
 
 
-@record
-class Banded:
+class Banded(NamedTuple):
     base: str
     bands: tuple[Band, ...]
     kind: str = "banded"
 
 
-@record
-class CaseByCase:
+class CaseByCase(NamedTuple):
     kind: str = "case_by_case"
 
 
-@record
-class NoMoney:
+class NoMoney(NamedTuple):
     kind: str = "no_money"
 
 
@@ -266,22 +239,19 @@ def is_case_by_case(formula: Formula) -> bool:
 # ---------------------------------------------------------------- documents
 
 
-@record
-class Departments:
+class Departments(NamedTuple):
     lead: tuple[Department, ...]
     support: tuple[Department, ...]
     note: Text | None = None
 
 
-@record
-class Trigger:
+class Trigger(NamedTuple):
     kind: str
     where: tuple[Clause, ...]
     applicant: tuple[Clause, ...]
 
 
-@record
-class Measure:
+class Measure(NamedTuple):
     id: str
     document_id: str
     article: str
@@ -302,8 +272,7 @@ class Measure:
 CeilingScope = Literal["per_year", "total", "per_product", "per_product_year"]
 
 
-@record
-class Ceiling:
+class Ceiling(NamedTuple):
     id: str
     article: str
     summary: Text
@@ -316,8 +285,7 @@ class Ceiling:
         return self.measures is None or measure_id in self.measures
 
 
-@record
-class Eligibility:
+class Eligibility(NamedTuple):
     article: str | None = None
     summary: Text | None = None
     registration: tuple[str, ...] = ("business",)
@@ -329,15 +297,13 @@ class Eligibility:
     suspensions: tuple[str, ...] = ()
 
 
-@record
-class Stacking:
+class Stacking(NamedTuple):
     rule: str  # higher_only
     article: str
     summary: Text
 
 
-@record
-class Document:
+class Document(NamedTuple):
     id: str
     region: str
     title: Text
@@ -368,8 +334,7 @@ class Document:
         return self.facts_from or self.effective_from
 
 
-@record
-class Ruleset:
+class Ruleset(NamedTuple):
     regions: dict[str, Region]
     departments: dict[str, dict[str, Department]]
     categories: dict[str, Text]
@@ -397,9 +362,8 @@ class Ruleset:
 # ---------------------------------------------------------------- profile
 
 
-@record
-class Fact:
-    index: int  # position in the profile's list, from 1
+class Fact(NamedTuple):
+    number: int  # position in the profile's list, from 1
     kind: str
     date: dt.date
     values: dict[str, Any]
@@ -408,17 +372,16 @@ class Fact:
     line: int | None = None
 
     def label(self) -> str:
-        name = f"#{self.index} {self.kind}"
+        name = f"#{self.number} {self.kind}"
         return f"{name} ({self.product})" if self.product else name
 
 
-@record
-class Profile:
+class Profile(NamedTuple):
     applicant: dict[str, Any]
     facts: tuple[Fact, ...]
     source: str = "<profile>"
     line: int | None = None
-    assumptions: tuple[str, ...] = field(default_factory=tuple)
+    assumptions: tuple[str, ...] = ()
 
     @property
     def region(self) -> str:

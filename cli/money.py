@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 ZERO = Decimal(0)
 
@@ -14,8 +14,7 @@ def fmt(value: Decimal) -> str:
     return text if "." not in text else text.rstrip("0").rstrip(".")
 
 
-@dataclass(frozen=True)
-class Amount:
+class Amount(NamedTuple):
     """An award as (min, max) in 万元. None marks an unknown bound (case by case)."""
 
     min: Decimal | None
@@ -74,8 +73,7 @@ class Amount:
         return f"{fmt(self.min)}–{fmt(self.max)}"
 
 
-@dataclass(frozen=True)
-class Totals:
+class Totals(NamedTuple):
     min: Decimal
     max: Decimal
     case_by_case: int

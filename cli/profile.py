@@ -5,15 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .lines import LineDict, LineList
 from .model import Fact, FieldSpec, Profile, Ruleset
 from .schema import suggest, type_name
-from .yamlsafe import LineDict, LineList, load_yaml
 
 MAX_AMOUNT = Decimal("1000000000")  # 万元: ten trillion yuan; anything larger is a typo
 MAX_COUNT = 1_000_000
@@ -64,12 +63,16 @@ def parse_document(text: str, source: str, fmt: str | None = None) -> Any:
     if fmt == "json":
         return parse_json(text, source)
     if fmt == "toml":
+        import tomllib
+
         try:
             return tomllib.loads(text, parse_float=Decimal)
         except tomllib.TOMLDecodeError as exc:
             line = getattr(exc, "lineno", None)
             message = str(exc).split(" (at line")[0]
             raise InputError(f"invalid TOML: {message}", source=source, line=line) from None
+    from .yamlsafe import load_yaml
+
     return load_yaml(text, source, allow_aliases=False, error=InputError)
 
 
@@ -250,7 +253,7 @@ def _fact(item: Any, index: int, ruleset: Ruleset, source: str, line: int | None
             if spec.default is not None:
                 values[name] = spec.default
     return Fact(
-        index=index + 1,
+        number=index + 1,
         kind=kind_id,
         date=date,
         values=values,

@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import PolicycalcError
+from .lines import LineDict, LineList
 from .model import Text
-from .yamlsafe import LineDict, LineList
 
 MISSING: Any = object()
 

@@ -34,7 +34,7 @@ def apply_stacking(awards: list[Award], ruleset: Ruleset) -> tuple[list[Award], 
     for award in awards:
         doc = award.document
         if award.measure.stacking_group and doc.stacking and doc.stacking.rule == "higher_only":
-            key = (doc.region, award.measure.stacking_group, award.fact.index)
+            key = (doc.region, award.measure.stacking_group, award.fact.number)
             groups.setdefault(key, []).append(award)
     dropped_ids: set[int] = set()
     dropped: list[Exclusion] = []

@@ -191,3 +191,11 @@ def test_invalid_data_dir_exit_1(tmp_path):
     result = run("estimate", EXAMPLE, "--data-dir", str(tmp_path))
     assert result.exit_code == 1
     assert "x.yaml" in result.stderr and "missing required key" in result.stderr
+
+
+def test_toml_and_yaml_examples_agree():
+    # The bundled example exists in both formats; they must describe the same applicant.
+    toml = run("estimate", str(ROOT / "examples" / "kunming-cell.toml"), "--as-of", AS_OF,
+               "--format", "json")
+    data = json.loads(toml.stdout)
+    assert data["totals"] == estimate_json()["totals"]

@@ -11,7 +11,7 @@ from .conftest import ROOT
 
 def test_installed_command_runs_the_bundled_example():
     result = subprocess.run(
-        ["policycalc", "estimate", str(ROOT / "examples" / "kunming-cell.yaml"), "--as-of",
+        ["policycalc", "estimate", str(ROOT / "examples" / "kunming-cell.toml"), "--as-of",
          "2023-06-30", "--format", "json"],
         capture_output=True, text=True, check=False, cwd="/",
     )

@@ -64,7 +64,7 @@ def fact_data(award_fact: Any) -> dict[str, Any] | None:
     if award_fact is None:
         return None
     return {
-        "index": award_fact.index,
+        "index": award_fact.number,
         "kind": award_fact.kind,
         "date": award_fact.date.isoformat(),
         "product": award_fact.product,

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable
 from typing import Any, TextIO
-
-import tomli_w
-import yaml
 
 
 def write_json(data: Any, out: TextIO) -> None:
@@ -23,6 +19,8 @@ def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
 
 
 def write_yaml(data: Any, out: TextIO) -> None:
+    import yaml
+
     yaml.safe_dump(data, out, allow_unicode=True, sort_keys=False, width=100)
 
 
@@ -36,6 +34,8 @@ def _drop_none(value: Any) -> Any:
 
 def write_toml(data: dict[str, Any], out: TextIO) -> None:
     # TOML has no null: an unknown bound is left out (its `kind` says case_by_case).
+    import tomli_w
+
     out.write(tomli_w.dumps(_drop_none(data)))
 
 
@@ -52,6 +52,8 @@ def flat_value(value: Any) -> Any:
 def write_csv(
     rows: Iterable[dict[str, Any]], columns: list[str], out: TextIO, bom: bool = False
 ) -> None:
+    import csv
+
     if bom:
         out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")

@@ -1,0 +1,148 @@
+"""Measure start-up, batch throughput, memory and parallel speed-up; print the figures.
+
+Each figure is a ratio against a baseline measured in the same run on the same machine:
+
+1. start-up: `policycalc estimate EXAMPLE --format json` against `python -c "import typer"`,
+   medians of --runs runs (goal: at most 1.5);
+2. throughput: `estimate --batch` over N profiles in JSON Lines against a bare Python loop
+   that json-parses and json-dumps the same lines (goal: at most 8);
+3. memory: peak RSS for --big profiles against --small (goal: at most 1.2);
+4. `--jobs 2` against `--jobs 1` on the same N profiles (goal: at least 1.7 times faster).
+
+Usage: python benchmarks/bench.py [--profiles 100000] [--big 1000000] [--small 10000]
+Needs the `policycalc` command installed (pip install .).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "kunming-cell.toml"
+AS_OF = "2023-06-30"
+
+BARE_LOOP = """
+import json, sys
+out = sys.stdout
+for line in open(sys.argv[1], encoding="utf-8"):
+    if line.strip():
+        out.write(json.dumps(json.loads(line), ensure_ascii=False) + "\\n")
+"""
+
+
+def profile(rng: random.Random, number: int) -> dict:
+    """A plausible applicant: a region and a few facts of common kinds."""
+    region = rng.choice(["kunming", "chongqing", "suzhou", "nanshan", "jiangsu", "yunnan"])
+    facts = []
+    for _ in range(rng.randint(1, 4)):
+        year = rng.choice([2021, 2022, 2023])
+        date = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        choice = rng.randrange(5)
+        if choice == 0:
+            facts.append({"kind": "clinical_phase_completed", "date": date,
+                          "phase": rng.randint(1, 3), "product_type": "innovative_drug",
+                          "drug_class": 1, "rd_spend": rng.randint(100, 6000),
+                          "next_phase_entered": True})
+        elif choice == 1:
+            facts.append({"kind": "clinical_phase_entered", "date": date,
+                          "phase": rng.randint(1, 3), "product_type": "innovative_drug",
+                          "rd_spend": rng.randint(100, 6000)})
+        elif choice == 2:
+            facts.append({"kind": "renovation", "date": date,
+                          "invoice_amount": rng.randint(100, 8000)})
+        elif choice == 3:
+            facts.append({"kind": "device_registration", "date": date,
+                          "device_class": rng.choice([2, 3]), "rd_spend": rng.randint(50, 3000)})
+        else:
+            facts.append({"kind": "insurance_premium", "date": date,
+                          "policy_type": "clinical_trial_liability",
+                          "premium": rng.randint(5, 200)})
+    return {"applicant": {"id": f"app-{number}", "region": region}, "facts": facts}
+
+
+def write_profiles(path: Path, count: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as out:
+        for number in range(count):
+            out.write(json.dumps(profile(rng, number), ensure_ascii=False) + "\n")
+
+
+def timed(cmd: list[str], stdout: int | None = subprocess.DEVNULL) -> tuple[float, int]:
+    """Wall time and peak RSS (KiB) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return elapsed, usage.ru_maxrss
+
+
+def median_time(cmd: list[str], runs: int) -> float:
+    return statistics.median(timed(cmd)[0] for _ in range(runs))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--profiles", type=int, default=100_000)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--big", type=int, default=1_000_000)
+    args = parser.parse_args()
+    command = shutil.which("policycalc")
+    if command is None:
+        raise SystemExit("policycalc is not installed: pip install .")
+    py = sys.executable
+    batch = [command, "estimate", "--as-of", AS_OF, "--quiet", "--batch"]
+
+    # 1. start-up (warm the ruleset cache first, as every run after the first finds it)
+    single = [command, "estimate", str(EXAMPLE), "--as-of", AS_OF, "--format", "json"]
+    timed(single)
+    tool = median_time(single, args.runs)
+    base = median_time([py, "-c", "import typer"], args.runs)
+    print(f"1. start-up: {tool * 1000:.0f} ms vs import typer {base * 1000:.0f} ms "
+          f"(medians of {args.runs}) -> ratio {tool / base:.2f} (goal <= 1.5)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        data = folder / "profiles.jsonl"
+        write_profiles(data, args.profiles)
+        loop = folder / "loop.py"
+        loop.write_text(BARE_LOOP, encoding="utf-8")
+
+        # 2. throughput
+        t_tool, _ = timed([*batch, str(data)])
+        t_loop, _ = timed([py, str(loop), str(data)])
+        print(f"2. throughput: {args.profiles} profiles in {t_tool:.2f} s "
+              f"({args.profiles / t_tool:,.0f}/s) vs bare json loop {t_loop:.2f} s "
+              f"-> ratio {t_tool / t_loop:.2f} (goal <= 8)")
+
+        # 4. --jobs 2 against --jobs 1
+        t_two, _ = timed([*batch, str(data), "--jobs", "2"])
+        print(f"4. parallel: --jobs 1 {t_tool:.2f} s, --jobs 2 {t_two:.2f} s "
+              f"-> {t_tool / t_two:.2f}x faster (goal >= 1.7; {os.cpu_count()} cores)")
+
+        # 3. memory: peak RSS, big against small
+        small = folder / "small.jsonl"
+        write_profiles(small, args.small, seed=11)
+        big = folder / "big.jsonl"
+        write_profiles(big, args.big, seed=13)
+        _, rss_small = timed([*batch, str(small)])
+        _, rss_big = timed([*batch, str(big)])
+        print(f"3. memory: peak RSS {rss_big / 1024:.1f} MiB for {args.big} profiles vs "
+              f"{rss_small / 1024:.1f} MiB for {args.small} -> ratio {rss_big / rss_small:.2f} "
+              f"(goal <= 1.2)")
+
+
+if __name__ == "__main__":
+    main()

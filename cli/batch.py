@@ -20,11 +20,11 @@ from typing import IO, Any
 
 from .engine import estimate
 from .errors import InputError, PolicycalcError, UsageError
+from .lines import LineList
 from .model import Lang, Ruleset
 from .profile import build_profile, parse_json
 from .render.data import estimate_data, num
 from .render.machine import AWARD_COLUMNS, award_rows, flat_value
-from .lines import LineList
 from .yamlsafe import load_yaml
 
 INPUT_FORMATS = ("jsonl", "json", "yaml", "csv")

@@ -372,8 +372,8 @@ def _estimate_batch(
     kind = input_format or batch.guess_input_format(label, head)
     target = batch.AtomicOutput(output) if output is not None else None
     out = target.stream if target is not None else sys.stdout
-    writer = batch.RowWriter(out, fmt.value, summary, bom=excel)
-    job = batch.Job(ruleset, day, language, summary, label)
+    job = batch.Job(ruleset, day, language, summary, label, fmt.value)
+    out.write(batch.header(job, bom=excel))
 
     def report(line: str) -> None:
         typer.echo(f"Error: {line}", err=True)
@@ -401,7 +401,7 @@ def _estimate_batch(
 
     try:
         items = batch.read_items(stream, kind, label)
-        counts = batch.run(items, job, writer, report, jobs=jobs, progress=advance)
+        counts = batch.run(items, job, out, report, jobs=jobs, progress=advance)
         if target is not None:
             target.commit()
             target = None

@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from .engine import estimate
 from .errors import InputError, PolicycalcError, UsageError
 from .lines import LineList
 from .model import Lang, Ruleset
 from .profile import build_profile, parse_json
-from .render.data import estimate_data, num
-from .render.machine import AWARD_COLUMNS, award_rows, flat_value
+from .render.data import num
+from .render.machine import AWARD_COLUMNS, flat_value
 from .yamlsafe import load_yaml
 
 INPUT_FORMATS = ("jsonl", "json", "yaml", "csv")
@@ -53,14 +54,14 @@ SUMMARY_COLUMNS = [
 ]
 
 
-@dataclass
-class Item:
+class Item(NamedTuple):
     """One applicant read from the input: its data, or why it could not be read."""
 
     number: int  # 1-based position among applicants
     line: int | None  # line in the input where it starts
     data: Any = None
     error: PolicycalcError | None = None
+    text: str | None = None  # a JSON line not parsed yet: the worker parses it
 
 
 def guess_input_format(path: str, head: str) -> str:
@@ -102,10 +103,7 @@ def _jsonl(stream: IO[str], source: str) -> Iterator[Item]:
         if not line.strip():
             continue
         number += 1
-        try:
-            yield Item(number, line_no, parse_json(line, source, line_no))
-        except InputError as exc:
-            yield Item(number, line_no, error=exc)
+        yield Item(number, line_no, text=line)
 
 
 def _whole(stream: IO[str], fmt: str, source: str) -> Iterator[Item]:
@@ -148,31 +146,35 @@ def _csv(stream: IO[str], source: str) -> Iterator[Item]:
     first = stream.readline().lstrip("\ufeff")
     reader = csv.DictReader(_chain(first, stream))
     if reader.fieldnames is None or "id" not in reader.fieldnames:
-        raise InputError("a CSV batch needs an 'id' column\n" + CSV_LAYOUT, source=source, line=1)
+        raise InputError(
+            "a CSV batch needs an 'id' column (layout: README, or estimate --help)",
+            source=source,
+            line=1,
+        )
     number = 0
     current: str | None = None
-    item: Item | None = None
+    start = 0
+    data: dict[str, Any] | None = None
+    error: PolicycalcError | None = None
     for row in reader:
         line = reader.line_num
         ident = (row.get("id") or "").strip()
-        if ident != current or item is None:
-            if item is not None:
-                yield item
+        if ident != current or data is None:
+            if data is not None:
+                yield Item(number, start, data, error)
             number += 1
-            current = ident
-            item = Item(number, line, {"applicant": {"id": ident}, "facts": []})
+            current, start, error = ident, line, None
+            data = {"applicant": {"id": ident}, "facts": []}
             if not ident:
-                item.error = InputError(
-                    "the 'id' column is empty", source=source, line=line, field="id"
-                )
-        if item.error is not None:
+                error = InputError("the 'id' column is empty", source=source, line=line, field="id")
+        if error is not None:
             continue
         try:
-            _csv_row(item.data, row, source, line)
+            _csv_row(data, row, source, line)
         except InputError as exc:
-            item.error = exc
-    if item is not None:
-        yield item
+            error = exc
+    if data is not None:
+        yield Item(number, start, data, error)
 
 
 def _chain(first: str, rest: IO[str]) -> Iterator[str]:
@@ -220,6 +222,11 @@ class Job:
     lang: Lang
     summary: bool
     source: str
+    fmt: str = "jsonl"  # jsonl or csv: workers write the output text themselves
+
+    @property
+    def columns(self) -> list[str]:
+        return SUMMARY_COLUMNS if self.summary else ["line", *AWARD_COLUMNS]
 
 
 _JOB: Job | None = None  # set in the parent before worker processes fork
@@ -230,14 +237,36 @@ def set_job(job: Job) -> None:
     _JOB = job
 
 
-def process(item: Item) -> tuple[list[dict[str, Any]], str | None]:
-    """Estimate one applicant: its output rows, or an error line."""
+def process(item: Item) -> tuple[str, int, str | None]:
+    """Estimate one applicant: its output text and number of rows, or an error line."""
     job = _JOB
     assert job is not None
+    rows, error = _rows(item, job)
+    if error is not None:
+        return "", 0, error
+    return _text(rows, job), len(rows), None
+
+
+def _text(rows: list[dict[str, Any]], job: Job) -> str:
+    columns = job.columns
+    if job.fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        for row in rows:
+            writer.writerow([flat_value(row.get(k)) for k in columns])
+        return buffer.getvalue()
+    dumps = json.dumps
+    return "".join(
+        dumps({k: row.get(k) for k in columns}, ensure_ascii=False, separators=(",", ":")) + "\n"
+        for row in rows
+    )
+
+
+def _rows(item: Item, job: Job) -> tuple[list[dict[str, Any]], str | None]:
     if item.error is not None:
         return [], _error_line(item.error, item)
     try:
-        data = item.data
+        data = parse_json(item.text, job.source, item.line) if item.text is not None else item.data
         if isinstance(data, dict) and isinstance(data.get("facts"), list):
             # CSV rows carry their line so that an error names it.
             facts = LineList(data["facts"])
@@ -248,34 +277,59 @@ def process(item: Item) -> tuple[list[dict[str, Any]], str | None]:
             ]
             data["facts"] = facts
         profile = build_profile(data, job.ruleset, job.source, item.line)
-        result = estimate(job.ruleset, profile, job.as_of)
+        result = estimate(job.ruleset, profile, job.as_of, trace=False)
     except PolicycalcError as exc:
         return [], _error_line(exc, item)
-    plain = estimate_data(result, job.lang)
-    who = plain["applicant"].get("id") or plain["applicant"].get("name") or f"#{item.number}"
+    applicant = profile.applicant
+    who = applicant.get("id") or applicant.get("name") or f"#{item.number}"
+    as_of = job.as_of.isoformat()
+    version = job.ruleset.version
     if job.summary:
-        t = plain["totals"]
-        return [
-            {
-                "applicant": who,
-                "line": item.line,
-                "region": plain["applicant"]["region"],
-                "as_of": plain["as_of"],
-                "ruleset": plain["ruleset"],
-                "min": t["min"],
-                "max": t["max"],
-                "case_by_case": t["case_by_case"],
-                "awards": t["awards"] - t["no_money"],
-                "documents_in_force": [
-                    d["id"] for d in plain["documents"] if d["status"] == "in_force"
-                ],
-            }
-        ], None
+        t = result.totals
+        summary = {
+            "applicant": who,
+            "line": item.line,
+            "region": result.region,
+            "as_of": as_of,
+            "ruleset": version,
+            "min": num(t.min),
+            "max": num(t.max),
+            "case_by_case": t.case_by_case,
+            "awards": t.awards - t.no_money,
+            "documents_in_force": [
+                s.document.id for s in result.documents if s.status == "in_force"
+            ],
+        }
+        return [summary], None
+    lang = job.lang
     rows = []
-    for row in award_rows(plain):
-        row["applicant"] = who
-        row["line"] = item.line
-        rows.append(row)
+    for award in result.awards:
+        m, fact, amount = award.measure, award.fact, award.amount
+        deps = m.departments
+        rows.append(
+            {
+                "line": item.line,
+                "applicant": who,
+                "region": result.region,
+                "as_of": as_of,
+                "ruleset": version,
+                "document": award.document.id,
+                "measure": m.id,
+                "article": m.article,
+                "title": m.title.get(lang),
+                "min": num(amount.min),
+                "max": num(amount.max),
+                "kind": amount.kind,
+                "recipient": m.recipient,
+                "lead": [d.zh if lang == "zh" else d.en for d in deps.lead],
+                "support": [d.zh if lang == "zh" else d.en for d in deps.support],
+                "fact_index": fact.number,
+                "fact_kind": fact.kind,
+                "fact_date": fact.date.isoformat(),
+                "product": fact.product,
+                "notes": [n.get(lang) for n in award.notes],
+            }
+        )
     return rows, None
 
 
@@ -288,35 +342,14 @@ def _error_line(error: PolicycalcError, item: Item) -> str:
 # ------------------------------------------------------------------ writers
 
 
-class RowWriter:
-    """Writes rows as JSON Lines or CSV to a text stream."""
-
-    def __init__(self, out: IO[str], fmt: str, summary: bool, bom: bool = False) -> None:
-        self.out = out
-        self.fmt = fmt
-        self.columns = SUMMARY_COLUMNS if summary else ["line", *AWARD_COLUMNS]
-        self.writer: Any = None
-        if fmt == "csv":
-            if bom:
-                out.write("\ufeff")
-            self.writer = csv.DictWriter(
-                out, fieldnames=self.columns, extrasaction="ignore", lineterminator="\n"
-            )
-            self.writer.writeheader()
-
-    def write(self, rows: Iterable[dict[str, Any]]) -> None:
-        if self.writer is not None:
-            for row in rows:
-                self.writer.writerow({k: flat_value(row.get(k)) for k in self.columns})
-        else:
-            dumps = json.dumps
-            self.out.writelines(
-                dumps(
-                    {k: row.get(k) for k in self.columns}, ensure_ascii=False, separators=(",", ":")
-                )
-                + "\n"
-                for row in rows
-            )
+def header(job: Job, bom: bool = False) -> str:
+    """What the output starts with: a CSV header (and BOM), nothing for JSON Lines."""
+    if job.fmt != "csv":
+        return ""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(job.columns)
+    text: str = buffer.getvalue()
+    return ("\ufeff" if bom else "") + text
 
 
 @dataclass
@@ -330,59 +363,113 @@ class Counts:
 def run(
     items: Iterable[Item],
     job: Job,
-    writer: RowWriter,
+    out: IO[str],
     report: Callable[[str], None],
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
     chunk: int = 512,
 ) -> Counts:
-    """Estimate every item and write its rows in input order; bad items go to `report`."""
-    set_job(job)
-    counts = Counts()
-    pool = None
-    if jobs > 1:
-        import multiprocessing
+    """Estimate every item and write its text in input order; bad items go to `report`.
 
-        pool = multiprocessing.get_context("fork").Pool(jobs)
+    Items are taken in chunks, so memory stays flat however long the input. With several
+    jobs, one chunk is computed by the workers while the previous one is written.
+    """
+    set_job(job)
+    import gc
+
+    gc.freeze()  # the ruleset lives for the whole run: keep it out of every collection
+    counts = Counts()
+
+    def write(results: Iterable[tuple[str, int, str | None]], size: int) -> None:
+        for text, rows, error in results:
+            counts.read += 1
+            if error is not None:
+                counts.rejected += 1
+                report(error)
+            else:
+                counts.estimated += 1
+                counts.rows += rows
+                out.write(text)
+        if progress is not None:
+            progress(size)
+
+    if jobs <= 1:
+        for part in _chunks(items, chunk):
+            write(map(process, part), len(part))
+        return counts
+    import multiprocessing
+
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_init)
     try:
-        batch: list[Item] = []
-        for item in items:
-            batch.append(item)
-            if len(batch) >= chunk * max(jobs, 1):
-                _flush(batch, pool, writer, report, counts, progress, chunk)
-                batch = []
-        if batch:
-            _flush(batch, pool, writer, report, counts, progress, chunk)
+        # Each task is a slice of items and comes back as one text plus its errors: far
+        # less to pass between processes than one message per applicant.
+        pending: list[Any] = []
+        for part in _chunks(items, chunk):
+            pending.append((pool.apply_async(process_many, (part,)), len(part)))
+            if len(pending) > 2 * jobs:
+                result, size = pending.pop(0)
+                _write_many(result.get(), size, out, report, counts, progress)
+        for result, size in pending:
+            _write_many(result.get(), size, out, report, counts, progress)
     finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+        pool.terminate()
+        pool.join()
     return counts
 
 
-def _flush(
-    batch: list[Item],
-    pool: Any,
-    writer: RowWriter,
+def process_many(part: list[Item]) -> tuple[str, int, list[tuple[int, str]]]:
+    """Estimate a slice of items in a worker: their joined text, row count and errors (by
+    position in the slice, so the parent reports them in input order)."""
+    texts: list[str] = []
+    rows = 0
+    errors: list[tuple[int, str]] = []
+    for position, item in enumerate(part):
+        text, count, error = process(item)
+        if error is not None:
+            errors.append((position, error))
+        else:
+            texts.append(text)
+            rows += count
+    return "".join(texts), rows, errors
+
+
+def _write_many(
+    result: tuple[str, int, list[tuple[int, str]]],
+    size: int,
+    out: IO[str],
     report: Callable[[str], None],
     counts: Counts,
     progress: Callable[[int], None] | None,
-    chunk: int,
 ) -> None:
-    results = (
-        pool.map(process, batch, chunksize=max(1, chunk // 4)) if pool else map(process, batch)
-    )
-    for rows, error in results:
-        counts.read += 1
-        if error is not None:
-            counts.rejected += 1
-            report(error)
-        else:
-            counts.estimated += 1
-            counts.rows += len(rows)
-            writer.write(rows)
+    text, rows, errors = result
+    for _, error in errors:
+        report(error)
+    counts.read += size
+    counts.rejected += len(errors)
+    counts.estimated += size - len(errors)
+    counts.rows += rows
+    out.write(text)
     if progress is not None:
-        progress(len(batch))
+        progress(size)
+
+
+def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    part: list[Item] = []
+    for item in items:
+        part.append(item)
+        if len(part) >= size:
+            yield part
+            part = []
+    if part:
+        yield part
+
+
+def _worker_init() -> None:
+    # The parent handles interrupts and cleans up; workers just stop when told to.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 # ------------------------------------------------------------------ atomic output
@@ -415,4 +502,4 @@ class AtomicOutput:
             self.tmp.unlink(missing_ok=True)
 
 
-__all__ = ["CSV_LAYOUT", "AtomicOutput", "Item", "Job", "RowWriter", "num", "read_items", "run"]
+__all__ = ["CSV_LAYOUT", "AtomicOutput", "Item", "Job", "header", "num", "read_items", "run"]

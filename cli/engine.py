@@ -97,11 +97,16 @@ class Estimate(NamedTuple):
 
 
 def estimate(
-    ruleset: Ruleset, profile: Profile, as_of: dt.date, region: str | None = None
+    ruleset: Ruleset,
+    profile: Profile,
+    as_of: dt.date,
+    region: str | None = None,
+    trace: bool = True,
 ) -> Estimate:
     """Estimate every award the profile's applicant can claim, as of a date.
 
     `region` moves the applicant there (business and tax registration) for compare-regions.
+    `trace=False` skips writing the computation steps (batch runs).
     """
     moved_from = None
     if region is not None and region != profile.region:
@@ -133,71 +138,69 @@ def estimate(
     excluded: list[Exclusion] = []
     general: list[Measure] = []
     facts = sorted(profile.facts, key=lambda f: (f.date, f.number))
-    for doc in _reaching(ruleset, profile.region):
+    for doc, by_kind, doc_general in _index(ruleset, profile.region):
         status = doc.status(as_of)
         eligibility, assumptions = _eligibility(doc, profile, ruleset)
         documents.append(DocumentStatus(doc, status, tuple(eligibility), tuple(assumptions)))
-        for measure in doc.measures:
-            if measure.trigger is None:
-                general.append(measure)
+        general.extend(doc_general)
+        pairs = [(m, f) for f in facts if f.date <= as_of for m in by_kind.get(f.kind, ())]
+        # In the document's own order of measures, then in the order the facts happened.
+        pairs.sort(key=lambda pair: _POSITION[pair[0].id])
+        for measure, fact in pairs:
+            result = _match(measure, fact, profile, ruleset)
+            if result is None:
                 continue
-            for fact in facts:
-                if fact.kind != measure.trigger.kind or fact.date > as_of:
-                    continue
-                result = _match(measure, fact, profile, ruleset)
-                if result is None:
-                    continue
-                missing, assumed = result.missing, result.assumed
-                if result.applicant_failed:
-                    failed = "; ".join(result.applicant_failed)
-                    excluded.append(
-                        Exclusion(
-                            measure,
-                            doc,
-                            fact,
-                            "eligibility",
-                            Text(
-                                f"申请主体不符合本措施条件：{failed}",
-                                f"the applicant does not meet this measure's condition: {failed}",
-                            ),
-                        )
+            missing, assumed = result.missing, result.assumed
+            if result.applicant_failed:
+                failed = "; ".join(result.applicant_failed)
+                excluded.append(
+                    Exclusion(
+                        measure,
+                        doc,
+                        fact,
+                        "eligibility",
+                        Text(
+                            f"申请主体不符合本措施条件：{failed}",
+                            f"the applicant does not meet this measure's condition: {failed}",
+                        ),
                     )
-                    continue
-                if missing:
-                    excluded.append(
-                        Exclusion(
-                            measure,
-                            doc,
-                            fact,
-                            "missing",
-                            Text(
-                                f"资料未说明 {', '.join(missing)}，请补充以评估",
-                                f"the profile does not say {', '.join(missing)}; give it to evaluate",
-                            ),
-                        )
-                    )
-                    continue
-                outcome = evaluate(measure.formula, fact.values)
-                if outcome.amount is None:
-                    assert outcome.reason is not None
-                    excluded.append(Exclusion(measure, doc, fact, "threshold", outcome.reason))
-                    continue
-                gate = _gate(doc, status, eligibility, fact, as_of)
-                if gate is not None:
-                    stage, reason = gate
-                    excluded.append(Exclusion(measure, doc, fact, stage, reason, outcome.amount))
-                    continue
-                steps = [_condition_step(measure, fact), *outcome.steps]
-                award = Award(
-                    measure,
-                    doc,
-                    fact,
-                    outcome.amount,
-                    outcome.amount,
-                    steps,
-                    [*assumed, *assumptions, *outcome.notes],
                 )
-                awards.append(award)
+                continue
+            if missing:
+                excluded.append(
+                    Exclusion(
+                        measure,
+                        doc,
+                        fact,
+                        "missing",
+                        Text(
+                            f"资料未说明 {', '.join(missing)}，请补充以评估",
+                            f"the profile does not say {', '.join(missing)}; give it to evaluate",
+                        ),
+                    )
+                )
+                continue
+            outcome = evaluate(measure.formula, fact.values, trace)
+            if outcome.amount is None:
+                assert outcome.reason is not None
+                excluded.append(Exclusion(measure, doc, fact, "threshold", outcome.reason))
+                continue
+            gate = _gate(doc, status, eligibility, fact, as_of)
+            if gate is not None:
+                stage, reason = gate
+                excluded.append(Exclusion(measure, doc, fact, stage, reason, outcome.amount))
+                continue
+            steps = [_condition_step(measure, fact), *outcome.steps] if trace else []
+            award = Award(
+                measure,
+                doc,
+                fact,
+                outcome.amount,
+                outcome.amount,
+                steps,
+                [*assumed, *assumptions, *outcome.notes],
+            )
+            awards.append(award)
     awards, dropped = apply_stacking(awards, ruleset)
     excluded.extend(dropped)
     apply_ceilings(awards)
@@ -236,6 +239,35 @@ def _reaching(ruleset: Ruleset, region: str) -> list[Document]:
     chain = ruleset.chain(region)
     docs = [d for d in ruleset.documents.values() if d.region in chain]
     return sorted(docs, key=lambda d: (chain.index(d.region), d.id))
+
+
+DocIndex = tuple[Document, dict[str, list[Measure]], list[Measure]]
+_INDEX: dict[int, tuple[Ruleset, dict[str, list[DocIndex]]]] = {}
+_POSITION: dict[str, int] = {}
+
+
+def _index(ruleset: Ruleset, region: str) -> list[DocIndex]:
+    """The documents reaching a region, each with its measures by trigger kind (built once
+    per ruleset and region: batch runs estimate the same ruleset many times)."""
+    entry = _INDEX.get(id(ruleset))
+    if entry is None or entry[0] is not ruleset:
+        entry = (ruleset, {})
+        _INDEX[id(ruleset)] = entry
+    by_region = entry[1]
+    if region not in by_region:
+        out: list[DocIndex] = []
+        for doc in _reaching(ruleset, region):
+            by_kind: dict[str, list[Measure]] = {}
+            general: list[Measure] = []
+            for position, measure in enumerate(doc.measures):
+                _POSITION[measure.id] = position
+                if measure.trigger is None:
+                    general.append(measure)
+                else:
+                    by_kind.setdefault(measure.trigger.kind, []).append(measure)
+            out.append((doc, by_kind, general))
+        by_region[region] = out
+    return by_region[region]
 
 
 def _in_region(ruleset: Ruleset, region: str | None, target: str) -> bool:

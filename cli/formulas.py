@@ -35,10 +35,11 @@ class Step(NamedTuple):
 class Outcome:
     """The result of a formula: an amount, or a reason it gives nothing."""
 
-    __slots__ = ("amount", "notes", "reason", "steps")
+    __slots__ = ("amount", "notes", "reason", "steps", "trace")
 
-    def __init__(self, amount: Amount | None) -> None:
+    def __init__(self, amount: Amount | None, trace: bool = True) -> None:
         self.amount = amount
+        self.trace = trace
         self.steps: list[Step] = []
         self.notes: list[Text] = []
         self.reason: Text | None = None
@@ -48,38 +49,45 @@ def pct(rate: Decimal) -> str:
     return fmt(rate * 100) + "%"
 
 
-def evaluate(formula: Formula, values: dict[str, Any]) -> Outcome:
-    out = Outcome(None)
+def evaluate(formula: Formula, values: dict[str, Any], trace: bool = True) -> Outcome:
+    """Evaluate a formula for one fact's values. Without `trace` no steps are written (batch
+    runs need only the amounts)."""
+    out = Outcome(None, trace)
     out.amount = _eval(formula, values, out)
     return out
 
 
 def _eval(formula: Formula, values: dict[str, Any], out: Outcome) -> Amount | None:
-    step = out.steps.append
+    step = out.steps.append  # steps are built only when traced (explain, --steps)
     if isinstance(formula, Fixed):
-        step(Step(f"fixed sum: {fmt(formula.amount)}", f"定额：{fmt(formula.amount)}"))
+        if out.trace:
+            step(Step(f"fixed sum: {fmt(formula.amount)}", f"定额：{fmt(formula.amount)}"))
         return Amount.exact(formula.amount)
     if isinstance(formula, UpTo):
-        step(
-            Step(
-                f"the text gives only a ceiling: 0 to {fmt(formula.max)}",
-                f"仅规定上限：0 至 {fmt(formula.max)}",
+        if out.trace:
+            step(
+                Step(
+                    f"the text gives only a ceiling: 0 to {fmt(formula.max)}",
+                    f"仅规定上限：0 至 {fmt(formula.max)}",
+                )
             )
-        )
         return Amount.up_to(formula.max)
     if isinstance(formula, Range):
-        step(
-            Step(
-                f"range: {fmt(formula.min)} to {fmt(formula.max)}",
-                f"区间：{fmt(formula.min)} 至 {fmt(formula.max)}",
+        if out.trace:
+            step(
+                Step(
+                    f"range: {fmt(formula.min)} to {fmt(formula.max)}",
+                    f"区间：{fmt(formula.min)} 至 {fmt(formula.max)}",
+                )
             )
-        )
         return Amount(formula.min, formula.max)
     if isinstance(formula, CaseByCase):
-        step(Step("case by case: the text states no sum", "一事一议或未规定金额"))
+        if out.trace:
+            step(Step("case by case: the text states no sum", "一事一议或未规定金额"))
         return Amount.unknown()
     if isinstance(formula, NoMoney):
-        step(Step("no money: a policy measure without an amount", "无资金的政策措施"))
+        if out.trace:
+            step(Step("no money: a policy measure without an amount", "无资金的政策措施"))
         return Amount.none()
     if isinstance(formula, Share):
         return _share(formula, values, out)
@@ -95,27 +103,32 @@ def _eval(formula: Formula, values: dict[str, Any], out: Outcome) -> Amount | No
 def _missing_base(base: str, ceiling: Decimal | None, out: Outcome) -> Amount:
     out.notes.append(Text(f"请提供 {base} 以得到确切金额", f"give {base} for an exact figure"))
     if ceiling is None:
+        if out.trace:
+            out.steps.append(
+                Step(
+                    f"{base} not given and no ceiling: amount unknown",
+                    f"未提供 {base} 且无上限：金额未定",
+                )
+            )
+        return Amount.unknown()
+    if out.trace:
         out.steps.append(
             Step(
-                f"{base} not given and no ceiling: amount unknown",
-                f"未提供 {base} 且无上限：金额未定",
+                f"{base} not given: 0 to the ceiling {fmt(ceiling)}",
+                f"未提供 {base}：0 至上限 {fmt(ceiling)}",
             )
         )
-        return Amount.unknown()
-    out.steps.append(
-        Step(
-            f"{base} not given: 0 to the ceiling {fmt(ceiling)}",
-            f"未提供 {base}：0 至上限 {fmt(ceiling)}",
-        )
-    )
     return Amount.up_to(ceiling)
 
 
 def _cap(value: Decimal, ceiling: Decimal | None, out: Outcome) -> Decimal:
     if ceiling is not None and value > ceiling:
-        out.steps.append(
-            Step(f"capped at the item ceiling {fmt(ceiling)}", f"受单项上限 {fmt(ceiling)} 限制")
-        )
+        if out.trace:
+            out.steps.append(
+                Step(
+                    f"capped at the item ceiling {fmt(ceiling)}", f"受单项上限 {fmt(ceiling)} 限制"
+                )
+            )
         return ceiling
     return value
 
@@ -125,20 +138,22 @@ def _share(f: Share, values: dict[str, Any], out: Outcome) -> Amount:
     if base is None:
         return _missing_base(f.base, f.max, out)
     product = f.rate * Decimal(base)
-    out.steps.append(
-        Step(
-            f"{pct(f.rate)} × {f.base} {fmt(Decimal(base))} = {fmt(product)}",
-            f"{pct(f.rate)} × {f.base} {fmt(Decimal(base))} = {fmt(product)}",
-        )
-    )
-    value = _cap(product, f.max, out)
-    if f.rate_is_ceiling:
+    if out.trace:
         out.steps.append(
             Step(
-                f'the share is itself a ceiling ("not more than"): 0 to {fmt(value)}',
-                f"比例本身是上限（不超过）：0 至 {fmt(value)}",
+                f"{pct(f.rate)} × {f.base} {fmt(Decimal(base))} = {fmt(product)}",
+                f"{pct(f.rate)} × {f.base} {fmt(Decimal(base))} = {fmt(product)}",
             )
         )
+    value = _cap(product, f.max, out)
+    if f.rate_is_ceiling:
+        if out.trace:
+            out.steps.append(
+                Step(
+                    f'the share is itself a ceiling ("not more than"): 0 to {fmt(value)}',
+                    f"比例本身是上限（不超过）：0 至 {fmt(value)}",
+                )
+            )
         return Amount.up_to(value)
     return Amount.exact(value)
 
@@ -149,12 +164,13 @@ def _share_range(f: ShareRange, values: dict[str, Any], out: Outcome) -> Amount:
         return _missing_base(f.base, f.max, out)
     b = Decimal(base)
     lo, hi = f.rate_min * b, f.rate_max * b
-    out.steps.append(
-        Step(
-            f"{pct(f.rate_min)}–{pct(f.rate_max)} × {f.base} {fmt(b)} = {fmt(lo)}–{fmt(hi)}",
-            f"{pct(f.rate_min)}–{pct(f.rate_max)} × {f.base} {fmt(b)} = {fmt(lo)}–{fmt(hi)}",
+    if out.trace:
+        out.steps.append(
+            Step(
+                f"{pct(f.rate_min)}–{pct(f.rate_max)} × {f.base} {fmt(b)} = {fmt(lo)}–{fmt(hi)}",
+                f"{pct(f.rate_min)}–{pct(f.rate_max)} × {f.base} {fmt(b)} = {fmt(lo)}–{fmt(hi)}",
+            )
         )
-    )
     hi = _cap(hi, f.max, out)
     lo = min(lo, hi)
     return Amount(lo, hi)
@@ -164,9 +180,10 @@ def _per_unit(f: PerUnit, values: dict[str, Any], out: Outcome) -> Amount | None
     count = values.get(f.count_field)
     if count is None:
         count = 1
-        out.steps.append(
-            Step(f"{f.count_field} not given: counted as 1", f"未提供 {f.count_field}：按 1 计")
-        )
+        if out.trace:
+            out.steps.append(
+                Step(f"{f.count_field} not given: counted as 1", f"未提供 {f.count_field}：按 1 计")
+            )
     if count == 0:
         out.reason = Text(f"{f.count_field} 为 0", f"{f.count_field} is 0")
         return None
@@ -174,7 +191,7 @@ def _per_unit(f: PerUnit, values: dict[str, Any], out: Outcome) -> Amount | None
     if each is None:
         return None
     total = each.times(int(count))
-    if each.known:
+    if each.known and out.trace:
         out.steps.append(
             Step(
                 f"× {count} ({f.count_field}) = {total.describe('en')}",
@@ -195,7 +212,8 @@ def _choice(f: Choice, values: dict[str, Any], out: Outcome) -> Amount | None:
     if key not in f.options:
         out.reason = Text(f"{f.by} = {key} 无对应金额", f"no amount for {f.by} = {key}")
         return None
-    out.steps.append(Step(f"{what} {f.by} = {key}", f"{what_zh} {f.by} = {key}"))
+    if out.trace:
+        out.steps.append(Step(f"{what} {f.by} = {key}", f"{what_zh} {f.by} = {key}"))
     return _eval(f.options[key], values, out)
 
 
@@ -207,12 +225,13 @@ def _banded(f: Banded, values: dict[str, Any], out: Outcome) -> Amount | None:
     b = Decimal(base)
     for band in f.bands:
         if band.holds(b):
-            out.steps.append(
-                Step(
-                    f"{f.base} {fmt(b)} falls in the band {band.describe()}",
-                    f"{f.base} {fmt(b)} 落入档次 {band.describe()}",
+            if out.trace:
+                out.steps.append(
+                    Step(
+                        f"{f.base} {fmt(b)} falls in the band {band.describe()}",
+                        f"{f.base} {fmt(b)} 落入档次 {band.describe()}",
+                    )
                 )
-            )
             return _eval(band.formula, values, out)
     lowest = f.bands[0].describe()
     out.reason = Text(

@@ -77,11 +77,13 @@ def parse_document(text: str, source: str, fmt: str | None = None) -> Any:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key '{key}'")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate key '{key}'")
+            seen.add(key)
     return out
 
 
@@ -136,6 +138,29 @@ def _line(container: Any, key: str | int | None = None) -> int | None:
     return None
 
 
+class _Bad(Exception):
+    """A value that does not fit its field; the caller adds file, line and field."""
+
+
+_DEFAULTS: dict[int, tuple[Any, dict[str, tuple[tuple[str, ...], dict[str, Any]]]]] = {}
+
+
+def _required_and_defaults(
+    specs: dict[str, FieldSpec], table: str, vocab: Any
+) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """Required field names and default values of a field table, worked out once."""
+    entry = _DEFAULTS.get(id(vocab))
+    if entry is None or entry[0] is not vocab:
+        entry = (vocab, {})
+        _DEFAULTS[id(vocab)] = entry
+    known = entry[1].get(table)
+    if known is None:
+        required = tuple(name for name, spec in specs.items() if spec.required)
+        defaults = {n: spec.default for n, spec in specs.items() if spec.default is not None}
+        known = entry[1][table] = (required, defaults)
+    return known
+
+
 def build_profile(data: Any, ruleset: Ruleset, source: str, line: int | None = None) -> Profile:
     """Check parsed profile data against the vocabulary and build a Profile."""
     if not isinstance(data, dict):
@@ -163,29 +188,27 @@ def build_profile(data: Any, ruleset: Ruleset, source: str, line: int | None = N
         fail(
             f"expected a mapping, found {type_name(applicant_raw)}", "applicant", data, "applicant"
         )
-    specs = ruleset.vocabulary.applicant
-    applicant: dict[str, Any] = {}
+    vocab = ruleset.vocabulary
+    specs = vocab.applicant
+    required, defaults = _required_and_defaults(specs, "applicant", vocab)
+    applicant: dict[str, Any] = dict(defaults)
     for key, value in applicant_raw.items():
-        if key not in specs:
+        spec = specs.get(key)
+        if spec is None:
             fail(
                 f"unknown applicant field '{key}'{suggest(str(key), specs)}",
                 f"applicant.{key}",
                 applicant_raw,
                 key,
             )
-        applicant[key] = _value(
-            specs[key],
-            value,
-            ruleset,
-            f"applicant.{key}",
-            lambda m, f, k=key: fail(m, f, applicant_raw, k),
-        )
-    for name, spec in specs.items():
-        if name not in applicant:
-            if spec.required:
-                fail(f"missing required field '{name}'", f"applicant.{name}", applicant_raw)
-            if spec.default is not None:
-                applicant[name] = spec.default
+            continue
+        try:
+            applicant[key] = _value(spec, value, ruleset)
+        except _Bad as exc:
+            fail(str(exc), f"applicant.{key}", applicant_raw, key)
+    for name in required:
+        if name not in applicant_raw:
+            fail(f"missing required field '{name}'", f"applicant.{name}", applicant_raw)
 
     facts_raw = data.get("facts", [])
     if facts_raw is None:
@@ -194,146 +217,143 @@ def build_profile(data: Any, ruleset: Ruleset, source: str, line: int | None = N
         fail(f"expected a list of facts, found {type_name(facts_raw)}", "facts", data, "facts")
     if len(facts_raw) > MAX_FACTS:
         fail(f"more than {MAX_FACTS} facts", "facts", data, "facts")
+    lined = isinstance(facts_raw, LineList)
     facts = []
     for index, item in enumerate(facts_raw):
-        facts.append(_fact(item, index, ruleset, source, _line(facts_raw, index) or line))
+        where = (facts_raw.line_of(index) if lined else None) or line
+        facts.append(_fact(item, index, ruleset, source, where))
     return Profile(applicant=applicant, facts=tuple(facts), source=source, line=line)
 
 
 def _fact(item: Any, index: int, ruleset: Ruleset, source: str, line: int | None) -> Fact:
-    path = f"facts[{index}]"
-
     def fail(message: str, field: str, key: str | None = None) -> Any:
-        raise InputError(message, source=source, line=_line(item, key) or line, field=field)
+        path = f"facts[{index}]"
+        raise InputError(
+            message, source=source, line=_line(item, key) or line, field=f"{path}{field}"
+        )
 
     if not isinstance(item, dict):
-        fail(f"a fact is a mapping with kind, date and fields, found {type_name(item)}", path)
-    kinds = ruleset.vocabulary.kinds
+        fail(f"a fact is a mapping with kind, date and fields, found {type_name(item)}", "")
+    vocab = ruleset.vocabulary
+    kinds = vocab.kinds
     kind_id = item.get("kind")
     if kind_id is None:
-        fail("missing required key 'kind'", path)
+        fail("missing required key 'kind'", "")
     if not isinstance(kind_id, str) or kind_id not in kinds:
         fail(
             f"unknown fact kind '{kind_id}'{suggest(str(kind_id), kinds)}; "
             f"`policycalc facts` lists them",
-            f"{path}.kind",
+            ".kind",
             "kind",
         )
     kind = kinds[kind_id]
+    fields = kind.fields
     if "date" not in item:
-        fail("missing required key 'date'", f"{path}.date")
-    date = _date(item["date"], lambda m: fail(m, f"{path}.date", "date"))
-    values: dict[str, Any] = {}
+        fail("missing required key 'date'", ".date")
+    try:
+        date = _date(item["date"])
+    except _Bad as exc:
+        fail(str(exc), ".date", "date")
+    required, defaults = _required_and_defaults(fields, kind_id, vocab)
+    values: dict[str, Any] = dict(defaults)
     product = note = None
     for key, value in item.items():
-        if key in ("kind", "date"):
+        spec = fields.get(key)
+        if spec is not None:
+            try:
+                values[key] = _value(spec, value, ruleset)
+            except _Bad as exc:
+                fail(str(exc), f".{key}", key)
+        elif key in ("kind", "date"):
             continue
-        if key in ("product", "note"):
+        elif key in ("product", "note"):
             if not isinstance(value, str | int) or isinstance(value, bool):
-                fail(f"expected text, found {type_name(value)}", f"{path}.{key}", key)
+                fail(f"expected text, found {type_name(value)}", f".{key}", key)
             if key == "product":
                 product = str(value)
             else:
                 note = str(value)
-            continue
-        if key not in kind.fields:
-            choices = list(kind.fields) + list(COMMON_FACT_KEYS)
+        else:
+            choices = list(fields) + list(COMMON_FACT_KEYS)
             fail(
                 f"fact kind '{kind_id}' has no field '{key}'{suggest(str(key), choices)}",
-                f"{path}.{key}",
+                f".{key}",
                 key,
             )
-        values[key] = _value(
-            kind.fields[key], value, ruleset, f"{path}.{key}", lambda m, f, k=key: fail(m, f, k)
-        )
-    for name, spec in kind.fields.items():
-        if name not in values:
-            if spec.required:
-                fail(f"missing required field '{name}' for kind '{kind_id}'", f"{path}.{name}")
-            if spec.default is not None:
-                values[name] = spec.default
-    return Fact(
-        number=index + 1,
-        kind=kind_id,
-        date=date,
-        values=values,
-        product=product,
-        note=note,
-        line=line,
-    )
+    for name in required:
+        if name not in item:
+            fail(f"missing required field '{name}' for kind '{kind_id}'", f".{name}")
+    return Fact(index + 1, kind_id, date, values, product, note, line)
 
 
-def _date(value: Any, fail: Any) -> dt.date:
+def _date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, int) and not isinstance(value, bool):
         if not MIN_DATE.year <= value <= MAX_DATE.year:
-            fail(f"year {value} is out of range ({MIN_DATE.year}–{MAX_DATE.year})")
+            raise _Bad(f"year {value} is out of range ({MIN_DATE.year}–{MAX_DATE.year})")
         return dt.date(value, 1, 1)
     if isinstance(value, str):
         try:
             value = dt.date.fromisoformat(value.strip())
         except ValueError:
-            fail(f"'{value}' is not a date (YYYY-MM-DD) or a year")
+            raise _Bad(f"'{value}' is not a date (YYYY-MM-DD) or a year") from None
     if not isinstance(value, dt.date):
-        fail(f"expected a date (YYYY-MM-DD) or a year, found {type_name(value)}")
-    assert isinstance(value, dt.date)
+        raise _Bad(f"expected a date (YYYY-MM-DD) or a year, found {type_name(value)}")
     if not MIN_DATE <= value <= MAX_DATE:
-        fail(f"date {value} is out of range ({MIN_DATE}–{MAX_DATE})")
+        raise _Bad(f"date {value} is out of range ({MIN_DATE}–{MAX_DATE})")
     return value
 
 
-def _value(spec: FieldSpec, value: Any, ruleset: Ruleset, field: str, fail: Any) -> Any:
+def _value(spec: FieldSpec, value: Any, ruleset: Ruleset) -> Any:
+    """The value checked and converted for its field; `_Bad` says what is wrong."""
     t = spec.type
     if t == "bool":
         if not isinstance(value, bool):
-            fail(f"expected true or false, found {type_name(value)}", field)
+            raise _Bad(f"expected true or false, found {type_name(value)}")
         return value
     if t == "money":
         if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
-            fail(f"expected an amount in 万元, found {type_name(value)}", field)
+            raise _Bad(f"expected an amount in 万元, found {type_name(value)}")
         amount = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
         if not amount.is_finite():
-            fail("expected a finite amount", field)
+            raise _Bad("expected a finite amount")
         if amount < 0:
-            fail(f"an amount cannot be negative, found {amount}", field)
+            raise _Bad(f"an amount cannot be negative, found {amount}")
         if amount > MAX_AMOUNT:
-            fail(f"amount {amount} 万元 is implausibly large (over {MAX_AMOUNT})", field)
+            raise _Bad(f"amount {amount} 万元 is implausibly large (over {MAX_AMOUNT})")
         return amount
     if t in ("count", "int"):
-        if isinstance(value, Decimal) and value == value.to_integral_value():
+        if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            fail(f"expected a whole number, found {type_name(value)}", field)
+            raise _Bad(f"expected a whole number, found {type_name(value)}")
         if t == "count" and not 0 <= value <= MAX_COUNT:
-            fail(f"expected a count from 0 to {MAX_COUNT}, found {value}", field)
+            raise _Bad(f"expected a count from 0 to {MAX_COUNT}, found {value}")
         if spec.values is not None and value not in spec.values:
-            fail(
-                f"{value} is not allowed; expected one of: {', '.join(map(str, spec.values))}",
-                field,
+            raise _Bad(
+                f"{value} is not allowed; expected one of: {', '.join(map(str, spec.values))}"
             )
         return value
     if t == "enum":
         assert spec.values is not None
-        if value not in spec.values:
-            fail(
+        if isinstance(value, list | dict) or value not in spec.values:
+            raise _Bad(
                 f"unknown value '{value}'{suggest(str(value), map(str, spec.values))}; "
-                f"expected one of: {', '.join(map(str, spec.values))}",
-                field,
+                f"expected one of: {', '.join(map(str, spec.values))}"
             )
         return value
     if t == "region":
         if not isinstance(value, str) or value not in ruleset.regions:
-            fail(
+            raise _Bad(
                 f"unknown region '{value}'{suggest(str(value), ruleset.regions)}; "
-                f"`policycalc regions` lists them",
-                field,
+                f"`policycalc regions` lists them"
             )
         return value
     if t == "date":
-        return _date(value, lambda m: fail(m, field))
+        return _date(value)
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
         return str(value)
     if not isinstance(value, str):
-        fail(f"expected text, found {type_name(value)}", field)
+        raise _Bad(f"expected text, found {type_name(value)}")
     return value

@@ -108,7 +108,7 @@ def parse_as_of(value: str | None) -> dt.date:
 
 
 def load(data_dir: list[Path] | None, extra: list[Path] | None) -> Ruleset:
-    from .loader import load_ruleset
+    from .rulesets import load_ruleset
 
     return load_ruleset(data_dir or None, extra or ())
 
@@ -352,23 +352,18 @@ def _estimate_batch(
     ruleset = load(data_dir, extra_data)
     label = "<stdin>" if source == "-" else source
     if source == "-":
-        stream: Any = io.TextIOWrapper(
-            sys.stdin.buffer, encoding="utf-8", errors="strict", newline=""
-        )
+        raw: Any = io.BufferedReader(sys.stdin.buffer)
     else:
         try:
-            stream = open(source, encoding="utf-8", newline="")  # noqa: SIM115
+            raw = open(source, "rb")  # noqa: SIM115
         except FileNotFoundError:
             raise UsageError("no such file", source=source) from None
         except IsADirectoryError:
             raise UsageError("is a folder, not a batch file", source=source) from None
         except OSError as exc:
             raise UsageError(f"cannot read: {exc.strerror}", source=source) from None
-    head = (
-        stream.buffer.peek(4096)[:4096].decode("utf-8", "ignore")
-        if hasattr(stream, "buffer") and hasattr(stream.buffer, "peek")
-        else ""
-    )
+    head = raw.peek(4096)[:4096].decode("utf-8", "ignore")
+    stream = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="")
     kind = input_format or batch.guess_input_format(label, head)
     target = batch.AtomicOutput(output) if output is not None else None
     out = target.stream if target is not None else sys.stdout
@@ -704,7 +699,7 @@ def validate(
 
         policycalc validate my_policies/
     """
-    from .loader import load_ruleset
+    from .rulesets import load_ruleset
 
     given = list(paths or []) + list(data_dir or [])
     folders = [p for p in given if p.is_dir()]
@@ -782,7 +777,7 @@ def init(
 
         policycalc init --format yaml -o my-client.yaml
     """
-    from .loader import load_ruleset
+    from .rulesets import load_ruleset
     from .schema import suggest
     from .template import template
 

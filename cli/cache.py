@@ -11,7 +11,6 @@ POLICYCALC_CACHE_DIR moves it.
 from __future__ import annotations
 
 import os
-import pickle
 import stat
 import zlib
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 from . import __version__
 
 KEEP = 8
-_CODE_FILES = ("model.py", "loader.py", "yamlsafe.py", "schema.py", "cache.py")
+_CODE_FILES = ("model.py", "loader.py", "rulesets.py", "yamlsafe.py", "schema.py", "cache.py")
 
 
 def _code_fingerprint() -> bytes:
@@ -43,6 +42,18 @@ def key(raws: dict[Path, bytes]) -> str:
         parts.append(f"{path}:{len(raw)}:{zlib.crc32(raw):08x}:{zlib.adler32(raw):08x}")
     text = "\n".join(parts).encode()
     return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}{len(raws):04x}"
+
+
+def _pickle() -> Any:
+    # The C accelerator alone: pickle.py adds a few milliseconds of import to every command.
+    try:
+        import _pickle
+
+        return _pickle
+    except ImportError:  # another Python implementation
+        import pickle
+
+        return pickle
 
 
 def folder() -> Path | None:
@@ -73,7 +84,7 @@ def get(cache_key: str) -> Any:
         return None
     try:
         with path.open("rb") as handle:
-            return pickle.load(handle)
+            return _pickle().load(handle)
     except Exception:  # a damaged or foreign entry is simply rebuilt
         return None
 
@@ -90,7 +101,7 @@ def put(cache_key: str, value: Any) -> None:
             return
         fd, tmp = tempfile.mkstemp(dir=where, prefix=".ruleset-", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            _pickle().dump(value, handle, protocol=5)
         os.replace(tmp, where / f"ruleset-{cache_key}.pickle")
         entries = sorted(where.glob("ruleset-*.pickle"), key=lambda p: p.stat().st_mtime)
         for old in entries[:-KEEP]:

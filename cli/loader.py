@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,6 @@ from .model import (
 )
 from .schema import Reader, suggest, type_name
 
-SHARED_FILES = ("regions.yaml", "departments.yaml", "labels.yaml", "facts.yaml")
 FIELD_TYPES = ("money", "count", "int", "bool", "enum", "text", "region", "date")
 APPLICANT_FLAGS = (
     "serious_credit_record",
@@ -56,82 +55,6 @@ SCOPES = ("per_year", "total", "per_product", "per_product_year")
 ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
-def bundled_data_dir() -> Path:
-    """The bundled clause tables: inside the installed package, or beside cli/ in a checkout."""
-    package = Path(__file__).resolve().parent
-    for candidate in (package / "policy_data", package.parent / "policy_data"):
-        if (candidate / "regions.yaml").is_file():
-            return candidate
-    raise DataError(
-        "the bundled policy data is missing; reinstall policycalc",
-        source=str(package / "policy_data"),
-    )
-
-
-def load_ruleset(
-    data_dirs: Sequence[Path] | None = None,
-    extra_dirs: Sequence[Path] = (),
-    files: Sequence[Path] = (),
-    *,
-    use_cache: bool = True,
-) -> Ruleset:
-    """Load policy data. `data_dirs` replace the bundled documents; `extra_dirs` add to them;
-    `files` alone (with no folders) loads just those documents.
-
-    Shared tables missing from a given folder come from the bundled data. A valid ruleset is
-    cached by the content of every file it was built from (see cache.py).
-    """
-    bundled = bundled_data_dir()
-    doc_dirs = list(data_dirs) if data_dirs else ([] if files else [bundled])
-    doc_dirs += list(extra_dirs)
-    table_dirs = [bundled] + [d for d in doc_dirs if d != bundled]
-    for folder in doc_dirs:
-        if not folder.is_dir():
-            raise DataError("not a folder", source=str(folder))
-    for path in files:
-        if not path.is_file():
-            raise DataError("no such file", source=str(path))
-    tables = [
-        (name, folder / name)
-        for folder in table_dirs
-        for name in SHARED_FILES
-        if (folder / name).is_file()
-    ]
-    seen: set[Path] = set()
-    documents: list[Path] = []
-    for path in [
-        p
-        for folder in doc_dirs
-        for p in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
-        if p.name not in SHARED_FILES
-    ] + list(files):
-        if path.resolve() not in seen:
-            seen.add(path.resolve())
-            documents.append(path)
-    raws = {path: _read_bytes(path) for _, path in tables} | {p: _read_bytes(p) for p in documents}
-    key = None
-    if use_cache:
-        from . import cache
-
-        key = cache.key(raws)
-        hit = cache.get(key)
-        if isinstance(hit, Ruleset):
-            return hit
-    ruleset = _Builder(raws).build(tables, documents)
-    if key is not None:
-        from . import cache
-
-        cache.put(key, ruleset)
-    return ruleset
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read: {exc.strerror}", source=str(path)) from None
-
-
 def _parse(path: Path, raw: bytes) -> Any:
     try:
         text = raw.decode("utf-8-sig")
@@ -140,6 +63,11 @@ def _parse(path: Path, raw: bytes) -> Any:
     from .yamlsafe import load_yaml
 
     return load_yaml(text, str(path), error=DataError, fast=True)
+
+
+def build(raws: dict[Path, bytes], tables: list[tuple[str, Path]], paths: list[Path]) -> Ruleset:
+    """Parse and validate the files read by `rulesets.load_ruleset` into a Ruleset."""
+    return _Builder(raws).build(tables, paths)
 
 
 class _Builder:

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from policycalc.loader import load_ruleset
 from policycalc.model import Ruleset
 from policycalc.profile import build_profile
+from policycalc.rulesets import load_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from policycalc.errors import DataError
-from policycalc.loader import load_ruleset
+from policycalc.rulesets import load_ruleset
 
 GOOD = """\
 document:

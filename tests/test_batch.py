@@ -1,0 +1,152 @@
+"""Batch estimation: every good row is kept, every bad row reported, output atomic."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from policycalc.app import app
+
+runner = CliRunner()
+AS_OF = "2023-06-30"
+
+# Kunming （九）: 5% of a 1,000万 renovation invoice = exactly 50.
+GOOD_KM = {"applicant": {"id": "km", "region": "kunming"},
+           "facts": [{"kind": "renovation", "date": "2021-03-15", "invoice_amount": 1000}]}
+# Chongqing 8．: not more than 20% of 2,000万, at most 300 → 0 to 300.
+GOOD_CQ = {"applicant": {"id": "cq", "region": "chongqing"},
+           "facts": [{"kind": "clinical_phase_entered", "date": "2022-06-01", "phase": 2,
+                      "product_type": "innovative_drug", "rd_spend": 2000}]}
+
+
+def lines(*rows: object) -> str:
+    return "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows)
+
+
+def run(*args: str, input: str | None = None):
+    return runner.invoke(app, ["estimate", *args], input=input)
+
+
+def test_bad_rows_never_cost_good_ones(tmp_path):
+    data = lines(GOOD_KM, "not json", GOOD_CQ, {"applicant": {"region": "kunmin"}},
+                 {"applicant": {"region": "kunming"}, "facts": [{"kind": "renovation"}]},
+                 GOOD_KM)
+    path = tmp_path / "in.jsonl"
+    path.write_text(data, encoding="utf-8")
+    result = run("--batch", str(path), "--as-of", AS_OF, "--summary")
+    assert result.exit_code == 1
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    errors = [e for e in result.stderr.splitlines() if e.startswith("Error:")]
+    assert len(rows) + len(errors) == 6  # rows in = applicants out + rejected
+    assert [r["line"] for r in rows] == [1, 3, 6]
+    assert f"{path}:2:" in errors[0] and "invalid JSON" in errors[0]
+    assert f"{path}:4:" in errors[1] and "did you mean 'kunming'" in errors[1]
+    assert f"{path}:5:" in errors[2] and "date" in errors[2]
+    assert rows[0]["min"] == rows[0]["max"] == 50
+    assert (rows[1]["min"], rows[1]["max"]) == (0, 300)
+    assert "6 applicants read: 3 estimated, 3 rejected" in result.stderr
+
+
+def test_all_good_exits_zero_and_one_row_per_award():
+    result = run("--batch", "-", "--as-of", AS_OF, input=lines(GOOD_KM, GOOD_CQ))
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {(r["applicant"], r["measure"]) for r in rows} >= {("km", "km-09-renovation"),
+                                                              ("cq", "cq-08-phase2")}
+
+
+@pytest.mark.parametrize("fmt", ["json", "yaml"])
+def test_json_and_yaml_lists(tmp_path, fmt):
+    import yaml
+
+    path = tmp_path / f"in.{fmt}"
+    data = [GOOD_KM, GOOD_CQ, {"applicant": {"region": "nowhere"}}]
+    path.write_text(json.dumps(data) if fmt == "json" else yaml.safe_dump(data),
+                    encoding="utf-8")
+    result = run("--batch", str(path), "--as-of", AS_OF, "--summary")
+    assert result.exit_code == 1
+    assert len(result.stdout.splitlines()) == 2
+    assert "unknown region 'nowhere'" in result.stderr
+
+
+def test_csv_in_csv_out_with_excel_bom(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text(
+        "id,applicant.region,kind,date,invoice_amount,phase,product_type,rd_spend\n"
+        "a,kunming,renovation,2021-03-15,1000,,,\n"
+        "b,chongqing,clinical_phase_entered,2022-06-01,,2,innovative_drug,2000\n"
+        "c,kunming,renovation,2021-03-15,-5,,,\n",
+        encoding="utf-8")
+    result = run("--batch", str(path), "--as-of", AS_OF, "--summary", "--format", "csv",
+                 "--excel")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip("\ufeff"))))
+    assert [(r["applicant"], r["min"], r["max"]) for r in rows] == [("a", "50", "50"),
+                                                                     ("b", "0", "300")]
+    assert f"{path}:4:" in result.stderr and "negative" in result.stderr
+
+
+def test_jobs_keep_input_order(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text(lines(*([GOOD_KM, GOOD_CQ, "oops"] * 400)), encoding="utf-8")
+    one = run("--batch", str(path), "--as-of", AS_OF)
+    two = run("--batch", str(path), "--as-of", AS_OF, "--jobs", "2")
+    assert one.exit_code == two.exit_code == 1
+    assert one.stdout == two.stdout
+    assert one.stderr == two.stderr
+
+
+def test_output_is_written_whole(tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text(lines(GOOD_KM), encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    result = run("--batch", str(source), "--as-of", AS_OF, "--output", str(target))
+    assert result.exit_code == 0
+    assert json.loads(target.read_text(encoding="utf-8"))["measure"] == "km-09-renovation"
+    assert not list(tmp_path.glob(".*.part"))
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("x.yaml", "--batch", "y.jsonl"), "not both"),
+        (("x.yaml", "--summary"), "--summary goes with --batch"),
+        (("--batch", "-", "--format", "json"), "jsonl or csv"),
+        (("--batch", "-", "--input-format", "xml"), "unknown input format"),
+        (("--batch", "-", "--excel"), "--excel goes with --format csv"),
+        (("--batch", "/nonexistent.jsonl"), "no such file"),
+        (("--batch", "-", "--output", "/nonexistent/dir/out.jsonl"), "folder does not exist"),
+    ],
+)
+def test_conflicting_or_bad_options_exit_2(args, words):
+    result = run(*args, input="")
+    assert result.exit_code == 2
+    assert words in result.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_killed_run_leaves_no_partial_output(tmp_path, sig):
+    source = tmp_path / "in.jsonl"
+    source.write_text(lines(*([GOOD_KM, GOOD_CQ] * 60000)), encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    proc = subprocess.Popen(["policycalc", "estimate", "--batch", str(source), "--as-of", AS_OF,
+                             "-q", "--output", str(target)], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while not list(tmp_path.glob(".out.jsonl.*.part")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode != 0
+    assert "Traceback" not in err
+    assert not target.exists()
+    assert not list(Path(tmp_path).glob(".out.jsonl.*.part"))

@@ -8,6 +8,11 @@ EXIT_DATA = 1  # invalid policy data, failed scenario, or some batch rows reject
 EXIT_USAGE = 2  # bad option, bad profile or other bad input
 
 
+# An error is one line: control characters from the input (a key with a newline in it)
+# are shown escaped, never printed.
+_VISIBLE = {c: repr(chr(c))[1:-1] for c in (*range(32), 127)}
+
+
 class PolicycalcError(Exception):
     """An error with a place (file, line, field) and a one-line message."""
 
@@ -36,11 +41,11 @@ class PolicycalcError(Exception):
             parts.append(f"line {self.line}")
         if self.field:
             parts.append(self.field)
-        return ": ".join(parts)
+        return ": ".join(parts).translate(_VISIBLE)
 
     def __str__(self) -> str:
         where = self.where()
-        text = " ".join(self.message.split())
+        text = self.message.translate(_VISIBLE)
         return f"{where}: {text}" if where else text
 
 

@@ -68,11 +68,20 @@ class _Constructors:
             raise ConstructorError(None, None, f"'{text}' is not a finite number", node.start_mark)
         return value
 
+    def construct_yaml_timestamp(self, node: ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)  # type: ignore[misc]
+        except ValueError as exc:  # 2021-02-30 looks like a date but is none
+            raise ConstructorError(
+                None, None, f"'{node.value}' is not a valid date ({exc})", node.start_mark
+            ) from None
+
 
 def _register(cls: Any) -> None:
     cls.add_constructor("tag:yaml.org,2002:map", cls.construct_yaml_map)
     cls.add_constructor("tag:yaml.org,2002:seq", cls.construct_yaml_seq)
     cls.add_constructor("tag:yaml.org,2002:float", cls.construct_yaml_float)
+    cls.add_constructor("tag:yaml.org,2002:timestamp", cls.construct_yaml_timestamp)
 
 
 class _Loader(_Constructors, yaml.SafeLoader):  # type: ignore[misc]
@@ -131,8 +140,9 @@ def load_yaml(
     loader_cls: Any = _Loader if allow_aliases else _StrictLoader
     if fast and allow_aliases and _FastLoader is not None:
         loader_cls = _FastLoader
-    loader = loader_cls(text)
+    loader = None
     try:
+        loader = loader_cls(text)
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -141,12 +151,19 @@ def load_yaml(
         if "could not determine a constructor" in problem:
             problem = "tags such as " + problem.split("tag ")[-1] + " are not allowed"
         raise error(f"invalid YAML: {problem}", source=source, line=line) from None
+    except yaml.reader.ReaderError as exc:
+        raise error(
+            f"invalid YAML: character #x{exc.character:04x} is not allowed "
+            f"(position {exc.position})",
+            source=source,
+        ) from None
     except yaml.YAMLError as exc:
         raise error(f"invalid YAML: {exc}", source=source) from None
     except RecursionError:
         raise error("invalid YAML: nested too deeply", source=source) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def is_finite_number(value: Any) -> bool:

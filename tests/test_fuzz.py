@@ -1,0 +1,313 @@
+"""Generated and mutated input: nothing crashes, nothing runs code, the money obeys its rules.
+
+Each suite has a fixed number of cases and a fixed seed in CI (see conftest.py: the "ci"
+profile derandomises). POLICYCALC_FUZZ_SCALE=10 runs ten times as many cases locally, and
+HYPOTHESIS_PROFILE=thorough draws them at random instead of from the fixed seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from policycalc.app import app
+from policycalc.ceilings import scope_key
+from policycalc.engine import estimate
+from policycalc.errors import DataError, PolicycalcError
+from policycalc.formulas import evaluate, item_ceiling
+from policycalc.loader import build
+from policycalc.model import FieldSpec, Ruleset, Share
+from policycalc.profile import build_profile, parse_document, read_text
+from policycalc.rulesets import SHARED_FILES, bundled_data_dir, load_ruleset
+
+from .test_loader import GOOD
+
+SCALE = int(os.environ.get("POLICYCALC_FUZZ_SCALE", "1"))
+RULESET = load_ruleset()
+AS_OF = dt.date(2022, 1, 1)
+
+
+def cases(n: int) -> Any:
+    return settings(max_examples=n * SCALE, deadline=None,
+                    suppress_health_check=list(HealthCheck))
+
+
+def one_line(error: PolicycalcError) -> None:
+    text = str(error)
+    assert text and "\n" not in text and "Traceback" not in text
+
+
+# ------------------------------------------------------------------ strategies
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**12, 10**12), st.text(max_size=12),
+    st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-10**9,
+                max_value=10**10),
+    st.dates(dt.date(1900, 1, 1), dt.date(2200, 1, 1)),
+)
+junk = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
+                    | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+
+
+def field_values(spec: FieldSpec) -> st.SearchStrategy[Any]:
+    if spec.type == "money":
+        return st.decimals(min_value=0, max_value=200000, places=2, allow_nan=False,
+                           allow_infinity=False)
+    if spec.type in ("count", "int"):
+        if spec.values:
+            return st.sampled_from(spec.values)
+        return st.integers(0, 20)
+    if spec.type == "bool":
+        return st.booleans()
+    if spec.type == "enum":
+        assert spec.values
+        return st.sampled_from(spec.values)
+    if spec.type == "region":
+        return st.sampled_from(sorted(RULESET.regions))
+    if spec.type == "date":
+        return st.dates(dt.date(2018, 1, 1), dt.date(2025, 12, 31))
+    return st.text(max_size=6)
+
+
+@st.composite
+def facts(draw: st.DrawFn, ruleset: Ruleset = RULESET) -> dict[str, Any]:
+    kind = ruleset.vocabulary.kinds[draw(st.sampled_from(sorted(ruleset.vocabulary.kinds)))]
+    fact: dict[str, Any] = {"kind": kind.id,
+                            "date": draw(st.dates(dt.date(2019, 1, 1), dt.date(2021, 12, 31)))}
+    for name, spec in kind.fields.items():
+        if spec.required or draw(st.booleans()):
+            fact[name] = draw(field_values(spec))
+    if draw(st.booleans()):
+        fact["product"] = draw(st.sampled_from(["P1", "P2", "P3"]))
+    return fact
+
+
+@st.composite
+def profiles(draw: st.DrawFn) -> dict[str, Any]:
+    region = draw(st.sampled_from(["kunming", "chongqing", "suzhou", "nanshan", "jiangsu",
+                                   "yunnan"]))
+    applicant: dict[str, Any] = {"region": region}
+    for flag in ("serious_credit_record", "high_growth", "founded_by_high_level_talent",
+                 "fortune_global_500", "listed"):
+        if draw(st.integers(0, 4)) == 0:
+            applicant[flag] = draw(st.booleans())
+    if draw(st.integers(0, 3)) == 0:
+        applicant["legal_form"] = draw(field_values(RULESET.vocabulary.applicant["legal_form"]))
+    return {"applicant": applicant, "facts": draw(st.lists(facts(), max_size=6))}
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> Any:
+    """A valid profile with one part broken: a key dropped, renamed or given junk."""
+    data = draw(profiles())
+    target = draw(st.sampled_from(["applicant", "fact", "top"]))
+    if target == "top":
+        data[draw(st.sampled_from(["applicant", "facts", "extra"]))] = draw(junk)
+        return data
+    if target == "applicant" or not data["facts"]:
+        holder = data["applicant"]
+    else:
+        holder = data["facts"][draw(st.integers(0, len(data["facts"]) - 1))]
+    keys = sorted(holder)
+    key = draw(st.sampled_from(keys)) if keys else "x"
+    action = draw(st.sampled_from(["drop", "junk", "rename"]))
+    if action == "drop":
+        holder.pop(key, None)
+    elif action == "junk":
+        holder[key] = draw(junk)
+    else:
+        holder[key + draw(st.text(min_size=1, max_size=3))] = holder.pop(key, None)
+    return data
+
+
+# ------------------------------------------------------------------ no input crashes it
+
+
+@cases(3000)
+@given(st.one_of(junk, mutated()))
+def test_any_profile_data_gives_an_estimate_or_one_clear_error(data):
+    try:
+        profile = build_profile(data, RULESET, "fuzz.yaml")
+    except PolicycalcError as exc:
+        one_line(exc)
+        assert str(exc).startswith("fuzz.yaml")
+        return
+    result = estimate(RULESET, profile, AS_OF)
+    assert result.totals.min <= result.totals.max
+
+
+text_inputs = st.one_of(
+    st.binary(max_size=200),
+    st.text(max_size=200).map(lambda t: t.encode("utf-8")),
+    st.text(alphabet="{}[]:,-&*!#'\"\n abcregionkunmingapplicantfacts0123456789.",
+            max_size=120).map(lambda t: t.encode("utf-8")),
+    st.sampled_from([
+        b"a: &a [1,2]\nb: &b [*a,*a,*a]\nc: [*b,*b,*b]\n",
+        b"applicant: !!python/object/apply:os.system ['echo owned']\n",
+        b"applicant: !!python/name:os.system\n",
+        "applicant:\n  region: 昆明\n".encode("gbk"),
+        b"\xef\xbb\xbfapplicant:\n  region: kunming\n",
+        b"[" * 500 + b"]" * 500,
+        b"{" * 300,
+    ]),
+)
+
+
+@cases(3000)
+@given(text_inputs, st.sampled_from(["p.yaml", "p.toml", "p.json", "-"]))
+def test_any_bytes_give_a_profile_or_one_clear_error(raw, name):
+    try:
+        profile = build_profile(parse_document(read_text(raw, name), name), RULESET, name)
+    except PolicycalcError as exc:
+        one_line(exc)
+        return
+    estimate(RULESET, profile, AS_OF)
+
+
+# ------------------------------------------------------------------ policy files
+
+
+def _tables() -> tuple[dict[Path, bytes], list[tuple[str, Path]]]:
+    folder = bundled_data_dir()
+    tables = [(name, folder / name) for name in SHARED_FILES]
+    return {path: path.read_bytes() for _, path in tables}, tables
+
+
+TABLES = _tables()
+GOOD_LINES = GOOD.splitlines()
+
+
+@st.composite
+def broken_documents(draw: st.DrawFn) -> str:
+    lines = list(GOOD_LINES)
+    for _ in range(draw(st.integers(1, 3))):
+        index = draw(st.integers(0, len(lines) - 1))
+        action = draw(st.sampled_from(["drop", "value", "key", "indent", "insert"]))
+        line = lines[index]
+        if action == "drop":
+            lines.pop(index)
+        elif action == "value" and ":" in line:
+            head = line.split(":", 1)[0]
+            lines[index] = head + ": " + draw(st.sampled_from(
+                ["-5", "0", "[]", "{}", "null", "x", "99999999999", "2021-02-30", "1.5", "'",
+                 "!!python/object/apply:os.system [x]", "*nope", "true"]))
+        elif action == "key" and ":" in line:
+            head, rest = line.split(":", 1)
+            lines[index] = head + draw(st.sampled_from(["x", "_", "s"])) + ":" + rest
+        elif action == "indent":
+            lines[index] = " " + line
+        else:
+            lines.insert(index, line)
+    return "\n".join(lines) + "\n"
+
+
+@cases(1500)
+@given(broken_documents())
+def test_broken_policy_files_are_refused_with_one_clear_error(text):
+    raws, tables = TABLES
+    path = Path("/fuzz/doc.yaml")
+    try:
+        ruleset = build({**raws, path: text.encode("utf-8")}, tables, [path])
+    except DataError as exc:
+        one_line(exc)
+        assert "/fuzz/doc.yaml" in str(exc) or "yaml" in str(exc)
+        return
+    # Still valid (a harmless mutation): it must then compute.
+    profile = build_profile({"applicant": {"region": "chongqing"}, "facts": []}, ruleset, "p")
+    estimate(ruleset, profile, AS_OF)
+
+
+# ------------------------------------------------------------------ the money
+
+
+def _ceilings_hold(result: Any) -> None:
+    for status in result.documents:
+        doc = status.document
+        for ceiling in doc.ceilings:
+            sums: dict[Any, Decimal] = {}
+            for award in result.awards:
+                if award.document.id != doc.id or not ceiling.covers(award.measure.id):
+                    continue
+                if award.amount.max is None:
+                    continue
+                key = scope_key(ceiling, award)
+                sums[key] = sums.get(key, Decimal(0)) + award.amount.max
+            assert all(total <= ceiling.amount for total in sums.values()), ceiling.id
+
+
+@cases(1500)
+@given(profiles(), st.dates(dt.date(2019, 6, 1), dt.date(2024, 6, 1)))
+def test_money_rules_hold_for_any_valid_profile(data, as_of):
+    profile = build_profile(data, RULESET, "p")
+    result = estimate(RULESET, profile, as_of)
+    lo = hi = Decimal(0)
+    unknown = 0
+    for award in result.awards:
+        amount = award.amount
+        if amount.money and amount.known:
+            assert amount.min is not None and amount.max is not None
+            assert 0 <= amount.min <= amount.max
+            ceiling = item_ceiling(award.measure.formula)
+            if ceiling is not None and not hasattr(award.measure.formula, "count_field"):
+                assert amount.max <= ceiling, award.measure.id
+            lo += amount.min
+            hi += amount.max
+        elif amount.money:
+            unknown += 1
+    totals = result.totals
+    assert (totals.min, totals.max, totals.case_by_case) == (lo, hi, unknown)
+    _ceilings_hold(result)
+    # The result does not depend on the order the facts are listed in.
+    shuffled = dict(data, facts=random.Random(7).sample(data["facts"], len(data["facts"])))
+    again = estimate(RULESET, build_profile(shuffled, RULESET, "p"), as_of)
+    key = sorted((a.measure.id, str(a.amount.min), str(a.amount.max)) for a in result.awards)
+    assert key == sorted((a.measure.id, str(a.amount.min), str(a.amount.max))
+                         for a in again.awards)
+    assert again.totals == totals
+
+
+@cases(1000)
+@given(st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False),
+       st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False),
+       st.decimals(min_value=Decimal("0.01"), max_value=1, places=2),
+       st.one_of(st.none(), st.decimals(min_value=1, max_value=10**4, places=0)),
+       st.booleans())
+def test_share_with_ceiling_never_decreases_as_its_base_grows(a, b, rate, cap, ceiling_rate):
+    formula = Share("base", rate, cap, ceiling_rate)
+    low, high = sorted((a, b))
+    first = evaluate(formula, {"base": low}).amount
+    second = evaluate(formula, {"base": high}).amount
+    assert first is not None and second is not None
+    assert first.max is not None and second.max is not None
+    assert first.max <= second.max and first.min <= second.min
+    if cap is not None:
+        assert second.max <= cap
+
+
+# ------------------------------------------------------------------ the command line
+
+runner = CliRunner()
+EXAMPLE = str(Path(__file__).resolve().parent.parent / "examples" / "kunming-cell.toml")
+
+
+@cases(200)
+@given(st.lists(st.sampled_from([
+    "estimate", "explain", "measures", "facts", "compare-regions", "regions", "--as-of",
+    "2023-06-30", "2023-02-30", "yesterday", "--format", "json", "xml", "csv", "--lang", "fr",
+    "en", EXAMPLE, "/nonexistent", "-", "--regions", "kunming,mars", "--batch", "--jobs", "0",
+    "km-09-renovation", "--data-dir", "/tmp", "--summary", "--all", "--stats",
+]), max_size=7))
+def test_any_command_line_exits_with_a_documented_code(argv):
+    result = runner.invoke(app, argv, input="")
+    assert result.exit_code in (0, 1, 2)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        pytest.fail(f"{argv}: {result.exception!r}")

@@ -14,6 +14,7 @@ from .render.data import (
     document_data,
     exclusion_data,
     measure_data,
+    payment_data,
     text,
 )
 
@@ -48,7 +49,7 @@ def explain_data(
             **measure_data(measure, ruleset, lang),
             "summary": measure.summary.get(lang),
             "notes": text(measure.notes, lang),
-            "payment": text(measure.payment, lang),
+            "payment": None if measure.payment is None else payment_data(measure.payment, lang),
         },
         "document": {
             **document_data(doc, lang),

@@ -29,6 +29,7 @@ from .model import (
     Formula,
     Measure,
     NoMoney,
+    Payment,
     PerUnit,
     Range,
     Region,
@@ -427,13 +428,28 @@ class _Builder:
             trigger=trigger,
             formula=formula,
             stacking_group=r.opt_str("stacking_group"),
-            payment=r.text("payment", None),
+            payment=self._payment(r) if r.raw("payment", None) is not None else None,
             notes=r.text("notes", None),
             source=source,
             line=r.line,
         )
         r.finish()
         return measure
+
+    def _payment(self, r: Reader) -> Payment:
+        p = r.sub("payment")
+        years = p.raw("years", None)
+        if years is not None and (
+            isinstance(years, bool) or not isinstance(years, int) or years < 1
+        ):
+            raise p.fail("years", f"expected a whole number of years, found {years!r}")
+        out = Payment(
+            Text(p.string("zh"), p.string("en")),
+            p.choice("frequency", ("once", "yearly", "per_event", "staged"), None),
+            years,
+        )
+        p.finish()
+        return out
 
     def _measure_departments(self, r: Reader, region: str) -> Departments:
         r.raw("departments")

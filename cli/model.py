@@ -239,6 +239,18 @@ def is_case_by_case(formula: Formula) -> bool:
 # ---------------------------------------------------------------- documents
 
 
+class Payment(NamedTuple):
+    """How an award is paid, where the text says: once, yearly (for how many years), per
+    event; `text` says it in words."""
+
+    text: Text
+    frequency: str | None = None  # once | yearly | per_event | staged
+    years: int | None = None  # at most this many years (yearly awards)
+
+    def get(self, lang: Lang) -> str:
+        return self.text.get(lang)
+
+
 class Departments(NamedTuple):
     lead: tuple[Department, ...]
     support: tuple[Department, ...]
@@ -263,7 +275,7 @@ class Measure(NamedTuple):
     trigger: Trigger | None
     formula: Formula
     stacking_group: str | None = None
-    payment: Text | None = None
+    payment: Payment | None = None
     notes: Text | None = None
     source: str = ""
     line: int | None = None

@@ -49,6 +49,10 @@ def measure_data(measure: Measure, ruleset: Ruleset, lang: Lang) -> dict[str, An
     }
 
 
+def payment_data(payment: Any, lang: Lang) -> dict[str, Any]:
+    return {"text": payment.get(lang), "frequency": payment.frequency, "years": payment.years}
+
+
 def departments_data(measure: Measure, lang: Lang) -> dict[str, Any]:
     d = measure.departments
     out: dict[str, Any] = {
@@ -89,7 +93,7 @@ def award_data(award: Award, ruleset: Ruleset, lang: Lang, steps: bool = False) 
     if award.original != award.amount:
         out["before_ceilings"] = amount_data(award.original)
     if m.payment is not None:
-        out["payment"] = m.payment.get(lang)
+        out["payment"] = payment_data(m.payment, lang)
     if steps:
         out["steps"] = [s.get(lang) for s in award.steps]
     return out

@@ -78,6 +78,32 @@ AsOfOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+ReportOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--report",
+        metavar="FILE",
+        help="Also write a self-contained report for a "
+        "client; its kind follows the extension: .html, .svg or .md.",
+    ),
+]
+
+
+def check_report(path: Path | None) -> None:
+    from .render.report import REPORT_KINDS
+
+    if path is None:
+        return
+    if path.suffix.lower() not in REPORT_KINDS:
+        raise UsageError(
+            f"a report ends in .html, .svg or .md, not '{path.suffix or path.name}'",
+            field="--report",
+        )
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError("its folder does not exist", source=str(path), field="--report")
+
+
 LangOpt = Annotated[Language, typer.Option("--lang", help="Language of labels and titles.")]
 
 
@@ -247,6 +273,7 @@ def estimate(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Batch: no progress bar.", rich_help_panel="Batch")
     ] = False,
+    report: ReportOpt = None,
     excel: Annotated[
         bool,
         typer.Option(
@@ -273,6 +300,8 @@ def estimate(
     if batch is not None:
         if profile is not None:
             raise UsageError("give a PROFILE or --batch FILE, not both", field="--batch")
+        if report is not None:
+            raise UsageError("--report goes with a single PROFILE, not --batch", field="--report")
         _estimate_batch(
             batch,
             input_format,
@@ -288,6 +317,7 @@ def estimate(
             excel,
         )
         return
+    check_report(report)
     for flag, given in (
         ("--summary", summary),
         ("--output", output is not None),
@@ -308,6 +338,11 @@ def estimate(
     result = run(ruleset, _profile(profile, ruleset), day)
     language = lang_of(lang)
     data = estimate_data(result, language, steps=steps, general=show_all)
+    if report is not None:
+        from .render.report import write_report
+
+        write_report(report, data, language)
+        typer.echo(f"wrote {report}", err=True)
     if fmt is OutputFormat.table:
         from .render.table import console, print_estimate
 
@@ -447,6 +482,7 @@ def compare_regions(
     lang: LangOpt = Language.zh,
     data_dir: DataDirOpt = None,
     extra_data: ExtraDataOpt = None,
+    report: ReportOpt = None,
 ) -> None:
     """The same applicant as if registered in each region, side by side.
 
@@ -476,31 +512,28 @@ def compare_regions(
     else:
         wanted = default_compare_regions(ruleset)
     language = lang_of(lang)
-    results = [estimate_data(run(ruleset, applicant, day, region=r), language) for r in wanted]
+    check_report(report)
+    results = []
+    for region in wanted:
+        data = estimate_data(run(ruleset, applicant, day, region=region), language)
+        data["region"] = region
+        data["region_label"] = ruleset.regions[region].name.get(language)
+        results.append(data)
+    payload = {"as_of": day.isoformat(), "ruleset": ruleset.version, "regions": results}
+    if report is not None:
+        from .render.report import write_report
+
+        write_report(report, payload, language, compare=True)
+        typer.echo(f"wrote {report}", err=True)
     if fmt is OutputFormat.table:
         from .render.table import console, print_compare, print_estimate
 
         out = console()
-        rows = []
-        for region, data in zip(wanted, results, strict=True):
-            in_force = [d["id"] for d in data["documents"] if d["status"] == "in_force"]
-            rows.append(
-                {
-                    "region_label": ruleset.regions[region].name.get(language),
-                    "totals": data["totals"],
-                    "documents_in_force": ", ".join(in_force) or "—",
-                }
-            )
-        print_compare(rows, language, out)
+        print_compare(payload, language, out)
         for data in results:
             out.rule()
             print_estimate(data, language, out)
         return
-    payload = {
-        "as_of": day.isoformat(),
-        "ruleset": ruleset.version,
-        "regions": [dict(data, region=r) for r, data in zip(wanted, results, strict=True)],
-    }
 
     def rows_all() -> Any:
         for data in results:

@@ -70,6 +70,7 @@ def explain_data(
         if e.summary is None
         else {"article": e.article, "summary": e.summary.get(lang)},
         "as_of": as_of.isoformat(),
+        "ruleset": ruleset.version,
         "status": doc.status(as_of),
     }
     if profile is not None:

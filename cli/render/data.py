@@ -83,6 +83,7 @@ def award_data(award: Award, ruleset: Ruleset, lang: Lang, steps: bool = False) 
         "article": m.article,
         "title": m.title.get(lang),
         "category": m.category,
+        "category_label": ruleset.categories[m.category].get(lang),
         **amount_data(award.amount),
         "recipient": m.recipient,
         "recipient_label": ruleset.recipients[m.recipient].get(lang),

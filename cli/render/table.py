@@ -95,11 +95,8 @@ def print_estimate(data: dict[str, Any], lang: Lang, out: Console, show_all: boo
     who = applicant.get("name") or applicant.get("id") or ""
     moved = ""
     if applicant.get("moved_from"):
-        moved = (
-            f"（假设注册于 {applicant['region']}）"
-            if lang == "zh"
-            else f" (as if registered in {applicant['region']})"
-        )
+        where = data.get("region_label") or applicant["region"]
+        moved = f"（假设注册于{where}）" if lang == "zh" else f" (as if registered in {where})"
     day = "评估日" if lang == "zh" else "as of"
     out.print(
         RichText(f"{who}{moved} · {day} {data['as_of']} · ruleset {data['ruleset']}", style="bold")
@@ -161,26 +158,66 @@ def print_estimate(data: dict[str, Any], lang: Lang, out: Console, show_all: boo
             out.print(RichText(f"  · {note}"))
 
 
-def print_compare(rows: list[dict[str, Any]], lang: Lang, out: Console) -> None:
-    table = Table(title="compare-regions")
+def print_compare(payload: dict[str, Any], lang: Lang, out: Console) -> None:
+    """Totals per region, a bar for each region's range, and categories against regions."""
+    from .report import category_matrix
+
+    regions = payload["regions"]
+    zh = lang == "zh"
+    head = f"{'评估日' if zh else 'as of'} {payload['as_of']} · ruleset {payload['ruleset']}"
+    out.print(RichText(head, style="bold"))
+    table = Table(title="地区比较" if zh else "compare-regions", title_justify="left")
     headers = (
         ("地区", "金额合计（万元）", "资金措施", "一事一议", "有效文件")
-        if lang == "zh"
+        if zh
         else ("Region", "Total (万元)", "Awards", "Case by case", "Documents in force")
     )
     for h in headers:
         table.add_column(h)
-    for row in rows:
+    for row in regions:
         t = row["totals"]
         span = f"{t['min']}" if t["min"] == t["max"] else f"{t['min']}–{t['max']}"
+        in_force = [d["id"] for d in row["documents"] if d["status"] == "in_force"]
         table.add_row(
-            row["region_label"],
+            escape(row["region_label"]),
             span,
             str(t["awards"] - t["no_money"]),
             str(t["case_by_case"]),
-            row["documents_in_force"],
+            escape("\n".join(in_force) or "—"),
         )
     out.print(table)
+    # The bars: solid to the minimum, shaded to the maximum, on one scale.
+    scale = max((r["totals"]["max"] for r in regions), default=0) or 1
+    width = 40
+    label_width = max((len(r["region_label"]) for r in regions), default=4) + 2
+    out.print(
+        RichText(
+            "■ 确定下限  ░ 可能上限" if zh else "■ certain (min)  ░ possible (to max)", style="dim"
+        )
+    )
+    for row in regions:
+        t = row["totals"]
+        solid = round(t["min"] * width / scale)
+        shade = max(round(t["max"] * width / scale) - solid, 0)
+        bar = RichText(row["region_label"].ljust(label_width))
+        bar.append("■" * solid, style="bold #c66a1c")
+        bar.append("░" * shade, style="#f0a35e")
+        bar.append(f" {totals_text(t, lang)}")
+        out.print(bar)
+    categories, matrix = category_matrix(regions)
+    if categories:
+        grid = Table(
+            title="按类别（万元；+n? 为一事一议项数）"
+            if zh
+            else "By category (万元; +n? = case-by-case items)",
+            title_justify="left",
+        )
+        grid.add_column("类别" if zh else "Category")
+        for row in regions:
+            grid.add_column(escape(row["region_label"]), justify="right")
+        for category in categories:
+            grid.add_row(category, *[matrix[category].get(r["region"], "—") for r in regions])
+        out.print(grid)
 
 
 def print_rows(title: str, headers: list[str], rows: list[list[str]], out: Console) -> None:

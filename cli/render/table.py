@@ -83,7 +83,8 @@ def _award_table(awards: list[dict[str, Any]], lang: Lang, title: str) -> Table:
             escape(award["article"]),
             escape(award["title"]) + f"\n[dim]{escape(award['measure'] + product)}[/dim]",
             amount_text(award, lang),
-            escape(award["recipient_label"]),
+            escape(award["recipient_label"])
+            + (f"\n[dim]{escape(award['payment']['text'])}[/dim]" if award.get("payment") else ""),
             escape(sep.join(deps["lead"]) or deps.get("note", "—")),
             escape(sep.join(deps["support"]) or "—"),
         )

@@ -4,12 +4,54 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar, dataclass_transform
 
 Lang = Literal["zh", "en"]
 
-# Model records are NamedTuples: immutable, and cheap to define. Scripts start the command
-# once per applicant, and a dataclass compiles several methods per class at import.
+# Scripts start the command once per applicant, so defining the model must cost little: a
+# dataclass compiles several methods per class at import, a NamedTuple evaluates one. The
+# records built while loading policy data (and then served from the cache) use `record`,
+# which defines nothing per class; those built on every run (texts, facts, amounts) stay
+# NamedTuples, which are faster to create.
+
+T = TypeVar("T")
+_NO_DEFAULT: Any = object()
+
+
+def _frozen(self: Any, name: str, value: Any = None) -> None:
+    raise AttributeError(f"{type(self).__name__} is immutable; cannot set '{name}'")
+
+
+@dataclass_transform(frozen_default=True)
+def record(cls: type[T]) -> type[T]:
+    """An immutable record with keyword or positional construction and defaults."""
+    names = tuple(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063 (no inspect import)
+    defaults = {n: cls.__dict__[n] for n in names if n in cls.__dict__}
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if len(args) > len(names):
+            raise TypeError(f"{cls.__name__}() takes {len(names)} arguments")
+        values = dict(zip(names, args, strict=False))
+        for key, value in kwargs.items():
+            if key not in names or key in values:
+                raise TypeError(f"{cls.__name__}() got an unexpected argument '{key}'")
+            values[key] = value
+        state = self.__dict__
+        for name in names:
+            value = values.get(name, defaults.get(name, _NO_DEFAULT))
+            if value is _NO_DEFAULT:
+                raise TypeError(f"{cls.__name__}() is missing '{name}'")
+            state[name] = value
+
+    def __repr__(self: Any) -> str:
+        inner = ", ".join(f"{n}={self.__dict__.get(n)!r}" for n in names)
+        return f"{cls.__name__}({inner})"
+
+    cls.__init__ = __init__  # type: ignore[method-assign]
+    cls.__repr__ = __repr__  # type: ignore[method-assign]
+    cls.__setattr__ = _frozen  # type: ignore[method-assign]
+    cls.__delattr__ = _frozen  # type: ignore[method-assign]
+    return cls
 
 
 class Text(NamedTuple):
@@ -25,14 +67,16 @@ class Text(NamedTuple):
 # ---------------------------------------------------------------- shared tables
 
 
-class Region(NamedTuple):
+@record
+class Region:
     id: str
     name: Text
     level: str
     parent: str | None
 
 
-class Department(NamedTuple):
+@record
+class Department:
     region: str
     zh: str
     en: str
@@ -42,7 +86,8 @@ class Department(NamedTuple):
         return Text(self.zh, self.en)
 
 
-class FieldSpec(NamedTuple):
+@record
+class FieldSpec:
     """One field of the profile vocabulary (an applicant field or a fact field)."""
 
     name: str
@@ -54,13 +99,15 @@ class FieldSpec(NamedTuple):
     place: bool = False
 
 
-class FactKind(NamedTuple):
+@record
+class FactKind:
     id: str
     label: Text
     fields: dict[str, FieldSpec]
 
 
-class Vocabulary(NamedTuple):
+@record
+class Vocabulary:
     applicant: dict[str, FieldSpec]
     kinds: dict[str, FactKind]
 
@@ -70,7 +117,8 @@ class Vocabulary(NamedTuple):
 Op = Literal["eq", "in", "min", "above", "max", "below"]
 
 
-class Condition(NamedTuple):
+@record
+class Condition:
     field: str
     op: Op
     value: Any
@@ -100,7 +148,8 @@ class Condition(NamedTuple):
         return f"{self.field} {symbol} {_plain(value)}"
 
 
-class AnyOf(NamedTuple):
+@record
+class AnyOf:
     """At least one of the groups holds (each group: all its conditions hold)."""
 
     groups: tuple[tuple[Condition, ...], ...]
@@ -123,12 +172,14 @@ def _plain(value: Any) -> str:
 # ---------------------------------------------------------------- formulas
 
 
-class Fixed(NamedTuple):
+@record
+class Fixed:
     amount: Decimal
     kind: str = "fixed"
 
 
-class Share(NamedTuple):
+@record
+class Share:
     base: str
     rate: Decimal
     max: Decimal | None
@@ -136,7 +187,8 @@ class Share(NamedTuple):
     kind: str = "share"
 
 
-class ShareRange(NamedTuple):
+@record
+class ShareRange:
     base: str
     rate_min: Decimal
     rate_max: Decimal
@@ -144,24 +196,28 @@ class ShareRange(NamedTuple):
     kind: str = "share_range"
 
 
-class UpTo(NamedTuple):
+@record
+class UpTo:
     max: Decimal
     kind: str = "up_to"
 
 
-class Range(NamedTuple):
+@record
+class Range:
     min: Decimal
     max: Decimal
     kind: str = "range"
 
 
-class PerUnit(NamedTuple):
+@record
+class PerUnit:
     count_field: str  # the fact field that holds the number of units
     each: Formula
     kind: str = "per_unit"
 
 
-class Choice(NamedTuple):
+@record
+class Choice:
     """`staged` (by clinical phase or milestone) or `tiered` (by category)."""
 
     kind: str  # staged | tiered
@@ -169,7 +225,8 @@ class Choice(NamedTuple):
     options: dict[str, Formula]
 
 
-class Band(NamedTuple):
+@record
+class Band:
     lower: Decimal | None
     lower_inclusive: bool
     upper: Decimal | None
@@ -195,17 +252,20 @@ class Band(NamedTuple):
         return " and ".join(parts) or "any"
 
 
-class Banded(NamedTuple):
+@record
+class Banded:
     base: str
     bands: tuple[Band, ...]
     kind: str = "banded"
 
 
-class CaseByCase(NamedTuple):
+@record
+class CaseByCase:
     kind: str = "case_by_case"
 
 
-class NoMoney(NamedTuple):
+@record
+class NoMoney:
     kind: str = "no_money"
 
 
@@ -239,7 +299,8 @@ def is_case_by_case(formula: Formula) -> bool:
 # ---------------------------------------------------------------- documents
 
 
-class Payment(NamedTuple):
+@record
+class Payment:
     """How an award is paid, where the text says: once, yearly (for how many years), per
     event; `text` says it in words."""
 
@@ -251,19 +312,22 @@ class Payment(NamedTuple):
         return self.text.get(lang)
 
 
-class Departments(NamedTuple):
+@record
+class Departments:
     lead: tuple[Department, ...]
     support: tuple[Department, ...]
     note: Text | None = None
 
 
-class Trigger(NamedTuple):
+@record
+class Trigger:
     kind: str
     where: tuple[Clause, ...]
     applicant: tuple[Clause, ...]
 
 
-class Measure(NamedTuple):
+@record
+class Measure:
     id: str
     document_id: str
     article: str
@@ -284,7 +348,8 @@ class Measure(NamedTuple):
 CeilingScope = Literal["per_year", "total", "per_product", "per_product_year"]
 
 
-class Ceiling(NamedTuple):
+@record
+class Ceiling:
     id: str
     article: str
     summary: Text
@@ -297,7 +362,8 @@ class Ceiling(NamedTuple):
         return self.measures is None or measure_id in self.measures
 
 
-class Eligibility(NamedTuple):
+@record
+class Eligibility:
     article: str | None = None
     summary: Text | None = None
     registration: tuple[str, ...] = ("business",)
@@ -309,13 +375,15 @@ class Eligibility(NamedTuple):
     suspensions: tuple[str, ...] = ()
 
 
-class Stacking(NamedTuple):
+@record
+class Stacking:
     rule: str  # higher_only
     article: str
     summary: Text
 
 
-class Document(NamedTuple):
+@record
+class Document:
     id: str
     region: str
     title: Text
@@ -346,7 +414,8 @@ class Document(NamedTuple):
         return self.facts_from or self.effective_from
 
 
-class Ruleset(NamedTuple):
+@record
+class Ruleset:
     regions: dict[str, Region]
     departments: dict[str, dict[str, Department]]
     categories: dict[str, Text]

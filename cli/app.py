@@ -90,10 +90,10 @@ ReportOpt = Annotated[
 
 
 def check_report(path: Path | None) -> None:
-    from .render.report import REPORT_KINDS
-
     if path is None:
         return
+    from .render.report import REPORT_KINDS
+
     if path.suffix.lower() not in REPORT_KINDS:
         raise UsageError(
             f"a report ends in .html, .svg or .md, not '{path.suffix or path.name}'",

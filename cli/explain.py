@@ -10,6 +10,7 @@ from .formulas import describe
 from .model import Lang, Measure, Profile, Ruleset
 from .render.data import (
     amount_data,
+    amount_text,
     award_data,
     document_data,
     exclusion_data,
@@ -149,7 +150,7 @@ def print_explain(data: dict[str, Any], lang: Lang, out: Any) -> None:
         out.print(f"[bold]#{fact['index']} {fact['kind']} {fact['date']}[/bold]")
         for number, step in enumerate(award["steps"], 1):
             out.print(f"  {number}. {step}")
-        amount = amount_data_text(award, lang)
+        amount = amount_text(award, lang)
         out.print(f"  → [bold]{amount}[/bold] 万元")
         for note in award["notes"]:
             out.print(f"  · {note}")
@@ -162,12 +163,6 @@ def print_explain(data: dict[str, Any], lang: Lang, out: Any) -> None:
         out.print(
             "资料中没有触发该措施的事实" if zh else "No fact in the profile triggers this measure."
         )
-
-
-def amount_data_text(award: dict[str, Any], lang: Lang) -> str:
-    from .render.table import amount_text
-
-    return amount_text(award, lang)
 
 
 __all__ = ["amount_data", "explain_data", "print_explain"]

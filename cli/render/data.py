@@ -174,3 +174,44 @@ def estimate_data(
             {**measure_data(m, est.ruleset, lang), "kind": m.formula.kind} for m in est.general
         ]
     return out
+
+
+STATUS_WORDS = {
+    "in_force": ("有效", "in force"),
+    "lapsed": ("已失效", "lapsed"),
+    "not_yet": ("未生效", "not yet in force"),
+}
+
+
+def status_word(status: str, lang: Lang) -> str:
+    zh, en = STATUS_WORDS[status]
+    return zh if lang == "zh" else en
+
+
+def amount_text(item: dict[str, Any], lang: Lang, long: bool = False) -> str:
+    """An award's amount in words: exact, "up to", a range, case by case or no money."""
+    kind = item["kind"]
+    zh = lang == "zh"
+    if kind == "no_money":
+        return "无资金" if zh else "no money"
+    if kind == "case_by_case":
+        if long:
+            return "一事一议（金额未定）" if zh else "case by case (amount unknown)"
+        return "一事一议" if zh else "case by case"
+    lo, hi = item["min"], item["max"]
+    if kind == "exact":
+        return f"{hi}"
+    if kind == "up_to":
+        return f"最高 {hi}" if zh else f"up to {hi}"
+    return f"{lo}–{hi}"
+
+
+def totals_text(totals: dict[str, Any], lang: Lang) -> str:
+    """Totals in words, with the case-by-case items that sit outside the bounds."""
+    lo, hi, unknown = totals["min"], totals["max"], totals["case_by_case"]
+    span = f"{lo}" if lo == hi else f"{lo}–{hi}"
+    if lang == "zh":
+        extra = f"，另有 {unknown} 项一事一议（金额未定，未计入）" if unknown else ""
+        return f"{span} 万元{extra}"
+    extra = f", plus {unknown} case-by-case item(s) outside these bounds" if unknown else ""
+    return f"{span} 万元{extra}"

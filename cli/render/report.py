@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Lang
+from .data import amount_text, status_word, totals_text
 
 REPORT_KINDS = (".md", ".html", ".htm", ".svg")
 
@@ -48,12 +49,6 @@ WORDS = {
     ),
 }
 
-STATUS = {
-    "in_force": ("有效", "in force"),
-    "lapsed": ("已失效", "lapsed"),
-    "not_yet": ("未生效", "not yet in force"),
-}
-
 
 def w(key: str, lang: Lang) -> str:
     zh, en = WORDS[key]
@@ -61,28 +56,11 @@ def w(key: str, lang: Lang) -> str:
 
 
 def amount(item: dict[str, Any], lang: Lang) -> str:
-    kind = item["kind"]
-    if kind == "no_money":
-        return "无资金" if lang == "zh" else "no money"
-    if kind == "case_by_case":
-        return "一事一议（金额未定）" if lang == "zh" else "case by case (amount unknown)"
-    if kind == "exact":
-        return f"{item['max']}"
-    if kind == "up_to":
-        return f"最高 {item['max']}" if lang == "zh" else f"up to {item['max']}"
-    return f"{item['min']}–{item['max']}"
+    return amount_text(item, lang, long=True)
 
 
 def totals(t: dict[str, Any], lang: Lang) -> str:
-    span = f"{t['min']}" if t["min"] == t["max"] else f"{t['min']}–{t['max']}"
-    extra = ""
-    if t["case_by_case"]:
-        extra = (
-            f"，另有 {t['case_by_case']} 项一事一议未计入"
-            if lang == "zh"
-            else f", plus {t['case_by_case']} case-by-case item(s) not counted"
-        )
-    return f"{span} 万元{extra}"
+    return totals_text(t, lang)
 
 
 def _sep(lang: Lang) -> str:
@@ -116,10 +94,9 @@ HEADERS = ("document", "article", "measure", "award", "recipient", "lead", "supp
 def _documents(data: dict[str, Any], lang: Lang) -> list[str]:
     lines = []
     for d in data["documents"]:
-        zh, en = STATUS[d["status"]]
         number = f"（{d['number']}）" if d.get("number") and d["number"] != "unknown" else ""
         lines.append(
-            f"{d['title']}{number} [{d['id']}]: {d['validity']} — {zh if lang == 'zh' else en}"
+            f"{d['title']}{number} [{d['id']}]: {d['validity']} — {status_word(d['status'], lang)}"
         )
     return lines
 

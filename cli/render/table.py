@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text as RichText
 
 from ..model import Lang
+from .data import amount_text, status_word, totals_text
 
 L = {
     "document": ("文件", "Document"),
@@ -28,40 +29,10 @@ L = {
     "none": ("无匹配的资金措施。", "No money measure matches."),
 }
 
-STATUS = {
-    "in_force": ("有效", "in force"),
-    "lapsed": ("已失效", "lapsed"),
-    "not_yet": ("未生效", "not yet in force"),
-}
-
 
 def label(key: str, lang: Lang) -> str:
     zh, en = L[key]
     return zh if lang == "zh" else en
-
-
-def amount_text(item: dict[str, Any], lang: Lang) -> str:
-    kind = item["kind"]
-    if kind == "no_money":
-        return "无资金" if lang == "zh" else "no money"
-    if kind == "case_by_case":
-        return "一事一议" if lang == "zh" else "case by case"
-    lo, hi = item["min"], item["max"]
-    if kind == "exact":
-        return f"{hi}"
-    if kind == "up_to":
-        return f"最高 {hi}" if lang == "zh" else f"up to {hi}"
-    return f"{lo}–{hi}"
-
-
-def totals_text(totals: dict[str, Any], lang: Lang) -> str:
-    lo, hi, unknown = totals["min"], totals["max"], totals["case_by_case"]
-    span = f"{lo}" if lo == hi else f"{lo}–{hi}"
-    if lang == "zh":
-        extra = f"，另有 {unknown} 项一事一议（金额未定，未计入）" if unknown else ""
-        return f"{span} 万元{extra}"
-    extra = f", plus {unknown} case-by-case item(s) outside these bounds" if unknown else ""
-    return f"{span} 万元{extra}"
 
 
 def console(stderr: bool = False) -> Console:
@@ -105,8 +76,7 @@ def print_estimate(data: dict[str, Any], lang: Lang, out: Console, show_all: boo
     titles = {}
     for doc in data["documents"]:
         titles[doc["id"]] = doc["title"]
-        zh, en = STATUS[doc["status"]]
-        state = zh if lang == "zh" else en
+        state = status_word(doc["status"], lang)
         if not doc["eligible"] and doc["status"] == "in_force":
             state += "；不符合条件" if lang == "zh" else "; not eligible"
         until = doc["effective_until"] or ("未规定" if lang == "zh" else "not stated")

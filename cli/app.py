@@ -430,8 +430,7 @@ def _estimate_batch(
             progress_bar.advance(task, n)
 
     try:
-        items = batch.read_items(stream, kind, label)
-        counts = batch.run(items, job, out, report, jobs=jobs, progress=advance)
+        counts = batch.run(stream, kind, job, out, report, jobs=jobs, progress=advance)
         if target is not None:
             target.commit()
             target = None

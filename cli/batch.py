@@ -361,7 +361,8 @@ class Counts:
 
 
 def run(
-    items: Iterable[Item],
+    stream: IO[str],
+    kind: str,
     job: Job,
     out: IO[str],
     report: Callable[[str], None],
@@ -369,79 +370,101 @@ def run(
     progress: Callable[[int], None] | None = None,
     chunk: int = 512,
 ) -> Counts:
-    """Estimate every item and write its text in input order; bad items go to `report`.
+    """Read applicants from `stream`, estimate each and write its text in input order; bad
+    ones go to `report`.
 
-    Items are taken in chunks, so memory stays flat however long the input. With several
-    jobs, one chunk is computed by the workers while the previous one is written.
+    Input is taken in chunks, so memory stays flat however long it is. With several jobs the
+    workers take whole slices: for JSON Lines the raw lines themselves, so the parent does
+    little but read and write.
     """
     set_job(job)
     import gc
 
     gc.freeze()  # the ruleset lives for the whole run: keep it out of every collection
     counts = Counts()
-
-    def write(results: Iterable[tuple[str, int, str | None]], size: int) -> None:
-        for text, rows, error in results:
-            counts.read += 1
-            if error is not None:
-                counts.rejected += 1
-                report(error)
-            else:
-                counts.estimated += 1
-                counts.rows += rows
-                out.write(text)
-        if progress is not None:
-            progress(size)
-
     if jobs <= 1:
-        for part in _chunks(items, chunk):
-            write(map(process, part), len(part))
+        for part in _chunks(read_items(stream, kind, job.source), chunk):
+            results = [process(item) for item in part]
+            errors = [(i, e) for i, (_, _, e) in enumerate(results) if e is not None]
+            text = "".join(t for t, _, e in results if e is None)
+            _write_many(
+                (text, sum(r for _, r, _ in results), errors, len(part)),
+                out,
+                report,
+                counts,
+                progress,
+            )
         return counts
     import multiprocessing
 
+    tasks: Iterator[Any]
+    if kind == "jsonl":
+        tasks = _line_tasks(stream, chunk)
+    else:
+        tasks = (("items", part) for part in _chunks(read_items(stream, kind, job.source), chunk))
     pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_init)
     try:
-        # Each task is a slice of items and comes back as one text plus its errors: far
-        # less to pass between processes than one message per applicant.
         pending: list[Any] = []
-        for part in _chunks(items, chunk):
-            pending.append((pool.apply_async(process_many, (part,)), len(part)))
+        for task in tasks:
+            pending.append(pool.apply_async(process_task, (task,)))
             if len(pending) > 2 * jobs:
-                result, size = pending.pop(0)
-                _write_many(result.get(), size, out, report, counts, progress)
-        for result, size in pending:
-            _write_many(result.get(), size, out, report, counts, progress)
+                _write_many(pending.pop(0).get(), out, report, counts, progress)
+        for result in pending:
+            _write_many(result.get(), out, report, counts, progress)
     finally:
         pool.terminate()
         pool.join()
     return counts
 
 
-def process_many(part: list[Item]) -> tuple[str, int, list[tuple[int, str]]]:
-    """Estimate a slice of items in a worker: their joined text, row count and errors (by
-    position in the slice, so the parent reports them in input order)."""
+def _line_tasks(stream: IO[str], size: int) -> Iterator[tuple[str, int, int, list[str]]]:
+    """Raw JSON Lines in slices: ("lines", first line, first applicant number, lines)."""
+    import itertools
+
+    line_no, number = 1, 1
+    while True:
+        lines = list(itertools.islice(stream, size))
+        if not lines:
+            return
+        if line_no == 1:
+            lines[0] = lines[0].lstrip("\ufeff")
+        yield ("lines", line_no, number, lines)
+        line_no += len(lines)
+        number += sum(1 for line in lines if line.strip())
+
+
+def process_task(task: tuple[Any, ...]) -> tuple[str, int, list[tuple[int, str]], int]:
+    """A worker's slice: joined output text, row count, errors by position, and its size."""
+    if task[0] == "lines":
+        _, line_no, number, lines = task
+        part = []
+        for offset, line in enumerate(lines):
+            if line.strip():
+                part.append(Item(number, line_no + offset, text=line))
+                number += 1
+    else:
+        part = task[1]
     texts: list[str] = []
     rows = 0
     errors: list[tuple[int, str]] = []
     for position, item in enumerate(part):
-        text, count, error = process(item)
+        text_out, count, error = process(item)
         if error is not None:
             errors.append((position, error))
         else:
-            texts.append(text)
+            texts.append(text_out)
             rows += count
-    return "".join(texts), rows, errors
+    return "".join(texts), rows, errors, len(part)
 
 
 def _write_many(
-    result: tuple[str, int, list[tuple[int, str]]],
-    size: int,
+    result: tuple[str, int, list[tuple[int, str]], int],
     out: IO[str],
     report: Callable[[str], None],
     counts: Counts,
     progress: Callable[[int], None] | None,
 ) -> None:
-    text, rows, errors = result
+    text, rows, errors, size = result
     for _, error in errors:
         report(error)
     counts.read += size

@@ -205,6 +205,15 @@ def estimate(
     excluded.extend(dropped)
     apply_ceilings(awards)
     notes.extend(_hints(documents, as_of))
+    if not documents:
+        covered = sorted({d.region for d in ruleset.documents.values()})
+        notes.append(
+            Text(
+                f"没有文件覆盖 {_rname(ruleset, profile.region, 'zh')}；有文件的地区：{', '.join(covered)}",
+                f"no document reaches {_rname(ruleset, profile.region, 'en')}; regions with "
+                f"documents: {', '.join(covered)}",
+            )
+        )
     return Estimate(
         ruleset,
         profile,

@@ -8,6 +8,8 @@ HYPOTHESIS_PROFILE=thorough draws them at random instead of from the fixed seed.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 import os
 import random
 from decimal import Decimal
@@ -19,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from policycalc import batch
 from policycalc.app import app
 from policycalc.ceilings import scope_key
 from policycalc.engine import estimate
@@ -291,6 +294,32 @@ def test_share_with_ceiling_never_decreases_as_its_base_grows(a, b, rate, cap, c
     assert first.max <= second.max and first.min <= second.min
     if cap is not None:
         assert second.max <= cap
+
+
+# ------------------------------------------------------------------ batches
+
+GOOD_ROW = json.dumps({"applicant": {"id": "g", "region": "kunming"},
+                       "facts": [{"kind": "renovation", "date": "2021-03-15",
+                                  "invoice_amount": 1000}]})
+
+
+@cases(300)
+@given(st.lists(st.one_of(st.just(GOOD_ROW), st.text(max_size=40).filter(lambda t: "\n" not in t
+                                                                         and "\r" not in t)),
+                min_size=1, max_size=30),
+       st.sampled_from([1, 2]))
+def test_batch_rows_in_equal_applicants_out_plus_rejected(rows, jobs):
+    job = batch.Job(RULESET, dt.date(2023, 6, 30), "en", True, "in.jsonl")
+    out = io.StringIO()
+    errors: list[str] = []
+    counts = batch.run(io.StringIO("\n".join(rows) + "\n"), "jsonl", job, out, errors.append,
+                       jobs=jobs, chunk=4)
+    written = out.getvalue().splitlines()
+    non_blank = [r for r in rows if r.strip()]
+    assert counts.read == len(non_blank) == counts.estimated + counts.rejected
+    assert len(written) == counts.estimated and len(errors) == counts.rejected
+    assert counts.estimated >= rows.count(GOOD_ROW)  # every good row is kept
+    assert all(json.loads(line)["min"] == 50 for line in written if '"g"' in line)
 
 
 # ------------------------------------------------------------------ the command line

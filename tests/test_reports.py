@@ -33,6 +33,9 @@ def test_estimate_report_says_what_a_client_needs(tmp_path, suffix):
     assert result.exit_code == 0, result.stderr
     version = json.loads(result.stdout)["ruleset"]
     text = target.read_text(encoding="utf-8")
+    # Totals by hand: Kunming （六） 0..500 (最高不超过500), （七） 50 (patent) and 2% × 8,000 =
+    # 160 (capital), （九） 5% × 1,000 = 50; Yunnan 八（二） 20% × 600 = 120 and 20% × 1,200 =
+    # 240. Minimum 620, maximum 1,120.
     for expected in ("滇池细胞治疗有限公司", AS_OF, version, "（九）", "not commitments",
                      "Kunming Finance Bureau", "kunming-cell-2020", "620–1120"):
         assert expected in text, expected

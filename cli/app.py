@@ -287,7 +287,9 @@ def estimate(
     and the lead and cooperating departments.
 
     With --batch, many profiles stream to JSON Lines (default) or CSV; a bad row is reported
-    on stderr with its line and skipped; exit 1 if any row was rejected.
+    on stderr with its line and skipped; exit 1 if any row was rejected. A CSV batch has one
+    row per fact: an id column (rows of one applicant together), applicant.FIELD columns,
+    kind, date, optional product and note, and each fact field as its own column.
 
     Example:
 

@@ -1,7 +1,7 @@
 """Batch estimation: many profiles in, one stream of rows out, bad rows reported and skipped.
 
 Input: JSON Lines (one profile per line), a JSON or YAML list of profiles, or CSV with one
-row per fact (see CSV_LAYOUT). Output streams in input order as JSON Lines or CSV, one row
+row per fact (layout in the README and `estimate --help`). Output streams in input order as JSON Lines or CSV, one row
 per award or (summary) one row per applicant. Work can be spread over processes; memory
 stays flat because input is read and written in bounded chunks.
 """
@@ -30,15 +30,6 @@ from .yamlsafe import load_yaml
 
 INPUT_FORMATS = ("jsonl", "json", "yaml", "csv")
 
-CSV_LAYOUT = """\
-CSV batch layout: one row per fact, rows of one applicant next to each other.
-  id                 the applicant's id (required; a new id starts a new applicant)
-  applicant.FIELD    an applicant field (region, tax_region, legal_form, …), on any of its rows
-  kind, date         the fact's kind and date (leave kind empty on a row that only gives
-                     applicant fields)
-  product, note      optional
-  any other column   a field of the fact's kind (policycalc facts KIND); empty = not given
-"""
 
 SUMMARY_COLUMNS = [
     "applicant",
@@ -525,4 +516,4 @@ class AtomicOutput:
             self.tmp.unlink(missing_ok=True)
 
 
-__all__ = ["CSV_LAYOUT", "AtomicOutput", "Item", "Job", "header", "num", "read_items", "run"]
+__all__ = ["AtomicOutput", "Item", "Job", "header", "num", "read_items", "run"]

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any, NamedTuple
 
 from .ceilings import apply_ceilings
-from .formulas import Step, describe, evaluate
+from .formulas import Step, evaluate
 from .model import AnyOf, Clause, Condition, Document, Fact, Measure, Profile, Ruleset, Text
 from .money import Amount, Totals, fmt
 from .stacking import apply_stacking
@@ -39,10 +39,6 @@ class Award:
         self.steps = steps if steps is not None else []
         self.notes = notes if notes is not None else []
 
-    @property
-    def year(self) -> int:
-        return self.fact.date.year
-
 
 class Exclusion(NamedTuple):
     """A measure that matched a fact but gives nothing here, and why."""
@@ -64,19 +60,6 @@ class DocumentStatus(NamedTuple):
     @property
     def eligible(self) -> bool:
         return not self.eligibility
-
-    def status_text(self) -> Text:
-        d = self.document
-        if self.status == "not_yet":
-            return Text(
-                f"尚未生效（{d.effective_from} 起施行）",
-                f"not yet in force (from {d.effective_from})",
-            )
-        if self.status == "lapsed":
-            return Text(
-                f"已失效（有效期至 {d.effective_until}）", f"lapsed (ended {d.effective_until})"
-            )
-        return Text("有效", "in force")
 
 
 class Estimate(NamedTuple):
@@ -470,10 +453,6 @@ def _hints(documents: list[DocumentStatus], as_of: dt.date) -> list[Text]:
                 )
             )
     return out
-
-
-def formula_text(measure: Measure, lang: str = "en") -> str:
-    return describe(measure.formula, lang)
 
 
 __all__ = ["Award", "DocumentStatus", "Estimate", "Exclusion", "estimate", "fmt"]

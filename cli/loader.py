@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -669,15 +668,3 @@ def _least_award(formula: Formula) -> Decimal | None:
 
 def _uses_fields(formula: Formula) -> bool:
     return isinstance(formula, Share | ShareRange | Banded | Choice | PerUnit)
-
-
-def iter_formulas(formula: Formula) -> Iterable[Formula]:
-    yield formula
-    if isinstance(formula, PerUnit):
-        yield from iter_formulas(formula.each)
-    elif isinstance(formula, Choice):
-        for option in formula.options.values():
-            yield from iter_formulas(option)
-    elif isinstance(formula, Banded):
-        for band in formula.bands:
-            yield from iter_formulas(band.formula)

@@ -288,14 +288,6 @@ FORMULA_KINDS = (
 )
 
 
-def has_money(formula: Formula) -> bool:
-    return not isinstance(formula, NoMoney)
-
-
-def is_case_by_case(formula: Formula) -> bool:
-    return isinstance(formula, CaseByCase)
-
-
 # ---------------------------------------------------------------- documents
 
 

@@ -121,69 +121,22 @@ def estimate(
     excluded: list[Exclusion] = []
     general: list[Measure] = []
     facts = sorted(profile.facts, key=lambda f: (f.date, f.number))
-    for doc, by_kind, doc_general in _index(ruleset, profile.region):
+    for doc, by_kind, doc_general, position in _index(ruleset, profile.region):
         status = doc.status(as_of)
         eligibility, assumptions = _eligibility(doc, profile, ruleset)
         documents.append(DocumentStatus(doc, status, tuple(eligibility), tuple(assumptions)))
         general.extend(doc_general)
         pairs = [(m, f) for f in facts if f.date <= as_of for m in by_kind.get(f.kind, ())]
         # In the document's own order of measures, then in the order the facts happened.
-        pairs.sort(key=lambda pair: _POSITION[pair[0].id])
+        pairs.sort(key=lambda pair: position[pair[0].id])
         for measure, fact in pairs:
-            result = _match(measure, fact, profile, ruleset)
-            if result is None:
-                continue
-            missing, assumed = result.missing, result.assumed
-            if result.applicant_failed:
-                failed = "; ".join(result.applicant_failed)
-                excluded.append(
-                    Exclusion(
-                        measure,
-                        doc,
-                        fact,
-                        "eligibility",
-                        Text(
-                            f"申请主体不符合本措施条件：{failed}",
-                            f"the applicant does not meet this measure's condition: {failed}",
-                        ),
-                    )
-                )
-                continue
-            if missing:
-                excluded.append(
-                    Exclusion(
-                        measure,
-                        doc,
-                        fact,
-                        "missing",
-                        Text(
-                            f"资料未说明 {', '.join(missing)}，请补充以评估",
-                            f"the profile does not say {', '.join(missing)}; give it to evaluate",
-                        ),
-                    )
-                )
-                continue
-            outcome = evaluate(measure.formula, fact.values, trace)
-            if outcome.amount is None:
-                assert outcome.reason is not None
-                excluded.append(Exclusion(measure, doc, fact, "threshold", outcome.reason))
-                continue
-            gate = _gate(doc, status, eligibility, fact, as_of)
-            if gate is not None:
-                stage, reason = gate
-                excluded.append(Exclusion(measure, doc, fact, stage, reason, outcome.amount))
-                continue
-            steps = [_condition_step(measure, fact), *outcome.steps] if trace else []
-            award = Award(
-                measure,
-                doc,
-                fact,
-                outcome.amount,
-                outcome.amount,
-                steps,
-                [*assumed, *assumptions, *outcome.notes],
+            found = _consider(
+                measure, fact, doc, status, eligibility, assumptions, profile, ruleset, as_of, trace
             )
-            awards.append(award)
+            if isinstance(found, Award):
+                awards.append(found)
+            elif found is not None:
+                excluded.append(found)
     awards, dropped = apply_stacking(awards, ruleset)
     excluded.extend(dropped)
     apply_ceilings(awards)
@@ -211,6 +164,60 @@ def estimate(
     )
 
 
+def _consider(
+    measure: Measure,
+    fact: Fact,
+    doc: Document,
+    status: str,
+    eligibility: list[Text],
+    assumptions: list[Text],
+    profile: Profile,
+    ruleset: Ruleset,
+    as_of: dt.date,
+    trace: bool,
+) -> Award | Exclusion | None:
+    """One measure against one fact of its kind: an award, the reason there is none, or
+    None when the fact simply does not meet the measure's conditions."""
+    result = _match(measure, fact, profile, ruleset)
+    if result is None:
+        return None
+    if result.applicant_failed:
+        failed = "; ".join(result.applicant_failed)
+        return Exclusion(
+            measure,
+            doc,
+            fact,
+            "eligibility",
+            Text(
+                f"申请主体不符合本措施条件：{failed}",
+                f"the applicant does not meet this measure's condition: {failed}",
+            ),
+        )
+    if result.missing:
+        missing = ", ".join(result.missing)
+        return Exclusion(
+            measure,
+            doc,
+            fact,
+            "missing",
+            Text(
+                f"资料未说明 {missing}，请补充以评估",
+                f"the profile does not say {missing}; give it to evaluate",
+            ),
+        )
+    outcome = evaluate(measure.formula, fact.values, trace)
+    if outcome.amount is None:
+        assert outcome.reason is not None
+        return Exclusion(measure, doc, fact, "threshold", outcome.reason)
+    gate = _gate(doc, status, eligibility, fact, as_of)
+    if gate is not None:
+        stage, reason = gate
+        return Exclusion(measure, doc, fact, stage, reason, outcome.amount)
+    steps = [_condition_step(measure, fact), *outcome.steps] if trace else []
+    notes = [*result.assumed, *assumptions, *outcome.notes]
+    return Award(measure, doc, fact, outcome.amount, outcome.amount, steps, notes)
+
+
 def _rname(ruleset: Ruleset, region: str | None, lang: str) -> str:
     if region is None or region not in ruleset.regions:
         return str(region)
@@ -233,9 +240,9 @@ def _reaching(ruleset: Ruleset, region: str) -> list[Document]:
     return sorted(docs, key=lambda d: (chain.index(d.region), d.id))
 
 
-DocIndex = tuple[Document, dict[str, list[Measure]], list[Measure]]
+# A document, its measures by trigger kind, its general measures, and each measure's position.
+DocIndex = tuple[Document, dict[str, list[Measure]], list[Measure], dict[str, int]]
 _INDEX: dict[int, tuple[Ruleset, dict[str, list[DocIndex]]]] = {}
-_POSITION: dict[str, int] = {}
 
 
 def _index(ruleset: Ruleset, region: str) -> list[DocIndex]:
@@ -251,13 +258,13 @@ def _index(ruleset: Ruleset, region: str) -> list[DocIndex]:
         for doc in _reaching(ruleset, region):
             by_kind: dict[str, list[Measure]] = {}
             general: list[Measure] = []
-            for position, measure in enumerate(doc.measures):
-                _POSITION[measure.id] = position
+            position = {m.id: i for i, m in enumerate(doc.measures)}
+            for measure in doc.measures:
                 if measure.trigger is None:
                     general.append(measure)
                 else:
                     by_kind.setdefault(measure.trigger.kind, []).append(measure)
-            out.append((doc, by_kind, general))
+            out.append((doc, by_kind, general, position))
         by_region[region] = out
     return by_region[region]
 

@@ -879,14 +879,28 @@ def main() -> None:
     args = sys.argv[1:]
     target = _only(args[0]) if args and not args[0].startswith("-") else app
     try:
-        target()
+        code = target(standalone_mode=False)
     except SystemExit:
         raise
     except KeyboardInterrupt:
         typer.echo("Error: interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # a bug: say so in one line rather than a traceback
-        typer.echo(
-            f"Error: internal error ({type(exc).__name__}: {exc}); please report it", err=True
-        )
-        sys.exit(EXIT_DATA)
+    except Exception as exc:
+        message = getattr(exc, "format_message", None)
+        exit_code = getattr(exc, "exit_code", None)
+        if message is None or not isinstance(exit_code, int):
+            # A bug: say so in one line rather than a traceback.
+            typer.echo(
+                f"Error: internal error ({type(exc).__name__}: {exc}); please report it",
+                err=True,
+            )
+            sys.exit(EXIT_DATA)
+        # The option parser's own errors (unknown option, bad choice): one line, exit 2.
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            typer.echo(message())
+        else:
+            command = f"policycalc {args[0]}" if target is not app else "policycalc"
+            text = " ".join(message().split())
+            typer.echo(f"Error: {text} (see {command} -h)", err=True)
+        sys.exit(exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -30,3 +30,11 @@ def test_bad_input_gives_no_traceback():
                             text=True, check=False)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and result.stderr.startswith("Error: ")
+
+
+def test_option_errors_are_one_line_with_exit_2():
+    result = subprocess.run(["policycalc", "estimate", "x.toml", "--format", "xml"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "'xml'" in lines[0]

@@ -7,6 +7,7 @@ import io
 import json
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -138,7 +139,7 @@ def test_killed_run_leaves_no_partial_output(tmp_path, sig):
     source = tmp_path / "in.jsonl"
     source.write_text(lines(*([GOOD_KM, GOOD_CQ] * 60000)), encoding="utf-8")
     target = tmp_path / "out.jsonl"
-    proc = subprocess.Popen(["policycalc", "estimate", "--batch", str(source), "--as-of", AS_OF,
+    proc = subprocess.Popen([sys.executable, "-m", "policycalc", "estimate", "--batch", str(source), "--as-of", AS_OF,
                              "-q", "--output", str(target)], stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 20
     while not list(tmp_path.glob(".out.jsonl.*.part")) and time.monotonic() < deadline:

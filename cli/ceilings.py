@@ -85,16 +85,15 @@ def _cap(
             )
         )
         return
-    room_max = ceiling.amount - used_max.get(key, ZERO)
-    room_min = ceiling.amount - used_min.get(key, ZERO)
-    new_max = max(ZERO, min(amount.max, room_max))
-    new_min = max(ZERO, min(amount.min, room_min, new_max))
-    used_max[key] = used_max.get(key, ZERO) + new_max
-    used_min[key] = used_min.get(key, ZERO) + new_min
+    earlier_max, earlier_min = used_max.get(key, ZERO), used_min.get(key, ZERO)
+    new_max = max(ZERO, min(amount.max, ceiling.amount - earlier_max))
+    new_min = max(ZERO, min(amount.min, ceiling.amount - earlier_min, new_max))
+    used_max[key] = earlier_max + new_max
+    used_min[key] = earlier_min + new_min
     if (new_min, new_max) != (amount.min, amount.max):
         before, after = amount.describe("en"), Amount(new_min, new_max).describe("en")
         award.amount = Amount(new_min, new_max)
-        if used_max[key] - new_max > 0:
+        if earlier_max > earlier_min:  # the earlier awards are themselves uncertain
             award.notes.append(
                 Text(
                     f"上限 {ceiling.id} 由较早的奖励先占用；若较早奖励低于其上限，本项可更高，"
@@ -104,10 +103,11 @@ def _cap(
                     f"{fmt(ceiling.amount)}",
                 )
             )
-        award.steps.append(
-            Step(
-                f"ceiling {label} {scope.en}: {before} → {after}",
-                f"上限 {ceiling.id}（{ceiling.article}，{fmt(ceiling.amount)}，{scope.zh}）："
-                f"{amount.describe('zh')} → {award.amount.describe('zh')}",
-            )
+        capped = Step(
+            f"ceiling {label} {scope.en}: {before} → {after}",
+            f"上限 {ceiling.id}（{ceiling.article}，{fmt(ceiling.amount)}，{scope.zh}）："
+            f"{amount.describe('zh')} → {award.amount.describe('zh')}",
         )
+        award.steps.append(capped)
+        # Capping is a reason the figure differs from the formula: always said, traced or not.
+        award.notes.insert(0, Text(capped.zh, capped.en))

@@ -98,6 +98,8 @@ def test_yearly_ceiling_is_shared_in_date_order(tmp_path):
     got = sorted((a.fact.date.isoformat(), a.amount.max) for a in result.awards)
     assert [m for _, m in got] == [150, 150, 0, 150]
     assert result.totals.max == 450
+    cut = next(a for a in result.awards if a.amount.max == 0)
+    assert "t-year" in cut.notes[0].en and "150 → 0" in cut.notes[0].en
 
 
 def test_validity_and_the_hint_to_use_as_of(tmp_path):

@@ -123,6 +123,8 @@ def print_explain(data: dict[str, Any], lang: Lang, out: Any) -> None:
     else:
         out.print("通用措施，不对应特定事实" if zh else "General measure: no particular fact")
     out.print(f"{'计算' if zh else 'Formula'}: {data['formula']}")
+    if m.get("payment"):
+        out.print(f"{'拨付' if zh else 'Paid'}: {m['payment']['text']}")
     for c in data["ceilings"]:
         out.print(
             f"{'上限' if zh else 'Ceiling'} {c['id']} ({c['article']}, {c['scope']}, "

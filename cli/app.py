@@ -391,14 +391,9 @@ def _estimate_batch(
     if source == "-":
         raw: Any = io.BufferedReader(sys.stdin.buffer)
     else:
-        try:
-            raw = open(source, "rb")  # noqa: SIM115
-        except FileNotFoundError:
-            raise UsageError("no such file", source=source) from None
-        except IsADirectoryError:
-            raise UsageError("is a folder, not a batch file", source=source) from None
-        except OSError as exc:
-            raise UsageError(f"cannot read: {exc.strerror}", source=source) from None
+        from .profile import open_input
+
+        raw = open_input(source, "a batch file")
     head = raw.peek(4096)[:4096].decode("utf-8", "ignore")
     stream = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="")
     kind = input_format or batch.guess_input_format(label, head)

@@ -7,7 +7,7 @@ import json
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .errors import InputError
 from .lines import LineDict, LineList
@@ -111,20 +111,26 @@ def parse_json(text: str, source: str, line: int | None = None) -> Any:
         raise InputError("invalid JSON: nested too deeply", source=source, line=line) from None
 
 
+def open_input(path: str, what: str) -> BinaryIO:
+    """Open an input file for reading, or say in one line why it cannot be."""
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise InputError("no such file", source=path) from None
+    except IsADirectoryError:
+        raise InputError(f"is a folder, not {what}", source=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", source=path) from None
+
+
 def load_profile(path: str, ruleset: Ruleset, stdin: bytes | None = None) -> Profile:
     """Read a profile file (or `-` with `stdin`) and check it."""
     if path == "-":
         raw = stdin if stdin is not None else b""
         source = "<stdin>"
     else:
-        try:
-            raw = Path(path).read_bytes()
-        except FileNotFoundError:
-            raise InputError("no such file", source=path) from None
-        except IsADirectoryError:
-            raise InputError("is a folder, not a profile file", source=path) from None
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror}", source=path) from None
+        with open_input(path, "a profile file") as handle:
+            raw = handle.read()
         source = path
     text = read_text(raw, source)
     return build_profile(parse_document(text, source), ruleset, source)

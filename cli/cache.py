@@ -19,7 +19,16 @@ from typing import Any
 from . import __version__
 
 KEEP = 8
-_CODE_FILES = ("model.py", "loader.py", "rulesets.py", "yamlsafe.py", "schema.py", "cache.py")
+_CODE_FILES = (
+    "model.py",
+    "records.py",
+    "formulas.py",
+    "loader.py",
+    "rulesets.py",
+    "yamlsafe.py",
+    "schema.py",
+    "cache.py",
+)
 
 
 def _code_fingerprint() -> bytes:

@@ -8,14 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError, PolicycalcError
+from .formulas import parse_formula
 from .model import (
-    FORMULA_KINDS,
     AnyOf,
-    Band,
-    Banded,
-    CaseByCase,
     Ceiling,
-    Choice,
     Clause,
     Condition,
     Department,
@@ -24,21 +20,13 @@ from .model import (
     Eligibility,
     FactKind,
     FieldSpec,
-    Fixed,
-    Formula,
     Measure,
-    NoMoney,
     Payment,
-    PerUnit,
-    Range,
     Region,
     Ruleset,
-    Share,
-    ShareRange,
     Stacking,
     Text,
     Trigger,
-    UpTo,
     Vocabulary,
 )
 from .schema import Reader, suggest, type_name
@@ -373,15 +361,7 @@ class _Builder:
             document_id=doc_id,
         )
         c.finish()
-        for m in measures:
-            if ceiling.covers(m.id):
-                floor = _least_award(m.formula)
-                if floor is not None and floor > ceiling.amount:
-                    raise c.fail(
-                        "amount",
-                        f"ceiling {ceiling.amount} is below the "
-                        f"{floor} that measure '{m.id}' always gives",
-                    )
+        _check_ceiling_not_below(c, ceiling, measures)
         return ceiling
 
     def _measure(self, r: Reader, doc_id: str, region: str, source: str) -> Measure:
@@ -412,8 +392,8 @@ class _Builder:
             trigger = Trigger(kind_id, where, applicant)
             t.finish()
         r.raw("formula")
-        formula = self._formula(r.sub("formula"), kind.fields if kind else None)
-        if trigger is None and _uses_fields(formula):
+        formula = parse_formula(r.sub("formula"), kind.fields if kind else None)
+        if trigger is None and formula.reads_fact:
             raise r.fail("formula", "a formula that reads fact fields needs a trigger")
         measure = Measure(
             id=mid,
@@ -548,123 +528,18 @@ class _Builder:
             )
             raise block.fail(name, f"value '{value}' does not fit field '{name}'{allowed}")
 
-    def _formula(self, f: Reader, fields: dict[str, FieldSpec] | None) -> Formula:
-        kind = f.choice("kind", FORMULA_KINDS)
 
-        def field_ref(key: str, numeric: bool = True) -> str:
-            name: str = f.string(key)
-            if fields is not None:
-                if name not in fields:
-                    raise f.fail(
-                        key, f"the trigger's fact kind has no field '{name}'{suggest(name, fields)}"
-                    )
-                if numeric and fields[name].type not in ("money", "count", "int"):
-                    raise f.fail(key, f"field '{name}' is {fields[name].type}, not a number")
-            return name
-
-        def rate(key: str) -> Decimal:
-            value: Decimal = f.number(key, positive=True)
-            if value > 1:
-                raise f.fail(key, f"a rate is a fraction such as 0.2, found {value}")
-            return value
-
-        out: Formula
-        if kind == "fixed":
-            out = Fixed(f.number("amount", positive=True))
-        elif kind == "share":
-            out = Share(
-                field_ref("base"),
-                rate("rate"),
-                f.number("max", None, positive=True),
-                f.flag("rate_is_ceiling", False),
+def _check_ceiling_not_below(c: Reader, ceiling: Ceiling, measures: list[Measure]) -> None:
+    """A ceiling below what a covered measure always gives (on some stage, tier or band) would
+    cut every such award: the data or the reading of the text is wrong."""
+    for m in measures:
+        if not ceiling.covers(m.id):
+            continue
+        floor = m.formula.least_award()
+        if floor is not None and floor[0] > ceiling.amount:
+            amount, branch = floor
+            raise c.fail(
+                "amount",
+                f"ceiling {ceiling.amount} is below the {amount} that measure '{m.id}' "
+                f"always gives{f' when {branch}' if branch else ''}",
             )
-        elif kind == "share_range":
-            lo, hi = rate("rate_min"), rate("rate_max")
-            if lo > hi:
-                raise f.fail("rate_max", f"rate_max {hi} is below rate_min {lo}")
-            out = ShareRange(field_ref("base"), lo, hi, f.number("max", None, positive=True))
-        elif kind == "up_to":
-            out = UpTo(f.number("max", positive=True))
-        elif kind == "range":
-            lo, hi = f.number("min"), f.number("max", positive=True)
-            if lo > hi:
-                raise f.fail("max", f"max {hi} is below min {lo}")
-            out = Range(lo, hi)
-        elif kind == "per_unit":
-            count = field_ref("count")
-            f.raw("each")
-            out = PerUnit(count, self._formula(f.sub("each"), fields))
-        elif kind in ("staged", "tiered"):
-            key = "stages" if kind == "staged" else "tiers"
-            by = field_ref("by", numeric=False)
-            f.raw(key)
-            block = f.sub(key)
-            options: dict[str, Formula] = {}
-            for value in block.data:
-                block.used.add(value)
-                allowed = fields[by].values if fields is not None else None
-                if allowed is not None and str(value) not in {str(v) for v in allowed}:
-                    raise block.fail(value, f"'{value}' is not a value of field '{by}'")
-                options[str(value)] = self._formula(block.sub(value), fields)
-            if not options:
-                raise f.fail(key, f"no {key} given")
-            out = Choice(kind, by, options)
-        elif kind == "banded":
-            base = field_ref("base")
-            f.seq("bands")
-            bands = []
-            for index, item, line in f.items("bands"):
-                b = Reader(item, f.source, f"{f.field('bands')}[{index}]", DataError, line=line)
-                lower, lower_inc, upper, upper_inc = None, True, None, True
-                if b.has("min") and b.has("above"):
-                    raise b.fail("above", "give min or above, not both")
-                if b.has("max") and b.has("below"):
-                    raise b.fail("below", "give max or below, not both")
-                if b.has("min"):
-                    lower = b.number("min")
-                if b.has("above"):
-                    lower, lower_inc = b.number("above"), False
-                if b.has("max"):
-                    upper = b.number("max")
-                if b.has("below"):
-                    upper, upper_inc = b.number("below"), False
-                if lower is not None and upper is not None and upper < lower:
-                    raise b.fail(
-                        "max" if upper_inc else "below",
-                        f"the band ends ({upper}) below its start ({lower})",
-                    )
-                b.raw("formula")
-                bands.append(
-                    Band(
-                        lower, lower_inc, upper, upper_inc, self._formula(b.sub("formula"), fields)
-                    )
-                )
-                b.finish()
-            if not bands:
-                raise f.fail("bands", "no bands given")
-            out = Banded(base, tuple(bands))
-        elif kind == "case_by_case":
-            out = CaseByCase()
-        else:
-            out = NoMoney()
-        f.finish()
-        _check_ceiling_not_below(f, out)
-        return out
-
-
-def _check_ceiling_not_below(f: Reader, formula: Formula) -> None:
-    if isinstance(formula, Share | ShareRange) and formula.max is not None and formula.max <= 0:
-        raise f.fail("max", "the ceiling must be more than 0")
-
-
-def _least_award(formula: Formula) -> Decimal | None:
-    """The amount a formula always gives at least, where it is fixed (for ceiling checks)."""
-    if isinstance(formula, Fixed):
-        return formula.amount
-    if isinstance(formula, Range):
-        return formula.min
-    return None
-
-
-def _uses_fields(formula: Formula) -> bool:
-    return isinstance(formula, Share | ShareRange | Banded | Choice | PerUnit)

@@ -1,68 +1,18 @@
-"""The domain model: regions, departments, documents, measures, formulas, ceilings, profiles."""
+"""The domain model: regions, departments, documents, measures, ceilings, profiles.
+
+A measure's formula is one of the kinds in formulas.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple, TypeVar, dataclass_transform
+from typing import Any, Literal, NamedTuple
 
-Lang = Literal["zh", "en"]
-
-# Scripts start the command once per applicant, so defining the model must cost little: a
-# dataclass compiles several methods per class at import, a NamedTuple evaluates one. The
-# records built while loading policy data (and then served from the cache) use `record`,
-# which defines nothing per class; those built on every run (texts, facts, amounts) stay
-# NamedTuples, which are faster to create.
-
-T = TypeVar("T")
-_NO_DEFAULT: Any = object()
-
-
-def _frozen(self: Any, name: str, value: Any = None) -> None:
-    raise AttributeError(f"{type(self).__name__} is immutable; cannot set '{name}'")
-
-
-@dataclass_transform(frozen_default=True)
-def record(cls: type[T]) -> type[T]:
-    """An immutable record with keyword or positional construction and defaults."""
-    names = tuple(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063 (no inspect import)
-    defaults = {n: cls.__dict__[n] for n in names if n in cls.__dict__}
-
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        if len(args) > len(names):
-            raise TypeError(f"{cls.__name__}() takes {len(names)} arguments")
-        values = dict(zip(names, args, strict=False))
-        for key, value in kwargs.items():
-            if key not in names or key in values:
-                raise TypeError(f"{cls.__name__}() got an unexpected argument '{key}'")
-            values[key] = value
-        state = self.__dict__
-        for name in names:
-            value = values.get(name, defaults.get(name, _NO_DEFAULT))
-            if value is _NO_DEFAULT:
-                raise TypeError(f"{cls.__name__}() is missing '{name}'")
-            state[name] = value
-
-    def __repr__(self: Any) -> str:
-        inner = ", ".join(f"{n}={self.__dict__.get(n)!r}" for n in names)
-        return f"{cls.__name__}({inner})"
-
-    cls.__init__ = __init__  # type: ignore[method-assign]
-    cls.__repr__ = __repr__  # type: ignore[method-assign]
-    cls.__setattr__ = _frozen  # type: ignore[method-assign]
-    cls.__delattr__ = _frozen  # type: ignore[method-assign]
-    return cls
-
-
-class Text(NamedTuple):
-    """A short text in Chinese and English."""
-
-    zh: str
-    en: str
-
-    def get(self, lang: Lang) -> str:
-        return self.zh if lang == "zh" else self.en
-
+# Re-exported (`X as X`): the model's users import them from here.
+from .formulas import Formula as Formula
+from .records import Lang as Lang
+from .records import Text as Text
+from .records import record as record
 
 # ---------------------------------------------------------------- shared tables
 
@@ -167,125 +117,6 @@ def _plain(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-# ---------------------------------------------------------------- formulas
-
-
-@record
-class Fixed:
-    amount: Decimal
-    kind: str = "fixed"
-
-
-@record
-class Share:
-    base: str
-    rate: Decimal
-    max: Decimal | None
-    rate_is_ceiling: bool = False
-    kind: str = "share"
-
-
-@record
-class ShareRange:
-    base: str
-    rate_min: Decimal
-    rate_max: Decimal
-    max: Decimal | None
-    kind: str = "share_range"
-
-
-@record
-class UpTo:
-    max: Decimal
-    kind: str = "up_to"
-
-
-@record
-class Range:
-    min: Decimal
-    max: Decimal
-    kind: str = "range"
-
-
-@record
-class PerUnit:
-    count_field: str  # the fact field that holds the number of units
-    each: Formula
-    kind: str = "per_unit"
-
-
-@record
-class Choice:
-    """`staged` (by clinical phase or milestone) or `tiered` (by category)."""
-
-    kind: str  # staged | tiered
-    by: str
-    options: dict[str, Formula]
-
-
-@record
-class Band:
-    lower: Decimal | None
-    lower_inclusive: bool
-    upper: Decimal | None
-    upper_inclusive: bool
-    formula: Formula
-
-    def holds(self, value: Decimal) -> bool:
-        if self.lower is not None and (
-            value < self.lower or (value == self.lower and not self.lower_inclusive)
-        ):
-            return False
-        return not (
-            self.upper is not None
-            and (value > self.upper or (value == self.upper and not self.upper_inclusive))
-        )
-
-    def describe(self) -> str:
-        parts = []
-        if self.lower is not None:
-            parts.append(("≥ " if self.lower_inclusive else "> ") + str(self.lower))
-        if self.upper is not None:
-            parts.append(("≤ " if self.upper_inclusive else "< ") + str(self.upper))
-        return " and ".join(parts) or "any"
-
-
-@record
-class Banded:
-    base: str
-    bands: tuple[Band, ...]
-    kind: str = "banded"
-
-
-@record
-class CaseByCase:
-    kind: str = "case_by_case"
-
-
-@record
-class NoMoney:
-    kind: str = "no_money"
-
-
-Formula = (
-    Fixed | Share | ShareRange | UpTo | Range | PerUnit | Choice | Banded | CaseByCase | NoMoney
-)
-
-FORMULA_KINDS = (
-    "fixed",
-    "share",
-    "share_range",
-    "up_to",
-    "range",
-    "per_unit",
-    "staged",
-    "tiered",
-    "banded",
-    "case_by_case",
-    "no_money",
-)
 
 
 # ---------------------------------------------------------------- documents

@@ -10,7 +10,7 @@ from typing import Any
 
 from .errors import PolicycalcError
 from .lines import LineDict, LineList
-from .model import Text
+from .records import Text
 
 MISSING: Any = object()
 

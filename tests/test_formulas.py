@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from policycalc.formulas import evaluate
-from policycalc.model import (
+from policycalc.formulas import (
     Band,
     Banded,
     CaseByCase,
-    Choice,
     Fixed,
     NoMoney,
     PerUnit,
     Range,
     Share,
     ShareRange,
+    Staged,
     UpTo,
+    evaluate,
 )
 
 
@@ -102,11 +102,10 @@ def test_per_unit_multiplies_and_defaults_to_one():
 
 def test_staged_picks_the_stage_and_unlisted_stage_gives_nothing():
     # Suzhou 第六条: 进入I、II、III期 分别给予100、150、250万元.
-    formula = Choice("staged", "phase", {"1": Fixed(D(100)), "2": Fixed(D(150)),
-                                         "3": Fixed(D(250))})
+    formula = Staged("phase", {"1": Fixed(D(100)), "2": Fixed(D(150)), "3": Fixed(D(250))})
     assert bounds(formula, phase=2) == (D(150), D(150))
     assert bounds(formula, phase=3) == (D(250), D(250))
-    assert bounds(Choice("staged", "phase", {"1": Fixed(D(1))}), phase=2) is None
+    assert bounds(Staged("phase", {"1": Fixed(D(1))}), phase=2) is None
 
 
 def test_banded_threshold_both_sides():

@@ -26,9 +26,9 @@ from policycalc.app import app
 from policycalc.ceilings import scope_key
 from policycalc.engine import estimate
 from policycalc.errors import DataError, PolicycalcError
-from policycalc.formulas import evaluate, item_ceiling
+from policycalc.formulas import Share, evaluate, item_ceiling
 from policycalc.loader import build
-from policycalc.model import FieldSpec, Ruleset, Share
+from policycalc.model import FieldSpec, Ruleset
 from policycalc.profile import build_profile, parse_document, read_text
 from policycalc.rulesets import SHARED_FILES, bundled_data_dir, load_ruleset
 

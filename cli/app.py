@@ -15,6 +15,7 @@ import typer
 from . import __version__
 from .errors import EXIT_DATA, EXIT_OK, PolicycalcError, UsageError
 from .model import Lang, Ruleset
+from .render.views import OutputFormat
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,15 +31,6 @@ APP_SETTINGS: dict[str, Any] = {
 }
 
 app = typer.Typer(**APP_SETTINGS)
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-    yaml = "yaml"
-    toml = "toml"
 
 
 class Language(StrEnum):
@@ -147,28 +139,6 @@ def _profile(path: str, ruleset: Ruleset) -> Any:
     from .profile import load_profile
 
     return load_profile(path, ruleset, read_stdin() if path == "-" else None)
-
-
-def emit(
-    data: Any,
-    fmt: OutputFormat,
-    rows: Callable[[], Any] | None = None,
-    columns: list[str] | None = None,
-) -> None:
-    """Write plain data in a machine format to stdout."""
-    from .render import machine
-
-    out = sys.stdout
-    if fmt is OutputFormat.json:
-        machine.write_json(data, out)
-    elif fmt is OutputFormat.yaml:
-        machine.write_yaml(data, out)
-    elif fmt is OutputFormat.toml:
-        machine.write_toml(data if isinstance(data, dict) else {"items": data}, out)
-    elif fmt is OutputFormat.jsonl:
-        machine.write_jsonl(rows() if rows else data, out)
-    elif fmt is OutputFormat.csv:
-        machine.write_csv(rows() if rows else data, columns or [], out)
 
 
 def lang_of(lang: Language) -> Lang:
@@ -332,25 +302,18 @@ def estimate(
     if profile is None:
         raise UsageError("give a PROFILE file (or - for stdin), or --batch FILE", field="PROFILE")
     from .engine import estimate as run
-    from .render.data import estimate_data
-    from .render.machine import AWARD_COLUMNS, award_rows
+    from .render.views import EstimateView, write
 
     day = parse_as_of(as_of)
     ruleset = load(data_dir, extra_data)
     result = run(ruleset, _profile(profile, ruleset), day)
-    language = lang_of(lang)
-    data = estimate_data(result, language, steps=steps, general=show_all)
+    view = EstimateView(result, lang_of(lang), steps=steps, show_all=show_all)
     if report is not None:
         from .render.report import write_report
 
-        write_report(report, data, language)
+        write_report(report, view)
         typer.echo(f"wrote {report}", err=True)
-    if fmt is OutputFormat.table:
-        from .render.table import console, print_estimate
-
-        print_estimate(data, language, console(), show_all=show_all)
-        return
-    emit(data, fmt, rows=lambda: award_rows(data), columns=AWARD_COLUMNS)
+    write(view, fmt)
 
 
 def _estimate_batch(
@@ -490,8 +453,7 @@ def compare_regions(
         policycalc compare-regions examples/kunming-cell.yaml --regions kunming,chongqing --as-of 2023-06-30
     """
     from .engine import estimate as run
-    from .render.data import estimate_data
-    from .render.machine import AWARD_COLUMNS, award_rows
+    from .render.views import CompareView, write
     from .schema import suggest
 
     day = parse_as_of(as_of)
@@ -509,33 +471,14 @@ def compare_regions(
         wanted = default_compare_regions(ruleset)
     language = lang_of(lang)
     check_report(report)
-    results = []
-    for region in wanted:
-        data = estimate_data(run(ruleset, applicant, day, region=region), language)
-        data["region"] = region
-        data["region_label"] = ruleset.regions[region].name.get(language)
-        results.append(data)
-    payload = {"as_of": day.isoformat(), "ruleset": ruleset.version, "regions": results}
+    results = tuple(run(ruleset, applicant, day, region=region) for region in wanted)
+    view = CompareView(results, language, day, ruleset.version)
     if report is not None:
         from .render.report import write_report
 
-        write_report(report, payload, language, compare=True)
+        write_report(report, view)
         typer.echo(f"wrote {report}", err=True)
-    if fmt is OutputFormat.table:
-        from .render.table import console, print_compare, print_estimate
-
-        out = console()
-        print_compare(payload, language, out)
-        for data in results:
-            out.rule()
-            print_estimate(data, language, out)
-        return
-
-    def rows_all() -> Any:
-        for data in results:
-            yield from award_rows(data)
-
-    emit(payload, fmt, rows=rows_all, columns=AWARD_COLUMNS)
+    write(view, fmt)
 
 
 @app.command()
@@ -560,7 +503,7 @@ def explain(
 
         policycalc explain cq-08-phase2 --profile examples/chongqing-antibody.yaml --as-of 2023-01-01
     """
-    from .explain import explain_data
+    from .render.views import ExplainView, write
     from .schema import suggest
 
     ruleset = load(data_dir, extra_data)
@@ -572,14 +515,7 @@ def explain(
         )
     day = parse_as_of(as_of)
     applicant = _profile(profile, ruleset) if profile else None
-    data = explain_data(ruleset, ruleset.measures[measure_id], applicant, day, lang_of(lang))
-    if fmt is OutputFormat.table:
-        from .explain import print_explain
-        from .render.table import console
-
-        print_explain(data, lang_of(lang), console())
-        return
-    emit(data, fmt, rows=lambda: [data["measure"]], columns=list(data["measure"]))
+    write(ExplainView(ruleset, ruleset.measures[measure_id], applicant, day, lang_of(lang)), fmt)
 
 
 @app.command()
@@ -612,18 +548,13 @@ def measures(
 
         policycalc measures --stats
     """
-    from .catalogue import measure_rows, print_measures, print_stats, stats_rows
+    from .catalogue import STATS_COLUMNS, measure_rows, stats_rows
+    from .render.views import ListView, write
 
     ruleset = load(data_dir, extra_data)
     language = lang_of(lang)
     if stats:
-        rows = stats_rows(ruleset, language)
-        if fmt is OutputFormat.table:
-            from .render.table import console
-
-            print_stats(rows, language, console())
-        else:
-            emit(rows, fmt, columns=list(rows[0]) if rows else [])
+        write(ListView("stats", stats_rows(ruleset, language), STATS_COLUMNS, language), fmt)
         return
     rows = measure_rows(
         ruleset,
@@ -634,26 +565,18 @@ def measures(
         document=document,
         money_only=money_only,
     )
-    if fmt is OutputFormat.table:
-        from .render.table import console
-
-        print_measures(rows, language, console())
-        return
-    emit(
-        rows,
-        fmt,
-        columns=[
-            "document",
-            "measure",
-            "article",
-            "title",
-            "category",
-            "formula",
-            "formula_kind",
-            "recipient",
-            "region",
-        ],
-    )
+    columns = [
+        "document",
+        "measure",
+        "article",
+        "title",
+        "category",
+        "formula",
+        "formula_kind",
+        "recipient",
+        "region",
+    ]
+    write(ListView("measures", rows, columns, language), fmt)
 
 
 @app.command()
@@ -686,27 +609,10 @@ def regions(
                 "reached_by": reaching,
             }
         )
-    if fmt is OutputFormat.table:
-        from .render.table import console, print_rows
+    from .render.views import ListView, write
 
-        print_rows(
-            "",
-            ["id", "name", "level", "parent", "documents", "reached by"],
-            [
-                [
-                    r["id"],
-                    r["name"],
-                    r["level"],
-                    r["parent"] or "—",
-                    ", ".join(r["documents"]) or "—",
-                    ", ".join(r["reached_by"]) or "—",
-                ]
-                for r in rows
-            ],
-            console(),
-        )
-        return
-    emit(rows, fmt, columns=["id", "name", "level", "parent", "documents", "reached_by"])
+    columns = ["id", "name", "level", "parent", "documents", "reached_by"]
+    write(ListView("regions", rows, columns, language), fmt)
 
 
 @app.command()
@@ -840,7 +746,8 @@ def facts(
 
         policycalc facts clinical_phase_completed
     """
-    from .catalogue import fact_rows, print_facts
+    from .catalogue import fact_rows
+    from .render.views import ListView, write
     from .schema import suggest
 
     ruleset = load(data_dir, extra_data)
@@ -848,12 +755,8 @@ def facts(
     if kind is not None and kind != "applicant" and kind not in vocab.kinds:
         raise UsageError(f"unknown fact kind '{kind}'{suggest(kind, vocab.kinds)}", field="KIND")
     rows = fact_rows(ruleset, lang_of(lang), kind)
-    if fmt is OutputFormat.table:
-        from .render.table import console
-
-        print_facts(rows, lang_of(lang), console(), detail=kind is not None)
-        return
-    emit(rows, fmt, columns=["kind", "field", "type", "required", "values", "label"])
+    columns = ["kind", "field", "type", "required", "values", "label"]
+    write(ListView("facts", rows, columns, lang_of(lang), detail=kind is not None), fmt)
 
 
 def _only(name: str) -> typer.Typer:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -24,25 +23,11 @@ from .errors import InputError, PolicycalcError, UsageError
 from .lines import LineList
 from .model import Lang, Ruleset
 from .profile import build_profile, parse_json
-from .render.data import num
-from .render.machine import AWARD_COLUMNS, flat_value
+from .render.machine import csv_header, csv_text
+from .render.rows import AWARD_COLUMNS, SUMMARY_COLUMNS, award_rows, num, summary_row
 from .yamlsafe import load_yaml
 
 INPUT_FORMATS = ("jsonl", "json", "yaml", "csv")
-
-
-SUMMARY_COLUMNS = [
-    "applicant",
-    "line",
-    "region",
-    "as_of",
-    "ruleset",
-    "min",
-    "max",
-    "case_by_case",
-    "awards",
-    "documents_in_force",
-]
 
 
 class Item(NamedTuple):
@@ -217,7 +202,7 @@ class Job:
 
     @property
     def columns(self) -> list[str]:
-        return SUMMARY_COLUMNS if self.summary else ["line", *AWARD_COLUMNS]
+        return SUMMARY_COLUMNS if self.summary else AWARD_COLUMNS
 
 
 _JOB: Job | None = None  # set in the parent before worker processes fork
@@ -238,22 +223,14 @@ def process(item: Item) -> tuple[str, int, str | None]:
     return _text(rows, job), len(rows), None
 
 
-def _text(rows: list[dict[str, Any]], job: Job) -> str:
-    columns = job.columns
+def _text(rows: Sequence[Mapping[str, Any]], job: Job) -> str:
     if job.fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        for row in rows:
-            writer.writerow([flat_value(row.get(k)) for k in columns])
-        return buffer.getvalue()
+        return csv_text(rows, job.columns)
     dumps = json.dumps
-    return "".join(
-        dumps({k: row.get(k) for k in columns}, ensure_ascii=False, separators=(",", ":")) + "\n"
-        for row in rows
-    )
+    return "".join(dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows)
 
 
-def _rows(item: Item, job: Job) -> tuple[list[dict[str, Any]], str | None]:
+def _rows(item: Item, job: Job) -> tuple[Sequence[Mapping[str, Any]], str | None]:
     if item.error is not None:
         return [], _error_line(item.error, item)
     try:
@@ -271,57 +248,9 @@ def _rows(item: Item, job: Job) -> tuple[list[dict[str, Any]], str | None]:
         result = estimate(job.ruleset, profile, job.as_of, trace=False)
     except PolicycalcError as exc:
         return [], _error_line(exc, item)
-    applicant = profile.applicant
-    who = applicant.get("id") or applicant.get("name") or f"#{item.number}"
-    as_of = job.as_of.isoformat()
-    version = job.ruleset.version
     if job.summary:
-        t = result.totals
-        summary = {
-            "applicant": who,
-            "line": item.line,
-            "region": result.region,
-            "as_of": as_of,
-            "ruleset": version,
-            "min": num(t.min),
-            "max": num(t.max),
-            "case_by_case": t.case_by_case,
-            "awards": t.awards - t.no_money,
-            "documents_in_force": [
-                s.document.id for s in result.documents if s.status == "in_force"
-            ],
-        }
-        return [summary], None
-    lang = job.lang
-    rows = []
-    for award in result.awards:
-        m, fact, amount = award.measure, award.fact, award.amount
-        deps = m.departments
-        rows.append(
-            {
-                "line": item.line,
-                "applicant": who,
-                "region": result.region,
-                "as_of": as_of,
-                "ruleset": version,
-                "document": award.document.id,
-                "measure": m.id,
-                "article": m.article,
-                "title": m.title.get(lang),
-                "min": num(amount.min),
-                "max": num(amount.max),
-                "kind": amount.kind,
-                "recipient": m.recipient,
-                "lead": [d.zh if lang == "zh" else d.en for d in deps.lead],
-                "support": [d.zh if lang == "zh" else d.en for d in deps.support],
-                "fact_index": fact.number,
-                "fact_kind": fact.kind,
-                "fact_date": fact.date.isoformat(),
-                "product": fact.product,
-                "notes": [n.get(lang) for n in award.notes],
-            }
-        )
-    return rows, None
+        return [summary_row(result, item.line, item.number)], None
+    return award_rows(result, job.lang, item.line, item.number), None
 
 
 def _error_line(error: PolicycalcError, item: Item) -> str:
@@ -337,10 +266,7 @@ def header(job: Job, bom: bool = False) -> str:
     """What the output starts with: a CSV header (and BOM), nothing for JSON Lines."""
     if job.fmt != "csv":
         return ""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(job.columns)
-    text: str = buffer.getvalue()
-    return ("\ufeff" if bom else "") + text
+    return csv_header(job.columns, bom)
 
 
 @dataclass

@@ -57,31 +57,17 @@ def measure_rows(
     return rows
 
 
-def print_measures(rows: list[dict[str, Any]], lang: Lang, out: Any) -> None:
-    from .render.table import print_rows
-
-    zh = lang == "zh"
-    headers = (
-        ["措施", "条款", "标题", "计算", "牵头部门"]
-        if zh
-        else ["Measure", "Article", "Title", "Formula", "Lead"]
-    )
-    print_rows(
-        "",
-        headers,
-        [
-            [
-                r["measure"],
-                r["article"],
-                r["title"],
-                r["formula"],
-                "、".join(r["departments"]["lead"]) or "—",
-            ]
-            for r in rows
-        ],
-        out,
-    )
-    out.print(f"{len(rows)} {'项' if zh else 'measures'}")
+STATS_COLUMNS = [
+    "document",
+    "title",
+    "region",
+    "measures",
+    "with_money",
+    "case_by_case",
+    "no_money",
+    "effective_from",
+    "effective_until",
+]
 
 
 def stats_rows(ruleset: Ruleset, lang: Lang) -> list[dict[str, Any]]:
@@ -102,34 +88,6 @@ def stats_rows(ruleset: Ruleset, lang: Lang) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def print_stats(rows: list[dict[str, Any]], lang: Lang, out: Any) -> None:
-    from .render.table import print_rows
-
-    zh = lang == "zh"
-    headers = (
-        ["文件", "地区", "措施", "有金额", "一事一议", "无资金", "有效期"]
-        if zh
-        else ["Document", "Region", "Measures", "Money", "Case by case", "No money", "Window"]
-    )
-    print_rows(
-        "",
-        headers,
-        [
-            [
-                r["document"],
-                r["region"],
-                str(r["measures"]),
-                str(r["with_money"]),
-                str(r["case_by_case"]),
-                str(r["no_money"]),
-                f"{r['effective_from'] or '?'} – {r['effective_until'] or '—'}",
-            ]
-            for r in rows
-        ],
-        out,
-    )
 
 
 def fact_rows(ruleset: Ruleset, lang: Lang, kind: str | None) -> list[dict[str, Any]]:
@@ -172,39 +130,6 @@ def fact_rows(ruleset: Ruleset, lang: Lang, kind: str | None) -> list[dict[str, 
                 }
             )
     return rows
-
-
-def print_facts(rows: list[dict[str, Any]], lang: Lang, out: Any, detail: bool) -> None:
-    from .render.table import print_rows
-
-    zh = lang == "zh"
-    headers = (
-        ["类别", "字段", "类型", "必填", "含义"]
-        if zh
-        else ["Kind", "Field", "Type", "Required", "Meaning"]
-    )
-    body = []
-    for r in rows:
-        if not detail and r["field"] is not None and r["kind"] != "applicant":
-            continue
-        values = f" ({', '.join(r['values'])})" if r["values"] else ""
-        body.append(
-            [
-                r["kind"],
-                r["field"] or "",
-                r["type"],
-                "" if r["required"] is None else ("yes" if r["required"] else ""),
-                r["label"] + values,
-            ]
-        )
-    print_rows("", headers, body, out)
-    if not detail:
-        out.print(
-            "每个事实都有 kind、date（日期或年份），可选 product、note。policycalc facts KIND 查看字段。"
-            if zh
-            else "Every fact has kind and date (a date or a year), optionally product "
-            "and note. `policycalc facts KIND` lists a kind's fields."
-        )
 
 
 __all__ = ["describe", "fact_rows", "measure_rows", "stats_rows"]

@@ -37,8 +37,12 @@ def test_estimate_report_says_what_a_client_needs(tmp_path, suffix):
     # 160 (capital), （九） 5% × 1,000 = 50; Yunnan 八（二） 20% × 600 = 120 and 20% × 1,200 =
     # 240. Minimum 620, maximum 1,120.
     for expected in ("滇池细胞治疗有限公司", AS_OF, version, "（九）", "not commitments",
-                     "Kunming Finance Bureau", "kunming-cell-2020", "620–1120"):
+                     "Kunming Finance Bureau", "620–1120",
+                     "Ten Measures for High-Quality Development of the Cell Industry in Kunming"):
         assert expected in text, expected
+    # The client's words: documents and measures by title, never by id.
+    for program_word in ("kunming-cell-2020", "km-09-renovation", "yunnan"):
+        assert program_word not in text, program_word
     if suffix == ".html":
         assert text.startswith("<!DOCTYPE html>") and "<script" not in text
     if suffix == ".svg":

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from ..engine import Award, DocumentStatus, Estimate, Exclusion
 from ..formulas import describe
 from ..model import Department, Document, Lang, Measure, Ruleset, Text
 from ..money import Amount, Totals
-
-
-def num(value: Decimal | None) -> int | float | None:
-    """An exact Decimal as a JSON number (floats print the shortest round-trip form)."""
-    if value is None:
-        return None
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value)
+from .rows import num
+from .words import word
 
 
 def text(value: Text | None, lang: Lang) -> str | None:
@@ -176,33 +168,22 @@ def estimate_data(
     return out
 
 
-STATUS_WORDS = {
-    "in_force": ("有效", "in force"),
-    "lapsed": ("已失效", "lapsed"),
-    "not_yet": ("未生效", "not yet in force"),
-}
-
-
 def status_word(status: str, lang: Lang) -> str:
-    zh, en = STATUS_WORDS[status]
-    return zh if lang == "zh" else en
+    return word(status, lang)
 
 
 def amount_text(item: dict[str, Any], lang: Lang, long: bool = False) -> str:
     """An award's amount in words: exact, "up to", a range, case by case or no money."""
     kind = item["kind"]
-    zh = lang == "zh"
     if kind == "no_money":
-        return "无资金" if zh else "no money"
+        return word("no_money_amount", lang)
     if kind == "case_by_case":
-        if long:
-            return "一事一议（金额未定）" if zh else "case by case (amount unknown)"
-        return "一事一议" if zh else "case by case"
+        return word("case_by_case_long" if long else "case_by_case_amount", lang)
     lo, hi = item["min"], item["max"]
     if kind == "exact":
         return f"{hi}"
     if kind == "up_to":
-        return f"最高 {hi}" if zh else f"up to {hi}"
+        return word("up_to", lang).format(hi)
     return f"{lo}–{hi}"
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
+
+from .rows import flat_value
 
 
 def write_json(data: Any, out: TextIO) -> None:
@@ -12,7 +14,7 @@ def write_json(data: Any, out: TextIO) -> None:
     out.write("\n")
 
 
-def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
+def write_jsonl(rows: Iterable[Mapping[str, Any]], out: TextIO) -> None:
     for row in rows:
         out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
         out.write("\n")
@@ -39,76 +41,25 @@ def write_toml(data: dict[str, Any], out: TextIO) -> None:
     out.write(tomli_w.dumps(_drop_none(data)))
 
 
-def flat_value(value: Any) -> Any:
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
+def csv_header(columns: list[str], bom: bool = False) -> str:
+    """A CSV header line (with the BOM Excel wants, if asked)."""
+    return ("\ufeff" if bom else "") + csv_text([dict(zip(columns, columns, strict=True))], columns)
+
+
+def csv_text(rows: Iterable[Mapping[str, Any]], columns: list[str]) -> str:
+    """CSV lines of rows, each cell flattened and neutralised (see safe.csv_cell)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in rows:
+        writer.writerow([flat_value(row.get(k)) for k in columns])
+    return buffer.getvalue()
 
 
 def write_csv(
-    rows: Iterable[dict[str, Any]], columns: list[str], out: TextIO, bom: bool = False
+    rows: Iterable[Mapping[str, Any]], columns: list[str], out: TextIO, bom: bool = False
 ) -> None:
-    import csv
-
-    if bom:
-        out.write("\ufeff")
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: flat_value(row.get(k)) for k in columns})
-
-
-AWARD_COLUMNS = [
-    "applicant",
-    "region",
-    "as_of",
-    "ruleset",
-    "document",
-    "measure",
-    "article",
-    "title",
-    "min",
-    "max",
-    "kind",
-    "recipient",
-    "lead",
-    "support",
-    "fact_index",
-    "fact_kind",
-    "fact_date",
-    "product",
-    "notes",
-]
-
-
-def award_rows(est: dict[str, Any]) -> Iterable[dict[str, Any]]:
-    """One flat row per award of an estimate's plain data."""
-    applicant = est["applicant"]
-    who = applicant.get("id") or applicant.get("name") or ""
-    for award in est["awards"]:
-        fact = award.get("fact") or {}
-        yield {
-            "applicant": who,
-            "region": applicant["region"],
-            "as_of": est["as_of"],
-            "ruleset": est["ruleset"],
-            "document": award["document"],
-            "measure": award["measure"],
-            "article": award["article"],
-            "title": award["title"],
-            "min": award["min"],
-            "max": award["max"],
-            "kind": award["kind"],
-            "recipient": award["recipient"],
-            "lead": award["departments"]["lead"],
-            "support": award["departments"]["support"],
-            "fact_index": fact.get("index"),
-            "fact_kind": fact.get("kind"),
-            "fact_date": fact.get("date"),
-            "product": fact.get("product"),
-            "notes": award.get("notes", []),
-        }
+    out.write(csv_header(columns, bom))
+    out.write(csv_text(rows, columns))

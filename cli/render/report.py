@@ -1,288 +1,366 @@
-"""Self-contained reports (Markdown, HTML, SVG) for a client, from the plain result data.
+"""Self-contained reports (Markdown, HTML, SVG) for a client, from one result view.
 
-A report names the applicant, the as-of date and the ruleset version, lists every award with
-its article, recipient, departments and payment, the totals, the documents used with their
-validity, and says plainly that these are estimates and that the departments decide.
+A report speaks the client's words: the applicant's name and the region's name, documents by
+title, measures by title, departments and recipients by name, notes with field names replaced
+by their labels, all in the chosen language; never an id or a field name. It gives the as-of
+date and the ruleset version, every award with its article, recipient, departments and payment
+(amounts right-aligned), the totals, the documents used with their validity, and says plainly
+that these are estimates and that the departments decide.
+
+Everything from the profile is escaped: Markdown (markup escaped, no raw newline), HTML and SVG
+(entities; control characters made visible, so the SVG stays valid XML).
 """
 
 from __future__ import annotations
 
-import html
+import re
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..model import Lang
+from ..model import Lang, Ruleset
 from .data import amount_text, status_word, totals_text
+from .safe import md, visible, xml
+from .words import word
+
+if TYPE_CHECKING:
+    from .views import CompareView, EstimateView
 
 REPORT_KINDS = (".md", ".html", ".htm", ".svg")
 
-WORDS = {
-    "title": ("政策资金测算报告", "Policy support estimate"),
-    "compare_title": ("地区比较报告", "Comparison of regions"),
-    "applicant": ("申请主体", "Applicant"),
-    "as_of": ("评估日", "As of"),
-    "ruleset": ("规则版本", "Ruleset"),
-    "region": ("地区", "Region"),
-    "documents": ("所用文件", "Documents used"),
-    "awards": ("可申请的支持", "Support that matches"),
-    "document": ("文件", "Document"),
-    "article": ("条款", "Article"),
-    "measure": ("措施", "Measure"),
-    "award": ("金额（万元）", "Award (万元)"),
-    "recipient": ("受益方", "Recipient"),
-    "lead": ("牵头部门", "Lead department"),
-    "support": ("配合部门", "Cooperating"),
-    "payment": ("拨付方式", "Paid"),
-    "total": ("合计", "Total"),
-    "excluded": ("未计入", "Not counted"),
-    "reason": ("原因", "Reason"),
-    "none": ("无", "none"),
-    "status": ("状态", "Status"),
-    "validity": ("有效期", "Validity"),
-    "categories": ("按类别", "By category"),
-    "disclaimer": (
-        "本报告为依据公开政策文本的测算，并非承诺。是否支持及具体金额以主管部门审核认定为准；"
-        "“最高”表示上限，一事一议项目金额未定、未计入合计。",
-        "These figures are estimates from the published policy texts, not commitments. The "
-        'departments named decide whether support is given and how much; "up to" is a '
-        "ceiling, and case-by-case items have no amount and are not in the totals.",
-    ),
-}
+HEADERS = ("article", "measure", "report_award", "recipient", "lead", "support", "payment")
+AMOUNT_COLUMN = 2
 
 
-def w(key: str, lang: Lang) -> str:
-    zh, en = WORDS[key]
-    return zh if lang == "zh" else en
+class Group(NamedTuple):
+    """The awards of one document."""
+
+    title: str
+    rows: list[list[str]]
 
 
-def amount(item: dict[str, Any], lang: Lang) -> str:
-    return amount_text(item, lang, long=True)
+class Section(NamedTuple):
+    """One applicant in one region, in the client's words."""
+
+    heading: str
+    region: str
+    as_of: str
+    ruleset: str
+    total: str
+    totals: dict[str, Any]
+    documents: list[str]
+    groups: list[Group]
+    excluded: list[str]
+    notes: list[str]
 
 
-def totals(t: dict[str, Any], lang: Lang) -> str:
-    return totals_text(t, lang)
+class Report(NamedTuple):
+    title: str
+    as_of: str
+    ruleset: str
+    sections: list[Section]
+    compare: bool
+    categories: list[str]
+    matrix: dict[str, dict[str, str]]
 
 
-def _sep(lang: Lang) -> str:
-    return "、" if lang == "zh" else "; "
+# ------------------------------------------------------------------ the client's words
+
+_IDENT = re.compile(r"\b(?:applicant\.)?([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b")
 
 
-def _rows(data: dict[str, Any], lang: Lang) -> list[list[str]]:
-    out = []
-    for a in data["awards"]:
-        if a["kind"] == "no_money":
-            continue
-        deps = a["departments"]
-        out.append(
-            [
-                a["document"],
-                a["article"],
-                f"{a['title']} ({a['measure']})",
-                amount(a, lang),
-                a["recipient_label"],
-                _sep(lang).join(deps["lead"]) or deps.get("note", "—"),
-                _sep(lang).join(deps["support"]) or "—",
-                (a.get("payment") or {}).get("text") or "—",
-            ]
-        )
-    return out
+def field_labels(ruleset: Ruleset, lang: Lang) -> dict[str, str]:
+    """Field and fact-kind names against their labels in a language."""
+    vocab = ruleset.vocabulary
+    names: dict[str, str] = {}
+    for kind in vocab.kinds.values():
+        for name, spec in kind.fields.items():
+            names.setdefault(name, spec.label.get(lang))
+    for name, spec in vocab.applicant.items():
+        names.setdefault(name, spec.label.get(lang))
+    for kind_id, kind in vocab.kinds.items():
+        names[kind_id] = kind.label.get(lang)
+    return names
 
 
-HEADERS = ("document", "article", "measure", "award", "recipient", "lead", "support", "payment")
+def client_words(text: str, labels: dict[str, str]) -> str:
+    """A note with each field or fact-kind name (snake_case) replaced by its label."""
+    return _IDENT.sub(lambda m: labels.get(m.group(1), m.group(0)), text)
 
 
-def _documents(data: dict[str, Any], lang: Lang) -> list[str]:
-    lines = []
+def _section(data: dict[str, Any], ruleset: Ruleset, lang: Lang) -> Section:
+    labels = field_labels(ruleset, lang)
+    a = data["applicant"]
+    region = data.get("region_label") or ruleset.regions[a["region"]].name.get(lang)
+    titles = {d["id"]: d["title"] for d in data["documents"]}
+    documents = []
     for d in data["documents"]:
         number = f"（{d['number']}）" if d.get("number") and d["number"] != "unknown" else ""
-        lines.append(
-            f"{d['title']}{number} [{d['id']}]: {d['validity']} — {status_word(d['status'], lang)}"
+        documents.append(
+            f"{d['title']}{number}: {d['validity']} — {status_word(d['status'], lang)}"
         )
-    return lines
-
-
-# ------------------------------------------------------------------ Markdown
-
-
-def _md_cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def _md_estimate(data: dict[str, Any], lang: Lang, level: str = "##") -> list[str]:
-    a = data["applicant"]
-    out = [
-        f"{level} {a.get('name') or a.get('id') or w('applicant', lang)} · "
-        f"{data.get('region_label') or a['region']}",
-        "",
-        f"- {w('as_of', lang)}: {data['as_of']}",
-        f"- {w('ruleset', lang)}: {data['ruleset']}",
-        f"- {w('total', lang)}: {totals(data['totals'], lang)}",
-        "",
-        f"{level}# {w('documents', lang)}",
-        "",
-        *[f"- {line}" for line in _documents(data, lang)],
-        "",
-        f"{level}# {w('awards', lang)}",
-        "",
+    sep = word("list_sep", lang)
+    groups: dict[str, Group] = {}
+    for award in data["awards"]:
+        if award["kind"] == "no_money":
+            continue
+        deps = award["departments"]
+        fact = award.get("fact") or {}
+        title = award["title"] + (f"（{fact['product']}）" if fact.get("product") else "")
+        group = groups.setdefault(award["document"], Group(titles[award["document"]], []))
+        group.rows.append(
+            [
+                award["article"],
+                title,
+                amount_text(award, lang, long=True),
+                award["recipient_label"],
+                sep.join(deps["lead"]) or deps.get("note") or "—",
+                sep.join(deps["support"]) or "—",
+                (award.get("payment") or {}).get("text") or "—",
+            ]
+        )
+    measures = ruleset.measures
+    excluded = [
+        f"{measures[x['measure']].title.get(lang)} {x['article']}: "
+        f"{client_words(x['reason'], labels)}"
+        for x in data["excluded"]
     ]
-    rows = _rows(data, lang)
-    if rows:
-        out.append("| " + " | ".join(w(h, lang) for h in HEADERS) + " |")
-        out.append("|" + "---|" * len(HEADERS))
-        out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
-    else:
-        out.append(w("none", lang))
-    if data["excluded"]:
-        out += ["", f"{level}# {w('excluded', lang)}", ""]
-        out += [f"- {x['measure']} {x['article']}: {x['reason']}" for x in data["excluded"]]
-    if data["notes"]:
-        out += [""] + [f"> {n}" for n in data["notes"]]
-    return out
+    notes = [client_words(n, labels) for n in data["notes"]]
+    award_notes = sorted({client_words(n, labels) for a in data["awards"] for n in a["notes"]})
+    return Section(
+        heading=str(a.get("name") or a.get("id") or word("applicant", lang)),
+        region=region,
+        as_of=data["as_of"],
+        ruleset=data["ruleset"],
+        total=totals_text(data["totals"], lang),
+        totals=data["totals"],
+        documents=documents,
+        groups=list(groups.values()),
+        excluded=excluded,
+        notes=notes + award_notes,
+    )
 
 
-def markdown(data: dict[str, Any], lang: Lang, compare: bool = False) -> str:
-    head = w("compare_title" if compare else "title", lang)
-    out = [f"# {head}", "", f"*{w('disclaimer', lang)}*", ""]
-    if compare:
-        out += [
-            f"- {w('as_of', lang)}: {data['as_of']}",
-            f"- {w('ruleset', lang)}: {data['ruleset']}",
-            "",
-            "| " + w("region", lang) + " | " + w("total", lang) + " |",
-            "|---|---|",
-        ]
-        out += [
-            f"| {r.get('region_label') or r['region']} | {totals(r['totals'], lang)} |"
-            for r in data["regions"]
-        ]
-        out += ["", f"## {w('categories', lang)}", ""]
-        out += _md_matrix(data, lang)
-        for region in data["regions"]:
-            out += ["", *_md_estimate(region, lang)]
-    else:
-        out += _md_estimate(data, lang)
-    return "\n".join(out) + "\n"
+def build_report(view: EstimateView | CompareView) -> Report:
+    from .views import CompareView, compare_data, data_of
+
+    lang = view.lang
+    if isinstance(view, CompareView):
+        payload = compare_data(view)
+        ruleset = view.estimates[0].ruleset if view.estimates else None
+        assert ruleset is not None
+        sections = [_section(r, ruleset, lang) for r in payload["regions"]]
+        categories, matrix = category_matrix(payload["regions"])
+        return Report(
+            word("compare_title", lang),
+            payload["as_of"],
+            payload["ruleset"],
+            sections,
+            True,
+            categories,
+            {
+                c: {
+                    s.region: matrix[c].get(r["region"], "—")
+                    for s, r in zip(sections, payload["regions"], strict=True)
+                }
+                for c in categories
+            },
+        )
+    data = data_of(view)
+    section = _section(data, view.estimate.ruleset, lang)
+    return Report(word("title", lang), data["as_of"], data["ruleset"], [section], False, [], {})
 
 
-def _md_matrix(data: dict[str, Any], lang: Lang) -> list[str]:
-    categories, matrix = category_matrix(data["regions"])
-    regions = [r["region"] for r in data["regions"]]
-    out = ["| | " + " | ".join(regions) + " |", "|---|" + "---|" * len(regions)]
-    for category in categories:
-        cells = [matrix[category].get(region, "—") for region in regions]
-        out.append(f"| {category} | " + " | ".join(cells) + " |")
-    return out
+# ------------------------------------------------------------------ category matrix
 
 
 def category_matrix(
     regions: list[dict[str, Any]],
 ) -> tuple[list[str], dict[str, dict[str, str]]]:
-    """Categories against regions: the summed range of each, with case-by-case counts."""
-    sums: dict[str, dict[str, list[float]]] = {}
+    """Categories against regions: the summed range of each (exact, as Decimal), with
+    case-by-case counts."""
+    sums: dict[str, dict[str, list[Decimal]]] = {}
+    unknown: dict[tuple[str, str], int] = {}
     for region in regions:
         for a in region["awards"]:
             if a["kind"] == "no_money":
                 continue
-            label = a.get("category_label") or a["category"]
-            cell = sums.setdefault(label, {}).setdefault(region["region"], [0, 0, 0])
+            name = a.get("category_label") or a["category"]
+            cell = sums.setdefault(name, {}).setdefault(region["region"], [Decimal(0), Decimal(0)])
             if a["kind"] == "case_by_case":
-                cell[2] += 1
+                key = (name, region["region"])
+                unknown[key] = unknown.get(key, 0) + 1
             else:
-                cell[0] += a["min"]
-                cell[1] += a["max"]
+                # JSON numbers back to exact decimals: str() of a float is its shortest form.
+                cell[0] += Decimal(str(a["min"]))
+                cell[1] += Decimal(str(a["max"]))
     matrix: dict[str, dict[str, str]] = {}
     for category, by_region in sums.items():
-        for region_id, (lo, hi, unknown) in by_region.items():
+        for region_id, (lo, hi) in by_region.items():
             span = _num(lo) if lo == hi else f"{_num(lo)}–{_num(hi)}"
-            matrix.setdefault(category, {})[region_id] = span + (
-                f" +{int(unknown)}?" if unknown else ""
-            )
+            count = unknown.get((category, region_id), 0)
+            matrix.setdefault(category, {})[region_id] = span + (f" +{count}?" if count else "")
     return sorted(matrix), matrix
 
 
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+def _num(value: Decimal) -> str:
+    from ..money import fmt
+
+    return fmt(value)
+
+
+# ------------------------------------------------------------------ Markdown
+
+
+def _md_table(headers: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
+    out = ["| " + " | ".join(md(h) for h in headers) + " |"]
+    out.append("|" + "".join("---:|" if i in right else "---|" for i in range(len(headers))))
+    out += ["| " + " | ".join(md(c) for c in row) + " |" for row in rows]
+    return out
+
+
+def _md_section(s: Section, lang: Lang, level: str) -> list[str]:
+    out = [
+        f"{level} {md(s.heading)} · {md(s.region)}",
+        "",
+        f"- {md(word('as_of', lang))}: {md(s.as_of)}",
+        f"- {md(word('ruleset', lang))}: {md(s.ruleset)}",
+        f"- {md(word('total', lang))}: {md(s.total)}",
+        "",
+        f"{level}# {md(word('documents', lang))}",
+        "",
+        *[f"- {md(line)}" for line in s.documents],
+        "",
+        f"{level}# {md(word('awards', lang))}",
+        "",
+    ]
+    if not s.groups:
+        out.append(md(word("none_short", lang)))
+    headers = [word(h, lang) for h in HEADERS]
+    for group in s.groups:
+        out += [f"**{md(group.title)}**", ""]
+        out += _md_table(headers, group.rows, {AMOUNT_COLUMN})
+        out.append("")
+    if s.excluded:
+        out += ["", f"{level}# {md(word('excluded', lang))}", ""]
+        out += [f"- {md(x)}" for x in s.excluded]
+    if s.notes:
+        out += ["", f"{level}# {md(word('notes', lang))}", ""]
+        out += [f"- {md(n)}" for n in s.notes]
+    return out
+
+
+def markdown(report: Report, lang: Lang) -> str:
+    out = [f"# {md(report.title)}", "", f"*{md(word('disclaimer', lang))}*", ""]
+    if report.compare:
+        out += [
+            f"- {md(word('as_of', lang))}: {md(report.as_of)}",
+            f"- {md(word('ruleset', lang))}: {md(report.ruleset)}",
+            "",
+        ]
+        out += _md_table(
+            [word("region", lang), word("total", lang)],
+            [[s.region, s.total] for s in report.sections],
+            {1},
+        )
+        if report.categories:
+            out += ["", f"## {md(word('categories', lang))}", ""]
+            regions = [s.region for s in report.sections]
+            out += _md_table(
+                [word("category", lang), *regions],
+                [[c, *[report.matrix[c][r] for r in regions]] for c in report.categories],
+                set(range(1, len(regions) + 1)),
+            )
+        for s in report.sections:
+            out += ["", *_md_section(s, lang, "##")]
+    else:
+        out += _md_section(report.sections[0], lang, "##")
+    return "\n".join(out) + "\n"
 
 
 # ------------------------------------------------------------------ HTML
 
 STYLE = """
 body{font-family:system-ui,"Noto Sans CJK SC","PingFang SC",sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;
-vertical-align:top}th{background:#f3f3f3}.note{color:#555;font-size:.9em}
+table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:4px 8px;
+vertical-align:top;text-align:left}th{background:#f3f3f3}.num{text-align:right;white-space:nowrap}
+.note{color:#555;font-size:.9em}h4{margin:1em 0 .2em}
 .disclaimer{border-left:4px solid #c60;padding:.5em 1em;background:#fff7ee}
 """
 
 
-def _h(text: Any) -> str:
-    return html.escape(str(text))
+def _html_table(
+    headers: list[str], rows: list[list[str]], right: set[int], row_heads: bool = False
+) -> list[str]:
+    def cls(i: int) -> str:
+        return ' class="num"' if i in right else ""
 
-
-def _html_estimate(data: dict[str, Any], lang: Lang) -> list[str]:
-    a = data["applicant"]
-    out = [
-        f"<h2>{_h(a.get('name') or a.get('id') or '')} · "
-        f"{_h(data.get('region_label') or a['region'])}</h2>",
-        f"<p>{_h(w('as_of', lang))}: {_h(data['as_of'])} · {_h(w('ruleset', lang))}: "
-        f"{_h(data['ruleset'])} · <b>{_h(w('total', lang))}: "
-        f"{_h(totals(data['totals'], lang))}</b></p>",
-        f"<h3>{_h(w('documents', lang))}</h3><ul>",
-    ]
-    out += [f"<li>{_h(line)}</li>" for line in _documents(data, lang)]
-    out += ["</ul>", f"<h3>{_h(w('awards', lang))}</h3>"]
-    rows = _rows(data, lang)
-    if rows:
-        out.append("<table><tr>" + "".join(f"<th>{_h(w(h, lang))}</th>" for h in HEADERS) + "</tr>")
-        out += ["<tr>" + "".join(f"<td>{_h(c)}</td>" for c in row) + "</tr>" for row in rows]
-        out.append("</table>")
-    else:
-        out.append(f"<p>{_h(w('none', lang))}</p>")
-    if data["excluded"]:
-        out.append(f"<h3>{_h(w('excluded', lang))}</h3><ul class=note>")
-        out += [
-            f"<li>{_h(x['measure'])} {_h(x['article'])}: {_h(x['reason'])}</li>"
-            for x in data["excluded"]
-        ]
-        out.append("</ul>")
-    out += [f"<p class=note>{_h(n)}</p>" for n in data["notes"]]
+    out = ["<table><tr>" + "".join(f"<th{cls(i)}>{xml(h)}</th>" for i, h in enumerate(headers))]
+    out[0] += "</tr>"
+    for row in rows:
+        cells = []
+        for i, c in enumerate(row):
+            tag = "th" if row_heads and i == 0 else "td"
+            cells.append(f"<{tag}{cls(i)}>{xml(c)}</{tag}>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table>")
     return out
 
 
-def html_report(data: dict[str, Any], lang: Lang, compare: bool = False) -> str:
-    head = w("compare_title" if compare else "title", lang)
+def _html_section(s: Section, lang: Lang) -> list[str]:
+    out = [
+        f"<h2>{xml(s.heading)} · {xml(s.region)}</h2>",
+        f"<p>{xml(word('as_of', lang))}: {xml(s.as_of)} · {xml(word('ruleset', lang))}: "
+        f"{xml(s.ruleset)} · <b>{xml(word('total', lang))}: {xml(s.total)}</b></p>",
+        f"<h3>{xml(word('documents', lang))}</h3><ul>",
+        *[f"<li>{xml(line)}</li>" for line in s.documents],
+        "</ul>",
+        f"<h3>{xml(word('awards', lang))}</h3>",
+    ]
+    if not s.groups:
+        out.append(f"<p>{xml(word('none_short', lang))}</p>")
+    headers = [word(h, lang) for h in HEADERS]
+    for group in s.groups:
+        out.append(f"<h4>{xml(group.title)}</h4>")
+        out += _html_table(headers, group.rows, {AMOUNT_COLUMN})
+    if s.excluded:
+        out.append(f"<h3>{xml(word('excluded', lang))}</h3><ul class=note>")
+        out += [f"<li>{xml(x)}</li>" for x in s.excluded]
+        out.append("</ul>")
+    if s.notes:
+        out.append(f"<h3>{xml(word('notes', lang))}</h3><ul class=note>")
+        out += [f"<li>{xml(n)}</li>" for n in s.notes]
+        out.append("</ul>")
+    return out
+
+
+def html_report(report: Report, lang: Lang) -> str:
     out = [
         "<!DOCTYPE html>",
         f'<html lang="{"zh-CN" if lang == "zh" else "en"}">',
         '<head><meta charset="utf-8">',
-        f"<title>{_h(head)}</title>",
+        f"<title>{xml(report.title)}</title>",
         f"<style>{STYLE}</style></head><body>",
-        f"<h1>{_h(head)}</h1>",
-        f"<p class=disclaimer>{_h(w('disclaimer', lang))}</p>",
+        f"<h1>{xml(report.title)}</h1>",
+        f"<p class=disclaimer>{xml(word('disclaimer', lang))}</p>",
     ]
-    if compare:
+    if report.compare:
         out.append(
-            f"<p>{_h(w('as_of', lang))}: {_h(data['as_of'])} · "
-            f"{_h(w('ruleset', lang))}: {_h(data['ruleset'])}</p>"
+            f"<p>{xml(word('as_of', lang))}: {xml(report.as_of)} · "
+            f"{xml(word('ruleset', lang))}: {xml(report.ruleset)}</p>"
         )
-        out.append(svg_chart(data["regions"], lang))
-        categories, matrix = category_matrix(data["regions"])
-        regions = [r["region"] for r in data["regions"]]
-        out.append(
-            f"<h2>{_h(w('categories', lang))}</h2><table><tr><th></th>"
-            + "".join(f"<th>{_h(r)}</th>" for r in regions)
-            + "</tr>"
-        )
-        for category in categories:
-            out.append(
-                f"<tr><th>{_h(category)}</th>"
-                + "".join(f"<td>{_h(matrix[category].get(r, '—'))}</td>" for r in regions)
-                + "</tr>"
+        out.append(svg_chart(report.sections))
+        if report.categories:
+            regions = [s.region for s in report.sections]
+            out.append(f"<h2>{xml(word('categories', lang))}</h2>")
+            out += _html_table(
+                [word("category", lang), *regions],
+                [[c, *[report.matrix[c][r] for r in regions]] for c in report.categories],
+                set(range(1, len(regions) + 1)),
+                row_heads=True,
             )
-        out.append("</table>")
-        for region in data["regions"]:
-            out += _html_estimate(region, lang)
-    else:
-        out += _html_estimate(data, lang)
+    for s in report.sections:
+        out += _html_section(s, lang)
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 
@@ -290,32 +368,39 @@ def html_report(data: dict[str, Any], lang: Lang, compare: bool = False) -> str:
 # ------------------------------------------------------------------ SVG
 
 
-def svg_chart(regions: list[dict[str, Any]], lang: Lang, top: int = 0) -> str:
-    """A horizontal bar per region: solid to the minimum, hatched to the maximum."""
-    width, label_w, bar_w, row_h = 760, 170, 420, 34
-    scale = max((r["totals"]["max"] for r in regions), default=0) or 1
-    height = row_h * len(regions) + 20
+def _cells(text: str) -> int:
+    """Display width in columns: a CJK character takes two."""
+    return sum(2 if ord(char) > 0x2E7F else 1 for char in text)
+
+
+def svg_chart(sections: list[Section], top: int = 0) -> str:
+    """A horizontal bar per region: solid to the minimum, hatched to the maximum, and the
+    total beside it; the picture is as wide as its longest line, so nothing is clipped."""
+    char_w, bar_w, row_h = 7.5, 420, 34
+    label_w = max((_cells(visible(s.region)) for s in sections), default=4) * char_w + 16
+    text_x = label_w + bar_w + 8
+    width = text_x + max((_cells(s.total) for s in sections), default=0) * char_w + 16
+    scale = max((s.totals["max"] for s in sections), default=0) or 1
+    height = row_h * len(sections) + 20
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + top}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height + top}" '
         f'font-family="sans-serif" font-size="13">',
         '<defs><pattern id="h" width="6" height="6" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><rect width="3" height="6" fill="#f0a35e"/>'
         "</pattern></defs>",
     ]
-    for index, region in enumerate(regions):
+    for index, s in enumerate(sections):
         y = top + 10 + index * row_h
-        t = region["totals"]
-        lo, hi = t["min"] * bar_w / scale, t["max"] * bar_w / scale
-        name = region.get("region_label") or region["region"]
-        parts.append(f'<text x="0" y="{y + 17}">{_h(name)}</text>')
+        lo, hi = s.totals["min"] * bar_w / scale, s.totals["max"] * bar_w / scale
+        parts.append(f'<text x="0" y="{y + 17}">{xml(s.region)}</text>')
         parts.append(
-            f'<rect x="{label_w}" y="{y + 4}" width="{hi:.1f}" height="18" '
+            f'<rect x="{label_w:.0f}" y="{y + 4}" width="{hi:.1f}" height="18" '
             f'fill="url(#h)" stroke="#c66a1c"/>'
         )
         parts.append(
-            f'<rect x="{label_w}" y="{y + 4}" width="{lo:.1f}" height="18" fill="#c66a1c"/>'
+            f'<rect x="{label_w:.0f}" y="{y + 4}" width="{lo:.1f}" height="18" fill="#c66a1c"/>'
         )
-        parts.append(f'<text x="{label_w + hi + 8:.1f}" y="{y + 17}">{_h(totals(t, lang))}</text>')
+        parts.append(f'<text x="{text_x:.0f}" y="{y + 17}">{xml(s.total)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 
@@ -334,52 +419,43 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-def svg_report(data: dict[str, Any], lang: Lang, compare: bool = False) -> str:
+def svg_report(report: Report, lang: Lang) -> str:
     """An SVG page: heading, disclaimer, (chart,) and one line per award."""
     lines: list[tuple[str, str]] = [
-        ("h1", w("compare_title" if compare else "title", lang)),
-        ("note", w("disclaimer", lang)),
+        ("h1", report.title),
+        ("note", word("disclaimer", lang)),
+        ("p", f"{word('as_of', lang)}: {report.as_of} · {word('ruleset', lang)}: {report.ruleset}"),
     ]
-    estimates = data["regions"] if compare else [data]
-    lines.append(
-        ("p", f"{w('as_of', lang)}: {data['as_of']} · {w('ruleset', lang)}: {data['ruleset']}")
-    )
-    for est in estimates:
-        a = est["applicant"]
-        lines.append(
-            (
-                "h2",
-                f"{a.get('name') or a.get('id') or ''} · {est.get('region_label') or a['region']} — "
-                f"{w('total', lang)}: {totals(est['totals'], lang)}",
-            )
-        )
-        lines += [("p", line) for line in _documents(est, lang)]
-        for row in _rows(est, lang):
-            lines.append(
-                (
-                    "p",
-                    f"{row[1]} {row[2]}: {row[3]} → {row[4]}; {w('lead', lang)}: {row[5]}; "
-                    f"{w('support', lang)}: {row[6]}; {w('payment', lang)}: {row[7]}",
+    for s in report.sections:
+        lines.append(("h2", f"{s.heading} · {s.region} — {word('total', lang)}: {s.total}"))
+        lines += [("p", line) for line in s.documents]
+        for group in s.groups:
+            lines.append(("h3", group.title))
+            for row in group.rows:
+                lines.append(
+                    (
+                        "p",
+                        f"{row[0]} {row[1]}: {row[2]} → {row[3]}; {word('lead', lang)}: "
+                        f"{row[4]}; {word('support', lang)}: {row[5]}; "
+                        f"{word('payment', lang)}: {row[6]}",
+                    )
                 )
-            )
+        lines += [("note", n) for n in s.notes]
     y = 30
     body = []
-    sizes = {"h1": 22, "h2": 16, "p": 13, "note": 12}
-    for kind, text in lines:
-        chunks = _wrap(text, 150)
-        for chunk in chunks:
-            weight = ' font-weight="bold"' if kind in ("h1", "h2") else ""
+    sizes = {"h1": 22, "h2": 16, "h3": 14, "p": 13, "note": 12}
+    for kind, content in lines:
+        for chunk in _wrap(visible(content), 150):
+            weight = ' font-weight="bold"' if kind in ("h1", "h2", "h3") else ""
             colour = ' fill="#8a4b0f"' if kind == "note" else ""
             body.append(
-                f'<text x="20" y="{y}" font-size="{sizes[kind]}"{weight}{colour}>{_h(chunk)}</text>'
+                f'<text x="20" y="{y}" font-size="{sizes[kind]}"{weight}{colour}>{xml(chunk)}</text>'
             )
             y += sizes[kind] + 8
     chart = ""
-    if compare:
-        chart = svg_chart(data["regions"], lang, top=0).replace(
-            "<svg ", f'<svg x="20" y="{y + 10}" ', 1
-        )
-        y += 40 * len(data["regions"]) + 30
+    if report.compare:
+        chart = svg_chart(report.sections).replace("<svg ", f'<svg x="20" y="{y + 10}" ', 1)
+        y += 34 * len(report.sections) + 40
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="1100" height="{y + 20}" '
         f'font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>\n'
@@ -390,14 +466,18 @@ def svg_report(data: dict[str, Any], lang: Lang, compare: bool = False) -> str:
     )
 
 
-def write_report(path: Path, data: dict[str, Any], lang: Lang, compare: bool = False) -> None:
-    suffix = path.suffix.lower()
-    if suffix == ".md":
-        text = markdown(data, lang, compare)
-    elif suffix in (".html", ".htm"):
-        text = html_report(data, lang, compare)
-    else:
-        text = svg_report(data, lang, compare)
+def render_report(suffix: str, view: EstimateView | CompareView) -> str:
+    report = build_report(view)
+    kind = suffix.lower()
+    if kind == ".md":
+        return markdown(report, view.lang)
+    if kind in (".html", ".htm"):
+        return html_report(report, view.lang)
+    return svg_report(report, view.lang)
+
+
+def write_report(path: Path, view: EstimateView | CompareView) -> None:
+    text = render_report(path.suffix, view)
     tmp = path.with_name(f".{path.name}.part")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)

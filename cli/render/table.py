@@ -1,65 +1,148 @@
-"""Tables for a person at a terminal (rich). Machine formats never come through here."""
+"""Tables for a person at a terminal (rich). Machine formats never come through here.
+
+Every value is rich `Text` (never markup) with control characters made visible. A table is
+drawn in its wide form where it fits the width; otherwise in a narrow form that keeps every
+id, number and header whole (departments go under the measure, a grid becomes a list). When
+output is not a terminal, the width is $COLUMNS, else `PIPE_WIDTH`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import IO, TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
-from rich.text import Text as RichText
+from rich.text import Text
 
 from ..model import Lang
 from .data import amount_text, status_word, totals_text
+from .safe import visible
+from .words import word
 
-L = {
-    "document": ("文件", "Document"),
-    "article": ("条款", "Article"),
-    "measure": ("措施", "Measure"),
-    "award": ("金额（万元）", "Award (万元)"),
-    "recipient": ("受益方", "Recipient"),
-    "lead": ("牵头部门", "Lead"),
-    "support": ("配合部门", "Cooperating"),
-    "fact": ("依据事实", "Fact"),
-    "total": ("合计", "Total"),
-    "status": ("状态", "Status"),
-    "excluded": ("未计入的措施", "Not counted"),
-    "reason": ("原因", "Reason"),
-    "notes": ("说明", "Notes"),
-    "none": ("无匹配的资金措施。", "No money measure matches."),
-}
+if TYPE_CHECKING:
+    from .views import View
+
+_LATIN_WORD = re.compile(r"[!-~]+")
+PIPE_WIDTH = 120  # output to a file or a pipe: wide enough for the wide tables, no wider
+
+
+def console(stderr: bool = False, file: IO[str] | None = None) -> Console:
+    stream = file if file is not None else (sys.stderr if stderr else sys.stdout)
+    width = None
+    if not os.environ.get("COLUMNS", "").isdigit():
+        try:
+            tty = stream.isatty()
+        except (AttributeError, ValueError):
+            tty = False
+        if not tty:
+            width = PIPE_WIDTH
+    return Console(file=file, stderr=stderr, highlight=False, soft_wrap=False, width=width)
 
 
 def label(key: str, lang: Lang) -> str:
-    zh, en = L[key]
-    return zh if lang == "zh" else en
+    return word(key, lang)
 
 
-def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+def text(value: Any, style: str = "") -> Text:
+    """A value as plain text, control characters made visible."""
+    return Text(visible(value), style=style)
 
 
-def _award_table(awards: list[dict[str, Any]], lang: Lang, title: str) -> Table:
-    table = Table(title=escape(title), title_justify="left", show_lines=False)
-    for key in ("article", "measure", "award", "recipient", "lead", "support"):
-        table.add_column(
-            label(key, lang), overflow="fold", justify="right" if key == "award" else "left"
-        )
-    sep = "\n"
+def lines(*parts: Text | None) -> Text:
+    """Texts one under another (None skipped)."""
+    return Text("\n").join(p for p in parts if p is not None and p.plain)
+
+
+def fit(out: Console, *candidates: Callable[[], Table]) -> Table:
+    """The first table that fits the width untouched; else the last (narrowest) one."""
+    for build in candidates[:-1]:
+        wide = build()
+        if natural_width(out, wide) <= out.width:
+            return wide
+    return candidates[-1]()
+
+
+def natural_width(out: Console, table: Table) -> int:
+    """The width a table takes when nothing in it wraps."""
+    return out.measure(table, options=out.options.update_width(100_000)).maximum
+
+
+# ------------------------------------------------------------------ estimate
+
+
+def _departments(deps: dict[str, Any], key: str, sep: str) -> Text:
+    names: list[str] = deps[key]
+    if names:
+        return Text(sep.join(visible(n) for n in names))
+    return text(deps.get("note") or "—") if key == "lead" else Text("—")
+
+
+def _measure_cell(award: dict[str, Any], lang: Lang, narrow: bool) -> Text:
+    fact = award.get("fact") or {}
+    ident = award["measure"] + (f" · {fact['product']}" if fact.get("product") else "")
+    parts = [text(award["title"]), text(ident, "dim")]
+    deps = award["departments"]
+    if narrow:
+        sep = word("list_sep", lang)
+        recipient = award["recipient_label"]
+        if award.get("payment"):
+            recipient += f" · {award['payment']['text']}"
+        parts += [
+            text(recipient),
+            Text(f"{word('lead', lang)}: ").append_text(_departments(deps, "lead", sep)),
+            Text(f"{word('support', lang)}: ", style="dim").append_text(
+                _departments(deps, "support", sep)
+            ),
+        ]
+    for number, step in enumerate(award.get("steps") or [], 1):
+        parts.append(text(f"{number}. {step}", "italic"))
+    return lines(*parts)
+
+
+def _id_width(awards: list[dict[str, Any]], header: str) -> int:
+    widths = [cell_len(header)]
     for award in awards:
         fact = award.get("fact") or {}
-        product = f" · {fact['product']}" if fact.get("product") else ""
-        deps = award["departments"]
-        table.add_row(
-            escape(award["article"]),
-            escape(award["title"]) + f"\n[dim]{escape(award['measure'] + product)}[/dim]",
-            amount_text(award, lang),
-            escape(award["recipient_label"])
-            + (f"\n[dim]{escape(award['payment']['text'])}[/dim]" if award.get("payment") else ""),
-            escape(sep.join(deps["lead"]) or deps.get("note", "—")),
-            escape(sep.join(deps["support"]) or "—"),
-        )
-    return table
+        ident = award["measure"] + (f" · {fact['product']}" if fact.get("product") else "")
+        widths.append(cell_len(visible(ident)))
+    return max(widths)
+
+
+def _award_table(
+    awards: list[dict[str, Any]], lang: Lang, title: str, narrow: bool
+) -> Callable[[], Table]:
+    def build() -> Table:
+        table = Table(title=text(title), title_justify="left")
+        table.add_column(word("article", lang), no_wrap=True)
+        measure = word("measure", lang)
+        table.add_column(measure, min_width=_id_width(awards, measure))
+        table.add_column(word("award", lang), justify="right", no_wrap=True)
+        if not narrow:
+            for key in ("recipient", "lead", "support"):
+                table.add_column(word(key, lang), min_width=cell_len(word(key, lang)))
+        for award in awards:
+            cells = [text(award["article"]), _measure_cell(award, lang, narrow)]
+            cells.append(text(amount_text(award, lang)))
+            if not narrow:
+                deps = award["departments"]
+                payment = award.get("payment")
+                cells += [
+                    lines(
+                        text(award["recipient_label"]),
+                        text(payment["text"], "dim") if payment else None,
+                    ),
+                    _departments(deps, "lead", "\n"),
+                    _departments(deps, "support", "\n"),
+                ]
+            table.add_row(*cells)
+        return table
+
+    return build
 
 
 def print_estimate(data: dict[str, Any], lang: Lang, out: Console, show_all: bool = False) -> None:
@@ -68,20 +151,22 @@ def print_estimate(data: dict[str, Any], lang: Lang, out: Console, show_all: boo
     moved = ""
     if applicant.get("moved_from"):
         where = data.get("region_label") or applicant["region"]
-        moved = f"（假设注册于{where}）" if lang == "zh" else f" (as if registered in {where})"
-    day = "评估日" if lang == "zh" else "as of"
+        moved = word("as_if_in", lang).format(where)
     out.print(
-        RichText(f"{who}{moved} · {day} {data['as_of']} · ruleset {data['ruleset']}", style="bold")
+        text(
+            f"{who}{moved} · {word('as_of', lang)} {data['as_of']} · ruleset {data['ruleset']}",
+            "bold",
+        )
     )
     titles = {}
     for doc in data["documents"]:
         titles[doc["id"]] = doc["title"]
         state = status_word(doc["status"], lang)
         if not doc["eligible"] and doc["status"] == "in_force":
-            state += "；不符合条件" if lang == "zh" else "; not eligible"
-        until = doc["effective_until"] or ("未规定" if lang == "zh" else "not stated")
+            state += word("not_eligible", lang)
+        until = doc["effective_until"] or word("not_stated", lang)
         out.print(
-            RichText(
+            text(
                 f"  • {doc['title']} [{doc['id']}] {doc['effective_from'] or '?'} – {until}: {state}"
             )
         )
@@ -89,44 +174,77 @@ def print_estimate(data: dict[str, Any], lang: Lang, out: Console, show_all: boo
     for doc_id, title in titles.items():
         rows = [a for a in shown if a["document"] == doc_id]
         if rows:
-            out.print(_award_table(rows, lang, title))
+            wide = _award_table(rows, lang, title, narrow=False)
+            out.print(fit(out, wide, _award_table(rows, lang, title, narrow=True)))
     if not shown:
-        out.print(label("none", lang))
-    out.print(
-        RichText(f"{label('total', lang)}: {totals_text(data['totals'], lang)}", style="bold")
-    )
+        out.print(text(word("none", lang)))
+    out.print(text(f"{word('total', lang)}: {totals_text(data['totals'], lang)}", "bold"))
     excluded = data["excluded"]
     limit = None if show_all else 12
     if excluded:
-        out.print(RichText(f"\n{label('excluded', lang)} ({len(excluded)}):"))
+        out.print(text(f"\n{word('excluded', lang)} ({len(excluded)}):"))
         for ex in excluded[:limit]:
-            out.print(RichText(f"  – {ex['measure']} {ex['article']}: {ex['reason']}"))
+            out.print(text(f"  – {ex['measure']} {ex['article']}: {ex['reason']}"))
         if limit is not None and len(excluded) > limit:
-            more = len(excluded) - limit
-            out.print(
-                f"  … 另有 {more} 项（--all 显示全部）"
-                if lang == "zh"
-                else f"  … {more} more (--all shows every one)"
-            )
+            out.print(text(word("more", lang).format(len(excluded) - limit)))
     general = data.get("general_measures") or []
     if general:
-        head = "其他适用的一般性措施" if lang == "zh" else "General measures of these documents"
-        out.print(RichText(f"\n{head} ({len(general)}):"))
+        out.print(text(f"\n{word('general', lang)} ({len(general)}):"))
         for m in general:
             kind = (
                 amount_text({"kind": m["kind"], "min": None, "max": None}, lang)
                 if m["kind"] in ("no_money", "case_by_case")
                 else m["formula"]
             )
-            lead = "、".join(m["departments"]["lead"]) or "—"
-            out.print(RichText(f"  – {m['measure']} {m['article']} {m['title']} [{kind}] · {lead}"))
+            lead = word("list_sep", lang).join(m["departments"]["lead"]) or "—"
+            out.print(text(f"  – {m['measure']} {m['article']} {m['title']} [{kind}] · {lead}"))
     for note in data["notes"]:
-        out.print(RichText(f"! {note}", style="yellow"))
+        out.print(text(f"! {note}", "yellow"))
     notes = sorted({n for a in data["awards"] for n in a.get("notes", [])})
     if notes:
-        out.print(RichText(f"\n{label('notes', lang)}:"))
+        out.print(text(f"\n{word('notes', lang)}:"))
         for note in notes:
-            out.print(RichText(f"  · {note}"))
+            out.print(text(f"  · {note}"))
+
+
+# ------------------------------------------------------------------ compare-regions
+
+
+def _span(t: dict[str, Any]) -> str:
+    return f"{t['min']}" if t["min"] == t["max"] else f"{t['min']}–{t['max']}"
+
+
+def _compare_table(regions: list[dict[str, Any]], lang: Lang, narrow: bool) -> Table:
+    table = Table(title=text(word("compare", lang)), title_justify="left")
+    ids = [d["id"] for r in regions for d in r["documents"] if d["status"] == "in_force"]
+    id_width = max([cell_len(i) for i in ids] or [1])
+    first = word("region", lang)
+    table.add_column(first, min_width=max(cell_len(first), id_width if narrow else 0))
+    for key in ("region_total", "money_awards", "case_by_case"):
+        table.add_column(word(key, lang), justify="right", no_wrap=True)
+    if not narrow:
+        last = word("in_force_documents", lang)
+        table.add_column(last, min_width=max(cell_len(last), id_width))
+    for row in regions:
+        t = row["totals"]
+        in_force = "\n".join(
+            visible(d["id"]) for d in row["documents"] if d["status"] == "in_force"
+        )
+        name = text(row["region_label"])
+        cells = [
+            lines(name, Text(in_force, style="dim")) if narrow else name,
+            text(_span(t)),
+            text(str(t["awards"] - t["no_money"])),
+            text(str(t["case_by_case"])),
+        ]
+        if not narrow:
+            cells.append(Text(in_force or "—"))
+        table.add_row(*cells)
+    return table
+
+
+def _short_total(t: dict[str, Any]) -> str:
+    return _span(t) + (f" +{t['case_by_case']}?" if t["case_by_case"] else "")
 
 
 def print_compare(payload: dict[str, Any], lang: Lang, out: Console) -> None:
@@ -134,67 +252,236 @@ def print_compare(payload: dict[str, Any], lang: Lang, out: Console) -> None:
     from .report import category_matrix
 
     regions = payload["regions"]
-    zh = lang == "zh"
-    head = f"{'评估日' if zh else 'as of'} {payload['as_of']} · ruleset {payload['ruleset']}"
-    out.print(RichText(head, style="bold"))
-    table = Table(title="地区比较" if zh else "compare-regions", title_justify="left")
-    headers = (
-        ("地区", "金额合计（万元）", "资金措施", "一事一议", "有效文件")
-        if zh
-        else ("Region", "Total (万元)", "Awards", "Case by case", "Documents in force")
-    )
-    for h in headers:
-        table.add_column(h)
-    for row in regions:
-        t = row["totals"]
-        span = f"{t['min']}" if t["min"] == t["max"] else f"{t['min']}–{t['max']}"
-        in_force = [d["id"] for d in row["documents"] if d["status"] == "in_force"]
-        table.add_row(
-            escape(row["region_label"]),
-            span,
-            str(t["awards"] - t["no_money"]),
-            str(t["case_by_case"]),
-            escape("\n".join(in_force) or "—"),
-        )
-    out.print(table)
-    # The bars: solid to the minimum, shaded to the maximum, on one scale.
-    scale = max((r["totals"]["max"] for r in regions), default=0) or 1
-    width = 40
-    label_width = max((len(r["region_label"]) for r in regions), default=4) + 2
     out.print(
-        RichText(
-            "■ 确定下限  ░ 可能上限" if zh else "■ certain (min)  ░ possible (to max)", style="dim"
+        text(
+            f"{word('as_of', lang)} {payload['as_of']} · ruleset {payload['ruleset']}",
+            "bold",
         )
     )
-    for row in regions:
+    out.print(
+        fit(
+            out,
+            lambda: _compare_table(regions, lang, narrow=False),
+            lambda: _compare_table(regions, lang, narrow=True),
+        )
+    )
+    # The bars: solid to the minimum, shaded to the maximum, on one scale; names padded by
+    # their display width (a Chinese character takes two columns).
+    scale = max((r["totals"]["max"] for r in regions), default=0) or 1
+    names = [visible(r["region_label"]) for r in regions]
+    label_width = max((cell_len(n) for n in names), default=4) + 2
+    totals = [_short_total(r["totals"]) for r in regions]
+    room = out.width - label_width - max((cell_len(t) for t in totals), default=0) - 1
+    width = max(10, min(40, room))
+    out.print(text(word("legend", lang), "dim"))
+    for name, total, row in zip(names, totals, regions, strict=True):
         t = row["totals"]
         solid = round(t["min"] * width / scale)
         shade = max(round(t["max"] * width / scale) - solid, 0)
-        bar = RichText(row["region_label"].ljust(label_width))
+        bar = Text(name + " " * (label_width - cell_len(name)))
         bar.append("■" * solid, style="bold #c66a1c")
         bar.append("░" * shade, style="#f0a35e")
-        bar.append(f" {totals_text(t, lang)}")
+        bar.append(f" {total}")
         out.print(bar)
     categories, matrix = category_matrix(regions)
-    if categories:
-        grid = Table(
-            title="按类别（万元；+n? 为一事一议项数）"
-            if zh
-            else "By category (万元; +n? = case-by-case items)",
-            title_justify="left",
-        )
-        grid.add_column("类别" if zh else "Category")
+    if not categories:
+        return
+    title = word("matrix", lang)
+
+    def grid() -> Table:
+        table = Table(title=text(title), title_justify="left")
+        table.add_column(word("category", lang))
         for row in regions:
-            grid.add_column(escape(row["region_label"]), justify="right")
+            name = visible(row["region_label"])
+            table.add_column(name, justify="right", no_wrap=True, min_width=cell_len(name))
         for category in categories:
-            grid.add_row(category, *[matrix[category].get(r["region"], "—") for r in regions])
-        out.print(grid)
+            table.add_row(
+                text(category), *[text(matrix[category].get(r["region"], "—")) for r in regions]
+            )
+        return table
+
+    def long_form() -> Table:
+        table = Table(title=text(title), title_justify="left")
+        table.add_column(word("category", lang))
+        table.add_column(word("region", lang), no_wrap=True)
+        table.add_column(word("award", lang), justify="right", no_wrap=True)
+        for category in categories:
+            first = True
+            for row in regions:
+                cell = matrix[category].get(row["region"])
+                if cell is None:
+                    continue
+                table.add_row(
+                    text(category if first else ""), text(row["region_label"]), text(cell)
+                )
+                first = False
+        return table
+
+    out.print(fit(out, grid, long_form))
 
 
-def print_rows(title: str, headers: list[str], rows: list[list[str]], out: Console) -> None:
-    table = Table(title=title or None)
-    for h in headers:
-        table.add_column(h, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
-    out.print(table)
+# ------------------------------------------------------------------ listings
+
+
+def print_rows(
+    title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    out: Console,
+    whole: Sequence[int] = (0,),
+) -> None:
+    """A listing: a table where it fits; else one block per row (first cell, then each
+    other cell under its header), so no id is ever split. Columns in `whole` never wrap."""
+    # Cells may hold several lines on purpose; each line is shown as text.
+    body = [["\n".join(visible(part) for part in str(c).split("\n")) for c in row] for row in rows]
+
+    def wide() -> Table:
+        table = Table(title=text(title) if title else None, title_justify="left")
+        for index, header in enumerate(headers):
+            longest = max(
+                [cell_len(header)]
+                + [
+                    max((cell_len(part) for part in row[index].split("\n")), default=0)
+                    for row in body
+                ]
+                if index in whole
+                else [cell_len(header)]
+            )
+            table.add_column(header, min_width=longest)
+        for row in body:
+            table.add_row(*[Text(c) for c in row])
+        return table
+
+    table = wide()
+    if natural_width(out, table) <= out.width or _least_width(headers, body, whole) <= out.width:
+        # It fits as it is, or by wrapping the free columns between words.
+        out.print(table)
+        return
+    if title:
+        out.print(text(title, "bold"))
+    for row in body:
+        out.print(Text(row[0], style="bold"))
+        for header, cell in zip(headers[1:], row[1:], strict=True):
+            if cell:
+                out.print(Text(f"  {header}: {cell.replace(chr(10), ', ')}"))
+
+
+def _least_width(headers: Sequence[str], body: list[list[str]], whole: Sequence[int]) -> int:
+    """The narrowest a table can be without splitting a header, a column kept whole or a
+    latin word (Chinese text may wrap between any two characters)."""
+    total = 1
+    for index, header in enumerate(headers):
+        cells = [row[index] for row in body]
+        if index in whole:
+            parts = [part for cell in cells for part in cell.split("\n")]
+        else:
+            parts = [word for cell in cells for word in _LATIN_WORD.findall(cell)]
+        total += max([cell_len(header)] + [cell_len(p) for p in parts]) + 3
+    return total
+
+
+def print_measures(rows: list[dict[str, Any]], lang: Lang, out: Console) -> None:
+    headers = [word(k, lang) for k in ("measure", "article", "title_col", "formula", "lead")]
+    sep = word("list_sep", lang)
+    body = [
+        [
+            r["measure"],
+            r["article"],
+            r["title"],
+            r["formula"],
+            sep.join(r["departments"]["lead"]) or "—",
+        ]
+        for r in rows
+    ]
+    print_rows("", headers, body, out, whole=(0, 1))
+    out.print(text(f"{len(rows)} {word('measures_count', lang)}"))
+
+
+def print_stats(rows: list[dict[str, Any]], lang: Lang, out: Console) -> None:
+    keys = ("document", "region", "measures_n", "with_money", "case_by_case", "no_money", "window")
+    body = [
+        [
+            r["document"],
+            r["region"],
+            str(r["measures"]),
+            str(r["with_money"]),
+            str(r["case_by_case"]),
+            str(r["no_money"]),
+            f"{r['effective_from'] or '?'} – {r['effective_until'] or '—'}",
+        ]
+        for r in rows
+    ]
+    print_rows("", [word(k, lang) for k in keys], body, out, whole=(0, 1, 2, 3, 4, 5))
+
+
+def print_facts(rows: list[dict[str, Any]], lang: Lang, out: Console, detail: bool) -> None:
+    headers = [word(k, lang) for k in ("kind", "field", "type", "required", "meaning")]
+    body = []
+    for r in rows:
+        if not detail and r["field"] is not None and r["kind"] != "applicant":
+            continue
+        values = f" ({', '.join(r['values'])})" if r["values"] else ""
+        body.append(
+            [
+                r["kind"],
+                r["field"] or "",
+                r["type"],
+                "" if r["required"] is None else (word("yes", lang) if r["required"] else ""),
+                r["label"] + values,
+            ]
+        )
+    print_rows("", headers, body, out, whole=(0, 1, 2))
+    if not detail:
+        out.print(text(word("facts_hint", lang)))
+
+
+def print_regions(rows: list[dict[str, Any]], lang: Lang, out: Console) -> None:
+    keys = ("id", "name", "level", "parent", "own_documents", "reached_by")
+    body = [
+        [
+            r["id"],
+            r["name"],
+            r["level"],
+            r["parent"] or "—",
+            "\n".join(r["documents"]) or "—",
+            "\n".join(r["reached_by"]) or "—",
+        ]
+        for r in rows
+    ]
+    print_rows("", [word(k, lang) for k in keys], body, out, whole=(0, 2, 3, 4, 5))
+
+
+# ------------------------------------------------------------------ the view
+
+
+def print_view(view: View, out: Console) -> None:
+    """A view as a person reads it."""
+    from typing import assert_never
+
+    from .views import CompareView, EstimateView, ExplainView, ListView, compare_data, data_of
+
+    if isinstance(view, EstimateView):
+        print_estimate(data_of(view), view.lang, out, show_all=view.show_all)
+    elif isinstance(view, CompareView):
+        payload = compare_data(view)
+        print_compare(payload, view.lang, out)
+        for data in payload["regions"]:
+            out.rule()
+            print_estimate(data, view.lang, out)
+    elif isinstance(view, ExplainView):
+        from .explain import print_explain
+
+        print_explain(data_of(view), view.lang, out)
+    elif isinstance(view, ListView):
+        if view.kind == "measures":
+            print_measures(view.rows, view.lang, out)
+        elif view.kind == "stats":
+            print_stats(view.rows, view.lang, out)
+        elif view.kind == "facts":
+            print_facts(view.rows, view.lang, out, view.detail)
+        elif view.kind == "regions":
+            print_regions(view.rows, view.lang, out)
+        else:
+            assert_never(view.kind)
+    else:
+        assert_never(view)

@@ -1,0 +1,261 @@
+"""The one row builder: flat rows of an estimate for JSON Lines and CSV, single or batch.
+
+An applicant with no award still gets one row (no measure, no amount, the estimate's notes
+saying why), so every applicant read is an applicant written.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from ..model import Lang
+from .safe import csv_cell
+
+if TYPE_CHECKING:
+    from ..engine import Estimate
+
+
+def num(value: Decimal | None) -> int | float | None:
+    """An exact Decimal as a JSON number (floats print the shortest round-trip form)."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+class AwardRow(TypedDict):
+    line: int | None
+    applicant: str
+    region: str
+    as_of: str
+    ruleset: str
+    document: str | None
+    measure: str | None
+    article: str | None
+    title: str | None
+    min: int | float | None
+    max: int | float | None
+    kind: str | None
+    recipient: str | None
+    lead: list[str]
+    support: list[str]
+    fact_index: int | None
+    fact_kind: str | None
+    fact_date: str | None
+    product: str | None
+    notes: list[str]
+
+
+AWARD_COLUMNS: list[str] = list(AwardRow.__annotations__)
+
+
+class SummaryRow(TypedDict):
+    applicant: str
+    line: int | None
+    region: str
+    as_of: str
+    ruleset: str
+    min: int | float | None
+    max: int | float | None
+    case_by_case: int
+    awards: int
+    documents_in_force: list[str]
+
+
+SUMMARY_COLUMNS: list[str] = list(SummaryRow.__annotations__)
+
+
+def applicant_label(est: Estimate, number: int | None = None) -> str:
+    """How a row names its applicant: the id, else the name, else its place in a batch."""
+    applicant = est.profile.applicant
+    who = applicant.get("id") or applicant.get("name")
+    if who:
+        return str(who)
+    return f"#{number}" if number is not None else ""
+
+
+def award_rows(
+    est: Estimate, lang: Lang, line: int | None = None, number: int | None = None
+) -> list[AwardRow]:
+    """One row per award; one row without an award when there is none."""
+    who = applicant_label(est, number)
+    region = est.region
+    as_of = est.as_of.isoformat()
+    version = est.ruleset.version
+    zh = lang == "zh"
+    rows: list[AwardRow] = []
+    for award in est.awards:
+        m, fact, amount = award.measure, award.fact, award.amount
+        deps = m.departments
+        rows.append(
+            {
+                "line": line,
+                "applicant": who,
+                "region": region,
+                "as_of": as_of,
+                "ruleset": version,
+                "document": award.document.id,
+                "measure": m.id,
+                "article": m.article,
+                "title": m.title.zh if zh else m.title.en,
+                "min": num(amount.min),
+                "max": num(amount.max),
+                "kind": amount.kind,
+                "recipient": m.recipient,
+                "lead": [d.zh if zh else d.en for d in deps.lead],
+                "support": [d.zh if zh else d.en for d in deps.support],
+                "fact_index": fact.number,
+                "fact_kind": fact.kind,
+                "fact_date": fact.date.isoformat(),
+                "product": fact.product,
+                "notes": [n.zh if zh else n.en for n in award.notes],
+            }
+        )
+    if not rows:
+        rows.append(
+            {
+                "line": line,
+                "applicant": who,
+                "region": region,
+                "as_of": as_of,
+                "ruleset": version,
+                "document": None,
+                "measure": None,
+                "article": None,
+                "title": None,
+                "min": None,
+                "max": None,
+                "kind": None,
+                "recipient": None,
+                "lead": [],
+                "support": [],
+                "fact_index": None,
+                "fact_kind": None,
+                "fact_date": None,
+                "product": None,
+                "notes": [n.zh if zh else n.en for n in est.notes],
+            }
+        )
+    return rows
+
+
+def summary_row(est: Estimate, line: int | None = None, number: int | None = None) -> SummaryRow:
+    t = est.totals
+    return {
+        "applicant": applicant_label(est, number),
+        "line": line,
+        "region": est.region,
+        "as_of": est.as_of.isoformat(),
+        "ruleset": est.ruleset.version,
+        "min": num(t.min),
+        "max": num(t.max),
+        "case_by_case": t.case_by_case,
+        "awards": t.awards - t.no_money,
+        "documents_in_force": [s.document.id for s in est.documents if s.status == "in_force"],
+    }
+
+
+def flat_value(value: Any) -> Any:
+    """A value as one CSV cell: lists joined with "; ", None empty, strings neutralised."""
+    if isinstance(value, str):
+        return csv_cell(value)
+    if isinstance(value, list):
+        return csv_cell("; ".join(str(v) for v in value))
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+EXPLAIN_COLUMNS = [
+    "document",
+    "measure",
+    "article",
+    "title",
+    "category",
+    "recipient",
+    "lead",
+    "support",
+    "formula",
+    "formula_kind",
+    "payment",
+    "ceilings",
+    "status",
+    "as_of",
+    "ruleset",
+    "fact_index",
+    "fact_kind",
+    "fact_date",
+    "product",
+    "counted",
+    "min",
+    "max",
+    "kind",
+    "reason",
+    "steps",
+    "notes",
+]
+
+
+def explain_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """`explain` as flat rows: the clause, then one row per fact it was computed for (counted
+    or not, and why); only the clause when no profile is given."""
+    m = data["measure"]
+    base: dict[str, Any] = {
+        "document": m["document"],
+        "measure": m["measure"],
+        "article": m["article"],
+        "title": m["title"],
+        "category": m["category"],
+        "recipient": m["recipient_label"],
+        "lead": m["departments"]["lead"],
+        "support": m["departments"]["support"],
+        "formula": m["formula"],
+        "formula_kind": m["formula_kind"],
+        "payment": (m.get("payment") or {}).get("text"),
+        "ceilings": [
+            f"{c['id']} ({c['article']}, {c['scope']}, {c['amount']})" for c in data["ceilings"]
+        ],
+        "status": data["status"],
+        "as_of": data["as_of"],
+        "ruleset": data["ruleset"],
+    }
+    rows: list[dict[str, Any]] = []
+    for award in data.get("computation", []):
+        fact = award.get("fact") or {}
+        rows.append(
+            {
+                **base,
+                "fact_index": fact.get("index"),
+                "fact_kind": fact.get("kind"),
+                "fact_date": fact.get("date"),
+                "product": fact.get("product"),
+                "counted": True,
+                "min": award["min"],
+                "max": award["max"],
+                "kind": award["kind"],
+                "steps": award.get("steps", []),
+                "notes": award.get("notes", []),
+            }
+        )
+    for ex in data.get("excluded", []):
+        fact = ex.get("fact") or {}
+        would = ex.get("would_be") or {}
+        rows.append(
+            {
+                **base,
+                "fact_index": fact.get("index"),
+                "fact_kind": fact.get("kind"),
+                "fact_date": fact.get("date"),
+                "product": fact.get("product"),
+                "counted": False,
+                "min": would.get("min"),
+                "max": would.get("max"),
+                "kind": would.get("kind"),
+                "reason": ex["reason"],
+            }
+        )
+    return rows or [base]

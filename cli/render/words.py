@@ -1,0 +1,124 @@
+"""The one bilingual word table of every human output (tables, explain, reports)."""
+
+from __future__ import annotations
+
+from ..model import Lang
+
+WORDS: dict[str, tuple[str, str]] = {
+    # headings and column labels
+    "document": ("文件", "Document"),
+    "article": ("条款", "Article"),
+    "measure": ("措施", "Measure"),
+    "award": ("金额（万元）", "Award (万元)"),
+    "recipient": ("受益方", "Recipient"),
+    "lead": ("牵头部门", "Lead"),
+    "support": ("配合部门", "Cooperating"),
+    "payment": ("拨付方式", "Paid"),
+    "fact": ("依据事实", "Fact"),
+    "total": ("合计", "Total"),
+    "status": ("状态", "Status"),
+    "excluded": ("未计入的措施", "Not counted"),
+    "reason": ("原因", "Reason"),
+    "notes": ("说明", "Notes"),
+    "steps": ("计算步骤", "Steps"),
+    "none": ("无匹配的资金措施。", "No money measure matches."),
+    "as_of": ("评估日", "as of"),
+    "as_of_today": ("评估日（默认今天）", "as of (today, by default)"),
+    "ruleset": ("规则版本", "ruleset"),
+    "applicant": ("申请主体", "Applicant"),
+    "region": ("地区", "Region"),
+    "documents": ("所用文件", "Documents used"),
+    "awards": ("可申请的支持", "Support that matches"),
+    "validity": ("有效期", "Validity"),
+    "categories": ("按类别", "By category"),
+    "category": ("类别", "Category"),
+    "title": ("政策资金测算报告", "Policy support estimate"),
+    "compare_title": ("地区比较报告", "Comparison of regions"),
+    "compare": ("地区比较", "compare-regions"),
+    "region_total": ("金额合计（万元）", "Total (万元)"),
+    "money_awards": ("资金措施", "Awards"),
+    "case_by_case": ("一事一议", "Case by case"),
+    "in_force_documents": ("有效文件", "Documents in force"),
+    "legend": ("■ 确定下限  ░ 可能上限", "■ certain (min)  ░ possible (to max)"),
+    "matrix": (
+        "按类别（万元；+n? 为一事一议项数）",
+        "By category (万元; +n? = case-by-case items)",
+    ),
+    "general": ("其他适用的一般性措施", "General measures of these documents"),
+    "not_stated": ("未规定", "not stated"),
+    "not_eligible": ("；不符合条件", "; not eligible"),
+    "as_if_in": ("（假设注册于{}）", " (as if registered in {})"),
+    "more": ("  … 另有 {} 项（--all 显示全部）", "  … {} more (--all shows every one)"),
+    "ceiling_group": ("上限", "ceiling"),
+    # validity
+    "in_force": ("有效", "in force"),
+    "lapsed": ("已失效", "lapsed"),
+    "not_yet": ("未生效", "not yet in force"),
+    # explain
+    "summary": ("概要", "Summary"),
+    "eligibility": ("适用条件", "Eligibility"),
+    "trigger": ("触发事实", "Trigger"),
+    "conditions": ("条件", "conditions"),
+    "general_measure": ("通用措施，不对应特定事实", "General measure: no particular fact"),
+    "formula": ("计算", "Formula"),
+    "ceiling": ("上限", "Ceiling"),
+    "stacking": ("就高不重复", "Stacking"),
+    "group": ("组", "group"),
+    "reading": ("解读", "Reading"),
+    "lead_short": ("牵头", "lead"),
+    "support_short": ("配合", "cooperating"),
+    "not_reached": (
+        "该文件不覆盖申请主体所在地区",
+        "This document does not reach the applicant's region.",
+    ),
+    "not_counted": ("未计入", "not counted"),
+    "no_trigger_fact": (
+        "资料中没有触发该措施的事实",
+        "No fact in the profile triggers this measure.",
+    ),
+    # listings
+    "title_col": ("标题", "Title"),
+    "measures_count": ("项", "measures"),
+    "measures_n": ("措施", "Measures"),
+    "with_money": ("有金额", "Money"),
+    "no_money": ("无资金", "No money"),
+    "window": ("有效期", "Window"),
+    "kind": ("类别", "Kind"),
+    "field": ("字段", "Field"),
+    "type": ("类型", "Type"),
+    "required": ("必填", "Required"),
+    "meaning": ("含义", "Meaning"),
+    "yes": ("是", "yes"),
+    "id": ("编号", "id"),
+    "name": ("名称", "name"),
+    "level": ("级别", "level"),
+    "parent": ("上级", "parent"),
+    "own_documents": ("本级文件", "documents"),
+    "reached_by": ("适用文件", "reached by"),
+    "facts_hint": (
+        "每个事实都有 kind、date（日期或年份），可选 product、note。policycalc facts KIND 查看字段。",
+        "Every fact has kind and date (a date or a year), optionally product and note. "
+        "`policycalc facts KIND` lists a kind's fields.",
+    ),
+    # reports
+    "report_award": ("金额（万元）", "Award (万元)"),
+    "none_short": ("无", "none"),
+    "disclaimer": (
+        "本报告为依据公开政策文本的测算，并非承诺。是否支持及具体金额以主管部门审核认定为准；"
+        "“最高”表示上限，一事一议项目金额未定、未计入合计。",
+        "These figures are estimates from the published policy texts, not commitments. The "
+        'departments named decide whether support is given and how much; "up to" is a '
+        "ceiling, and case-by-case items have no amount and are not in the totals.",
+    ),
+    # amounts
+    "no_money_amount": ("无资金", "no money"),
+    "case_by_case_amount": ("一事一议", "case by case"),
+    "case_by_case_long": ("一事一议（金额未定）", "case by case (amount unknown)"),
+    "up_to": ("最高 {}", "up to {}"),
+    "list_sep": ("、", "; "),
+}
+
+
+def word(key: str, lang: Lang) -> str:
+    zh, en = WORDS[key]
+    return zh if lang == "zh" else en

@@ -127,3 +127,112 @@ def test_bundled_data_is_valid(ruleset):
     assert len(ruleset.documents) >= 3
     for measure in ruleset.measures.values():
         assert measure.article and measure.title.zh and measure.title.en
+
+
+# ---------------------------------------------------------------- formula kinds
+
+FORMULA_LINE = "    formula: {kind: share, base: rd_spend, rate: 0.2, max: 300}\n"
+
+
+def with_formula(block: str) -> str:
+    """GOOD with its formula (line 30) replaced by `block`, indented under the measure."""
+    assert FORMULA_LINE in GOOD
+    lines = "".join("    " + line + "\n" for line in block.strip("\n").split("\n"))
+    return GOOD.replace(FORMULA_LINE, lines)
+
+
+# One bad formula of each kind: the error names the file, the line and the key path. Lines
+# count from GOOD: `formula:` is line 30, so the block's second line is 31, and so on.
+@pytest.mark.parametrize(
+    ("block", "line", "field", "words"),
+    [
+        ("formula:\n  kind: fixed\n  amount: 0", 32, "formula.amount", "must be more than 0"),
+        ("formula:\n  kind: share\n  base: domestic\n  rate: 0.2", 32, "formula.base",
+         "field 'domestic' is bool, not a number"),
+        ("formula:\n  kind: share\n  base: rd_spend\n  rate: 20", 33, "formula.rate",
+         "a rate is a fraction such as 0.2, found 20"),
+        ("formula:\n  kind: share_range\n  base: rd_spend\n  rate_min: 0.03\n  rate_max: 0.01",
+         34, "formula.rate_max", "rate_max 0.01 is below rate_min 0.03"),
+        ("formula:\n  kind: up_to\n  max: 0", 32, "formula.max", "must be more than 0"),
+        ("formula:\n  kind: range\n  min: 300\n  max: 100", 33, "formula.max",
+         "max 100 is below min 300"),
+        ("formula:\n  kind: per_unit\n  count: phases\n  each: {kind: fixed, amount: 1}", 32,
+         "formula.count", "no field 'phases' (did you mean 'phase'?)"),
+        ("formula:\n  kind: per_unit\n  count: phase\n  each:\n    kind: fixed\n    amount: x",
+         35, "formula.each.amount", "expected a number"),
+        ("formula:\n  kind: staged\n  by: phase\n  stages:\n    1: {kind: fixed, amount: 1}\n"
+         "    4: {kind: fixed, amount: 2}", 35, "formula.stages.4",
+         "'4' is not a value of field 'phase'"),
+        ("formula:\n  kind: tiered\n  by: drug_class\n  tiers: {}", 33, "formula.tiers",
+         "no tiers given"),
+        ("formula:\n  kind: banded\n  base: rd_spend\n  bands:\n    - min: 100\n"
+         "      above: 100\n      formula: {kind: fixed, amount: 1}", 35,
+         "formula.bands[0].above", "give min or above, not both"),
+        ("formula:\n  kind: banded\n  base: rd_spend\n  bands:\n    - min: 100\n"
+         "      below: 50\n      formula: {kind: fixed, amount: 1}", 35,
+         "formula.bands[0].below", "the band ends (50) below its start (100)"),
+        ("formula:\n  kind: case_by_case\n  amount: 5", 32, "formula.amount",
+         "unknown key 'amount'"),
+        ("formula:\n  kind: no_money\n  max: 5", 32, "formula.max", "unknown key 'max'"),
+        ("formula:\n  kind: fixd\n  amount: 5", 31, "formula.kind",
+         "unknown value 'fixd' (did you mean 'fixed'?)"),
+    ],
+)
+def test_bad_formula_names_file_line_and_key(tmp_path, block, line, field, words):
+    error = error_for(tmp_path, with_formula(block))
+    assert error.source is not None and error.source.endswith("test-doc.yaml")
+    assert (error.line, error.field) == (line, f"measures[0].{field}")
+    assert words in str(error)
+
+
+def test_a_formula_reading_fact_fields_needs_a_trigger(tmp_path):
+    text = GOOD.replace("    trigger:\n      kind: clinical_phase_entered\n      where: {phase: 2}\n",
+                        "")
+    assert "needs a trigger" in str(error_for(tmp_path, text))
+    # The same measure with a fixed sum is a general measure and loads.
+    fixed = text.replace("{kind: share, base: rd_spend, rate: 0.2, max: 300}",
+                         "{kind: fixed, amount: 10}")
+    assert load_ruleset([write(tmp_path, fixed)]).measures["t-01"].trigger is None
+
+
+# The document ceiling in GOOD is 500 a year (line 17). A measure that always gives more than
+# that on some branch is refused, naming the ceiling's amount and the branch.
+@pytest.mark.parametrize(
+    ("formula", "words"),
+    [
+        ("{kind: range, min: 501, max: 900}", "below the 501 that measure 't-01' always gives"),
+        ("{kind: staged, by: phase, stages: {1: {kind: fixed, amount: 100}, "
+         "3: {kind: fixed, amount: 800}}}", "below the 800 that measure 't-01' always gives "
+         "when phase = 3"),
+        ("{kind: tiered, by: drug_class, tiers: {1: {kind: range, min: 600, max: 700}, "
+         "2: {kind: up_to, max: 900}}}", "below the 600 that measure 't-01' always gives "
+         "when drug_class = 1"),
+        ("{kind: per_unit, count: phase, each: {kind: fixed, amount: 501}}",
+         "below the 501 that measure 't-01' always gives"),
+        ("{kind: banded, base: rd_spend, bands: [{max: 100, formula: {kind: fixed, amount: 5}},"
+         " {above: 100, formula: {kind: staged, by: phase, stages: "
+         "{2: {kind: fixed, amount: 700}}}}]}",
+         "below the 700 that measure 't-01' always gives when rd_spend > 100, phase = 2"),
+    ],
+)
+def test_ceiling_below_what_a_measure_always_gives(tmp_path, formula, words):
+    text = GOOD.replace("{kind: share, base: rd_spend, rate: 0.2, max: 300}", formula)
+    error = error_for(tmp_path, text)
+    assert (error.line, error.field) == (17, "document.ceilings[0].amount")
+    assert "ceiling 500 is " + words in str(error)
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "{kind: fixed, amount: 500}",  # equal to the ceiling: it fits
+        "{kind: up_to, max: 900}",  # 0 to 900: not always above
+        "{kind: share, base: rd_spend, rate: 0.5, max: 900}",  # depends on the spend
+        "{kind: staged, by: phase, stages: {1: {kind: fixed, amount: 100}, "
+        "3: {kind: up_to, max: 800}}}",
+        "{kind: case_by_case}",
+    ],
+)
+def test_ceiling_above_what_a_measure_always_gives_loads(tmp_path, formula):
+    text = GOOD.replace("{kind: share, base: rd_spend, rate: 0.2, max: 300}", formula)
+    assert "t-01" in load_ruleset([write(tmp_path, text)]).measures

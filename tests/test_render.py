@@ -396,3 +396,28 @@ def test_pipe_width_is_used_when_not_a_terminal():
     result = runner.invoke(app, ["estimate", KUNMING, "--as-of", AS_OF, "--lang", "en"],
                            env={"COLUMNS": ""})
     assert max(cell_len(line) for line in result.stdout.splitlines()) <= 120
+
+
+# ------------------------------------------------------------------ reports in the client's words
+
+
+@pytest.mark.parametrize("suffix", [".html", ".md", ".svg"])
+def test_compare_report_speaks_the_clients_words(tmp_path, suffix):
+    target = tmp_path / f"c{suffix}"
+    result = run("compare-regions", CHONGQING, "--as-of", "2022-06-30", "-f", "json",
+                 "--lang", "en", "--report", str(target))
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    text = target.read_text(encoding="utf-8")
+    program_words = {"converted_locally", "clinical_phase_completed"}
+    for region in data["regions"]:
+        program_words |= {region["region"]} | ids_of(region)
+        program_words |= {x["measure"] for x in region["excluded"]}
+        assert region["region_label"] in text
+    found = [w for w in program_words if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)]
+    assert not found
+    # The chart's labels are whole: the SVG is as wide as its longest total.
+    if suffix == ".html":
+        assert re.search(r'<td class="num">1000–3000</td>', text)  # amounts right-aligned
+    if suffix == ".md":
+        assert "---:|" in text

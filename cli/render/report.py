@@ -14,6 +14,7 @@ Everything from the profile is escaped: Markdown (markup escaped, no raw newline
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -66,7 +67,11 @@ class Report(NamedTuple):
 
 # ------------------------------------------------------------------ the client's words
 
-_IDENT = re.compile(r"\b(?:applicant\.)?([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b")
+# A field or fact-kind name (snake_case, maybe `applicant.`), or a measure or document id
+# (kebab-case): the words a client should not have to read.
+_IDENT = re.compile(
+    r"\b(?:applicant\.)?([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b|(?<![\w-])([a-z][a-z0-9]*(?:-[a-z0-9]+)+)(?![\w-])"
+)
 
 
 def field_labels(ruleset: Ruleset, lang: Lang) -> dict[str, str]:
@@ -80,12 +85,17 @@ def field_labels(ruleset: Ruleset, lang: Lang) -> dict[str, str]:
         names.setdefault(name, spec.label.get(lang))
     for kind_id, kind in vocab.kinds.items():
         names[kind_id] = kind.label.get(lang)
+    for measure_id, measure in ruleset.measures.items():
+        names[measure_id] = measure.title.get(lang)
+    for document_id, document in ruleset.documents.items():
+        names[document_id] = document.title.get(lang)
     return names
 
 
 def client_words(text: str, labels: dict[str, str]) -> str:
-    """A note with each field or fact-kind name (snake_case) replaced by its label."""
-    return _IDENT.sub(lambda m: labels.get(m.group(1), m.group(0)), text)
+    """A note with each field or fact-kind name and each measure or document id replaced by
+    its label or title."""
+    return _IDENT.sub(lambda m: labels.get(m.group(1) or m.group(2), m.group(0)), text)
 
 
 def _section(data: dict[str, Any], ruleset: Ruleset, lang: Lang) -> Section:
@@ -283,17 +293,22 @@ def markdown(report: Report, lang: Lang) -> str:
 STYLE = """
 body{font-family:system-ui,"Noto Sans CJK SC","PingFang SC",sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:4px 8px;
-vertical-align:top;text-align:left}th{background:#f3f3f3}.num{text-align:right;white-space:nowrap}
+vertical-align:top;text-align:left}th{background:#f3f3f3;white-space:nowrap}
+.num{text-align:right;white-space:nowrap}.id{white-space:nowrap}
 .note{color:#555;font-size:.9em}h4{margin:1em 0 .2em}
 .disclaimer{border-left:4px solid #c60;padding:.5em 1em;background:#fff7ee}
 """
 
 
 def _html_table(
-    headers: list[str], rows: list[list[str]], right: set[int], row_heads: bool = False
+    headers: list[str],
+    rows: list[list[str]],
+    right: set[int],
+    row_heads: bool = False,
+    whole: Collection[int] = (),
 ) -> list[str]:
     def cls(i: int) -> str:
-        return ' class="num"' if i in right else ""
+        return ' class="num"' if i in right else ' class="id"' if i in whole else ""
 
     out = ["<table><tr>" + "".join(f"<th{cls(i)}>{xml(h)}</th>" for i, h in enumerate(headers))]
     out[0] += "</tr>"
@@ -322,7 +337,7 @@ def _html_section(s: Section, lang: Lang) -> list[str]:
     headers = [word(h, lang) for h in HEADERS]
     for group in s.groups:
         out.append(f"<h4>{xml(group.title)}</h4>")
-        out += _html_table(headers, group.rows, {AMOUNT_COLUMN})
+        out += _html_table(headers, group.rows, {AMOUNT_COLUMN}, whole={0})
     if s.excluded:
         out.append(f"<h3>{xml(word('excluded', lang))}</h3><ul class=note>")
         out += [f"<li>{xml(x)}</li>" for x in s.excluded]

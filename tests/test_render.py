@@ -421,3 +421,10 @@ def test_compare_report_speaks_the_clients_words(tmp_path, suffix):
         assert re.search(r'<td class="num">1000–3000</td>', text)  # amounts right-aligned
     if suffix == ".md":
         assert "---:|" in text
+
+
+def test_xml_escape_covers_markup_and_quotes():
+    from policycalc.render.safe import xml
+
+    assert xml("<a href=\"x\" title='y'>&\x00</a>") == (
+        "&lt;a href=&quot;x&quot; title=&#x27;y&#x27;&gt;&amp;\\x00&lt;/a&gt;")

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from .formulas import Step
 from .model import Ceiling, Text
 from .money import ZERO, Amount, fmt
-
-if TYPE_CHECKING:
-    from .engine import Award
+from .results import Award, CeilingGroup, StackGroup, Totals
 
 
 def scope_key(ceiling: Ceiling, award: Award) -> Hashable:
@@ -36,8 +33,11 @@ def _ordered(document_ceilings: tuple[Ceiling, ...]) -> list[Ceiling]:
     return sorted(document_ceilings, key=lambda c: c.measures is None)
 
 
-def apply_ceilings(awards: list[Award]) -> None:
-    """Cap awards in place."""
+def apply_ceilings(
+    awards: list[Award], stacks: list[StackGroup]
+) -> tuple[list[CeilingGroup], dict[str | None, Totals]]:
+    """Cap awards in place; the totals for the whole estimate (None) and per document."""
+    del stacks
     ordered = sorted(awards, key=lambda a: (a.fact.date, a.fact.number))
     seen: dict[str, list[Ceiling]] = {}
     for award in ordered:
@@ -54,6 +54,26 @@ def apply_ceilings(awards: list[Award]) -> None:
                     continue
                 key = scope_key(ceiling, award)
                 _cap(award, ceiling, key, used_min, used_max)
+    return [], _totals(awards)
+
+
+def _totals(awards: list[Award]) -> dict[str | None, Totals]:
+    out: dict[str | None, Totals] = {}
+    for doc in [None, *sorted({a.document.id for a in awards})]:
+        lo = hi = ZERO
+        unknown = none = 0
+        mine = [a for a in awards if doc is None or a.document.id == doc]
+        for award in mine:
+            amount = award.amount
+            if not amount.money:
+                none += 1
+            elif amount.min is None or amount.max is None:
+                unknown += 1
+            else:
+                lo += amount.min
+                hi += amount.max
+        out[doc] = Totals(lo, hi, unknown, none, len(mine))
+    return out
 
 
 def _scope_text(ceiling: Ceiling, key: Hashable) -> Text:

@@ -12,71 +12,8 @@ from typing import Any, NamedTuple
 from .ceilings import apply_ceilings
 from .formulas import Step, evaluate
 from .model import AnyOf, Clause, Condition, Document, Fact, Measure, Profile, Ruleset, Text
-from .money import Amount, Totals, fmt
+from .results import Award, DocumentStatus, Estimate, Exclusion
 from .stacking import apply_stacking
-
-
-class Award:
-    """One award: mutable, because ceilings cut `amount` after the formula has run."""
-
-    __slots__ = ("amount", "document", "fact", "measure", "notes", "original", "steps")
-
-    def __init__(
-        self,
-        measure: Measure,
-        document: Document,
-        fact: Fact,
-        amount: Amount,
-        original: Amount,
-        steps: list[Step] | None = None,
-        notes: list[Text] | None = None,
-    ) -> None:
-        self.measure = measure
-        self.document = document
-        self.fact = fact
-        self.amount = amount
-        self.original = original
-        self.steps = steps if steps is not None else []
-        self.notes = notes if notes is not None else []
-
-
-class Exclusion(NamedTuple):
-    """A measure that matched a fact but gives nothing here, and why."""
-
-    measure: Measure
-    document: Document
-    fact: Fact | None
-    stage: str  # validity | eligibility | window | missing | threshold | stacking
-    reason: Text
-    amount: Amount | None = None  # what it would have given, where known
-
-
-class DocumentStatus(NamedTuple):
-    document: Document
-    status: str  # in_force | not_yet | lapsed
-    eligibility: tuple[Text, ...]  # reasons the applicant is not eligible (empty: eligible)
-    assumptions: tuple[Text, ...] = ()
-
-    @property
-    def eligible(self) -> bool:
-        return not self.eligibility
-
-
-class Estimate(NamedTuple):
-    ruleset: Ruleset
-    profile: Profile
-    as_of: dt.date
-    region: str
-    moved_from: str | None
-    documents: list[DocumentStatus]
-    awards: list[Award]
-    excluded: list[Exclusion]
-    general: list[Measure]
-    notes: list[Text]
-
-    @property
-    def totals(self) -> Totals:
-        return Totals.of([a.amount for a in self.awards])
 
 
 def estimate(
@@ -137,9 +74,9 @@ def estimate(
                 awards.append(found)
             elif found is not None:
                 excluded.append(found)
-    awards, dropped = apply_stacking(awards, ruleset)
+    awards, dropped, stacks = apply_stacking(awards, ruleset)
     excluded.extend(dropped)
-    apply_ceilings(awards)
+    groups, totals = apply_ceilings(awards, stacks)
     notes.extend(_hints(documents, as_of))
     if not documents:
         covered = sorted({d.region for d in ruleset.documents.values()})
@@ -161,6 +98,9 @@ def estimate(
         excluded,
         general,
         notes,
+        groups,
+        stacks,
+        totals,
     )
 
 
@@ -462,4 +402,4 @@ def _hints(documents: list[DocumentStatus], as_of: dt.date) -> list[Text]:
     return out
 
 
-__all__ = ["Award", "DocumentStatus", "Estimate", "Exclusion", "estimate", "fmt"]
+__all__ = ["Award", "DocumentStatus", "Estimate", "Exclusion", "estimate"]

@@ -21,6 +21,7 @@ from .model import (
     FactKind,
     FieldSpec,
     Measure,
+    Overlap,
     Payment,
     Region,
     Ruleset,
@@ -276,6 +277,12 @@ class _Builder:
             for index, item, line in d.items("ceilings"):
                 c = Reader(item, source, f"document.ceilings[{index}]", DataError, line=line)
                 ceilings.append(self._ceiling(c, doc_id, measure_ids, measures))
+        overlaps = []
+        if d.raw("may_overlap", None) is not None:
+            d.seq("may_overlap")
+            for index, item, line in d.items("may_overlap"):
+                o = Reader(item, source, f"document.may_overlap[{index}]", DataError, line=line)
+                overlaps.append(self._overlap(o, measure_ids))
         doc = Document(
             id=doc_id,
             region=region,
@@ -293,6 +300,7 @@ class _Builder:
             ceilings=tuple(ceilings),
             measures=tuple(measures),
             path=source,
+            overlaps=tuple(overlaps),
         )
         d.finish()
         return doc
@@ -333,6 +341,19 @@ class _Builder:
             suspensions=suspensions,
         )
         r.finish()
+        return out
+
+    def _overlap(self, o: Reader, measure_ids: set[str]) -> Overlap:
+        ids = o.str_list("measures")
+        for mid in ids:
+            if mid not in measure_ids:
+                raise o.fail(
+                    "measures", f"unknown measure '{mid}'{suggest(mid, measure_ids)} in this document"
+                )
+        if len(set(ids)) < 2:
+            raise o.fail("measures", "name at least two measures that may overlap")
+        out = Overlap(o.string("id"), o.string("article"), o.text("summary"), frozenset(ids))
+        o.finish()
         return out
 
     def _ceiling(

@@ -206,6 +206,16 @@ class Stacking:
 
 
 @record
+class Overlap:
+    """Measures the text does not say can, or cannot, both be paid for one fact."""
+
+    id: str
+    article: str
+    summary: Text
+    measures: frozenset[str]
+
+
+@record
 class Document:
     id: str
     region: str
@@ -223,6 +233,7 @@ class Document:
     ceilings: tuple[Ceiling, ...]
     measures: tuple[Measure, ...]
     path: str = ""
+    overlaps: tuple[Overlap, ...] = ()
 
     def status(self, as_of: dt.date) -> str:
         """in_force, not_yet or lapsed."""

@@ -71,25 +71,3 @@ class Amount(NamedTuple):
         if kind == "up_to":
             return f"最高 {fmt(self.max)}" if lang == "zh" else f"up to {fmt(self.max)}"
         return f"{fmt(self.min)}–{fmt(self.max)}"
-
-
-class Totals(NamedTuple):
-    min: Decimal
-    max: Decimal
-    case_by_case: int
-    no_money: int
-    awards: int
-
-    @classmethod
-    def of(cls, amounts: list[Amount]) -> Totals:
-        lo = hi = ZERO
-        unknown = none = 0
-        for amount in amounts:
-            if not amount.money:
-                none += 1
-            elif amount.min is None or amount.max is None:
-                unknown += 1
-            else:
-                lo += amount.min
-                hi += amount.max
-        return cls(lo, hi, unknown, none, len(amounts))

@@ -12,7 +12,7 @@ from typing import Any
 from .engine import estimate
 from .errors import InputError
 from .model import Ruleset
-from .money import Totals, fmt
+from .money import fmt
 from .profile import build_profile, read_text
 from .schema import Reader
 from .yamlsafe import load_yaml
@@ -133,7 +133,7 @@ def run_one(r: Reader, ruleset: Ruleset, scope: frozenset[str] | None = None) ->
     for item in surplus:
         problems.append(f"unexpected award {_show(item)}")
     if totals is not None:
-        t_now = Totals.of([a.amount for a in awards])
+        t_now = est.totals if scope is None else est.totals_for(set(scope))
         lo, hi, unknown = totals
         if (lo is not None and t_now.min != lo) or (hi is not None and t_now.max != hi):
             problems.append(

@@ -9,13 +9,10 @@ texts do not forbid receiving both.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from .model import Ruleset, Text
 from .money import Amount
-
-if TYPE_CHECKING:
-    from .engine import Award, Exclusion
+from .results import Award, Exclusion, StackGroup
 
 _INFINITY = Decimal("Infinity")
 
@@ -27,9 +24,9 @@ def rank(amount: Amount) -> tuple[Decimal, Decimal]:
     return high, low
 
 
-def apply_stacking(awards: list[Award], ruleset: Ruleset) -> tuple[list[Award], list[Exclusion]]:
-    from .engine import Exclusion
-
+def apply_stacking(
+    awards: list[Award], ruleset: Ruleset
+) -> tuple[list[Award], list[Exclusion], list[StackGroup]]:
     groups: dict[tuple[str, str, int], list[Award]] = {}
     for award in awards:
         doc = award.document
@@ -70,4 +67,4 @@ def apply_stacking(awards: list[Award], ruleset: Ruleset) -> tuple[list[Award], 
                 )
             )
     kept = [a for a in awards if id(a) not in dropped_ids]
-    return kept, dropped
+    return kept, dropped, []

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine import Award, DocumentStatus, Estimate, Exclusion
 from ..formulas import describe
 from ..model import Department, Document, Lang, Measure, Ruleset, Text
-from ..money import Amount, Totals
+from ..money import Amount
+from ..results import Award, DocumentStatus, Estimate, Exclusion, Totals
 from .rows import num
 from .words import word
 

@@ -13,7 +13,7 @@ from ..model import Lang
 from .safe import csv_cell
 
 if TYPE_CHECKING:
-    from ..engine import Estimate
+    from ..results import Estimate
 
 
 def num(value: Decimal | None) -> int | float | None:

@@ -18,7 +18,7 @@ from ..model import Lang, Measure, Profile, Ruleset, record
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from ..engine import Estimate
+    from ..results import Estimate
 
 
 class OutputFormat(StrEnum):

@@ -1,0 +1,177 @@
+"""The result of an estimate: awards, exclusions, ceiling groups, stacking groups, totals.
+
+These types are the one result model the engine, the ceilings and the stacking code build
+and every output format reads; they import nothing but the model, the money and the formula
+steps, so no part of the core needs another part's module for its types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Hashable
+from decimal import Decimal
+from typing import NamedTuple
+
+from .formulas import Step
+from .model import Ceiling, Document, Fact, Measure, Profile, Ruleset, Text
+from .money import Amount
+
+
+class Award:
+    """One award. `original` is what the formula (and stacking) gives before any shared
+    ceiling; `amount` is what the award can honestly receive within its ceiling groups."""
+
+    __slots__ = (
+        "amount",
+        "document",
+        "fact",
+        "groups",
+        "measure",
+        "notes",
+        "original",
+        "stack",
+        "steps",
+    )
+
+    def __init__(
+        self,
+        measure: Measure,
+        document: Document,
+        fact: Fact,
+        amount: Amount,
+        original: Amount,
+        steps: list[Step] | None = None,
+        notes: list[Text] | None = None,
+    ) -> None:
+        self.measure = measure
+        self.document = document
+        self.fact = fact
+        self.amount = amount
+        self.original = original
+        self.steps = steps if steps is not None else []
+        self.notes = notes if notes is not None else []
+        self.groups: list[str] = []  # ids of the ceiling groups it sits in, innermost first
+        self.stack: str | None = None  # id of its stacking group, where it has alternatives
+
+
+class Exclusion(NamedTuple):
+    """A measure that matched a fact but gives nothing here, and why."""
+
+    measure: Measure
+    document: Document
+    fact: Fact | None
+    stage: str  # validity | eligibility | window | missing | threshold | stacking
+    reason: Text
+    amount: Amount | None = None  # what it would have given, where known
+
+
+class DocumentStatus(NamedTuple):
+    document: Document
+    status: str  # in_force | not_yet | lapsed
+    eligibility: tuple[Text, ...]  # reasons the applicant is not eligible (empty: eligible)
+    assumptions: tuple[Text, ...] = ()
+
+    @property
+    def eligible(self) -> bool:
+        return not self.eligibility
+
+
+class CeilingGroup(NamedTuple):
+    """One ceiling applied to one scope key (a year, a product, all time) and the awards
+    under it. `before` adds the members' bounds before this ceiling (members inside a
+    nested group count as that group's bounds); `bounds` is what the group as a whole pays:
+    [min(Σ mins, C), min(Σ maxes, C)], composed from the inside out."""
+
+    id: str
+    ceiling: Ceiling
+    key: Hashable
+    key_text: Text  # the scope key in words: "2020", "product P1", "in total"
+    members: tuple[Award, ...]
+    inner: tuple[str, ...]  # ids of the groups nested directly inside this one
+    before: Amount
+    bounds: Amount
+    case_by_case: int  # members whose amount is unknown (they may take up the ceiling)
+
+    @property
+    def article(self) -> str:
+        return self.ceiling.article
+
+    @property
+    def amount(self) -> Decimal:
+        return self.ceiling.amount
+
+    @property
+    def scope(self) -> str:
+        return self.ceiling.scope
+
+    @property
+    def cut(self) -> bool:
+        """Whether the ceiling may cut what its members would otherwise get."""
+        return self.before.max is None or self.before.max > self.ceiling.amount
+
+
+class StackGroup(NamedTuple):
+    """Awards for one fact of which the text pays only the higher (`higher_only`), or of
+    which the text does not say whether both pay (`may_overlap`), where which one pays is
+    not certain: the pair's bounds, and the article that states the rule."""
+
+    id: str
+    rule: str  # higher_only | may_overlap
+    article: str
+    members: tuple[Award, ...]
+    bounds: Amount
+    note: Text
+
+
+class Totals(NamedTuple):
+    """What the applicant is certain to get (`min`) and the most it could (`max`), with the
+    case-by-case items that sit outside these bounds."""
+
+    min: Decimal
+    max: Decimal
+    case_by_case: int
+    no_money: int
+    awards: int
+
+
+class Estimate(NamedTuple):
+    ruleset: Ruleset
+    profile: Profile
+    as_of: dt.date
+    region: str
+    moved_from: str | None
+    documents: list[DocumentStatus]
+    awards: list[Award]
+    excluded: list[Exclusion]
+    general: list[Measure]
+    notes: list[Text]
+    ceilings: list[CeilingGroup]
+    stacks: list[StackGroup]
+    by_document: dict[str | None, Totals]  # None: the whole estimate
+
+    @property
+    def totals(self) -> Totals:
+        """Computed from the ceiling groups: `min` is certain, `max` the most possible."""
+        return self.by_document[None]
+
+    def totals_for(self, documents: set[str]) -> Totals:
+        """The totals of some documents only (ceilings never span documents)."""
+        parts = [t for d, t in self.by_document.items() if d is not None and d in documents]
+        return Totals(
+            sum((t.min for t in parts), Decimal(0)),
+            sum((t.max for t in parts), Decimal(0)),
+            sum(t.case_by_case for t in parts),
+            sum(t.no_money for t in parts),
+            sum(t.awards for t in parts),
+        )
+
+
+__all__ = [
+    "Award",
+    "CeilingGroup",
+    "DocumentStatus",
+    "Estimate",
+    "Exclusion",
+    "StackGroup",
+    "Totals",
+]

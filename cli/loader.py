@@ -348,7 +348,8 @@ class _Builder:
         for mid in ids:
             if mid not in measure_ids:
                 raise o.fail(
-                    "measures", f"unknown measure '{mid}'{suggest(mid, measure_ids)} in this document"
+                    "measures",
+                    f"unknown measure '{mid}'{suggest(mid, measure_ids)} in this document",
                 )
         if len(set(ids)) < 2:
             raise o.fail("measures", "name at least two measures that may overlap")

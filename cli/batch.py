@@ -22,7 +22,7 @@ from .engine import estimate
 from .errors import InputError, PolicycalcError, UsageError
 from .lines import LineList
 from .model import Lang, Ruleset
-from .profile import build_profile, parse_json
+from .profile import build_profile, grouped_number, parse_json
 from .render.machine import csv_header, csv_text
 from .render.rows import AWARD_COLUMNS, SUMMARY_COLUMNS, award_rows, num, summary_row
 from .yamlsafe import load_yaml
@@ -104,6 +104,9 @@ def _cell(value: str) -> Any:
         return True
     if lowered in ("false", "no"):
         return False
+    grouped = grouped_number(text)
+    if grouped is not None:
+        return grouped
     try:
         if text.lstrip("-").isdigit():
             return int(text)

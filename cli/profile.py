@@ -23,22 +23,45 @@ COMMON_FACT_KEYS = ("kind", "date", "product", "note")
 FORMATS = ("yaml", "toml", "json")
 
 
-def read_text(raw: bytes, source: str) -> str:
-    """Decode a profile's bytes: UTF-8 (a BOM is fine); anything else is a clear error."""
+GBK_HINT = " (it looks like GBK, as Excel on Chinese Windows saves it: pass --encoding gbk)"
+
+
+def looks_like_gbk(raw: bytes) -> bool:
+    """Bytes that are not UTF-8 but read as GBK/GB18030 (a cut multi-byte tail is fine)."""
+    for cut in range(4):
+        try:
+            raw[: len(raw) - cut].decode("gb18030")
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
+def read_text(raw: bytes, source: str, encoding: str = "utf-8") -> str:
+    """Decode a profile's bytes: UTF-8 (a BOM is fine) unless another encoding is named;
+    anything else is a clear error."""
     if not raw.strip():
         raise InputError("the file is empty", source=source)
     if b"\0" in raw:
         raise InputError("this is a binary file, not a profile", source=source)
+    utf8 = encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig")
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig" if utf8 else encoding)
     except UnicodeDecodeError as exc:
-        hint = ""
-        try:
-            raw.decode("gb18030")
-            hint = " (it looks like GBK/GB18030: save it as UTF-8)"
-        except UnicodeDecodeError:
-            pass
-        raise InputError(f"not UTF-8 text at byte {exc.start}{hint}", source=source) from None
+        name = "UTF-8" if utf8 else encoding
+        hint = GBK_HINT if utf8 and looks_like_gbk(raw) else ""
+        raise InputError(f"not {name} text at byte {exc.start}{hint}", source=source) from None
+
+
+_GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
+
+
+def grouped_number(text: str) -> Decimal | None:
+    """A number written with thousands separators (`2,500`, `12,345.5`), else None."""
+    text = text.strip()
+    if _GROUPED.fullmatch(text):
+        return Decimal(text.replace(",", ""))
+    return None
 
 
 def guess_format(text: str, source: str) -> str:
@@ -123,7 +146,9 @@ def open_input(path: str, what: str) -> BinaryIO:
         raise InputError(f"cannot read: {exc.strerror}", source=path) from None
 
 
-def load_profile(path: str, ruleset: Ruleset, stdin: bytes | None = None) -> Profile:
+def load_profile(
+    path: str, ruleset: Ruleset, stdin: bytes | None = None, encoding: str = "utf-8"
+) -> Profile:
     """Read a profile file (or `-` with `stdin`) and check it."""
     if path == "-":
         raw = stdin if stdin is not None else b""
@@ -132,7 +157,7 @@ def load_profile(path: str, ruleset: Ruleset, stdin: bytes | None = None) -> Pro
         with open_input(path, "a profile file") as handle:
             raw = handle.read()
         source = path
-    text = read_text(raw, source)
+    text = read_text(raw, source, encoding)
     return build_profile(parse_document(text, source), ruleset, source)
 
 
@@ -319,6 +344,8 @@ def _value(spec: FieldSpec, value: Any, ruleset: Ruleset) -> Any:
             raise _Bad(f"expected true or false, found {type_name(value)}")
         return value
     if t == "money":
+        if isinstance(value, str) and (grouped := grouped_number(value)) is not None:
+            value = grouped
         if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
             raise _Bad(f"expected an amount in 万元, found {type_name(value)}")
         amount = Decimal(str(value)) if isinstance(value, float) else Decimal(value)

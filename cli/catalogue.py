@@ -20,20 +20,20 @@ def measure_rows(
     money_only: bool = False,
 ) -> list[dict[str, Any]]:
     from .errors import UsageError
-    from .schema import suggest
+    from .schema import one_of
 
     if region is not None and region not in ruleset.regions:
         raise UsageError(
-            f"unknown region '{region}'{suggest(region, ruleset.regions)}", field="--region"
+            f"unknown region '{region}'{one_of(region, ruleset.regions)}", field="--region"
         )
     if category is not None and category not in ruleset.categories:
         raise UsageError(
-            f"unknown category '{category}'{suggest(category, ruleset.categories)}",
+            f"unknown category '{category}'{one_of(category, ruleset.categories)}",
             field="--category",
         )
     if document is not None and document not in ruleset.documents:
         raise UsageError(
-            f"unknown document '{document}'{suggest(document, ruleset.documents)}",
+            f"unknown document '{document}'{one_of(document, ruleset.documents)}",
             field="--document",
         )
     docs = ruleset.documents_reaching(region) if region else list(ruleset.documents.values())

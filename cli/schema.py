@@ -21,6 +21,12 @@ def suggest(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
 
 
+def one_of(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean …?); one of: a, b, c': the closest names and every valid one."""
+    names = [str(c) for c in choices]
+    return f"{suggest(word, names)}; one of: {', '.join(names)}"
+
+
 def type_name(value: Any) -> str:
     if value is None:
         return "nothing"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TextIO, TypeVar
 
 import typer
 
@@ -19,12 +21,21 @@ from .render.views import OutputFormat
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# Shown under every command's help as written (`\b`: the help formatter keeps the lines).
+EXIT_CODES = (
+    "\b\nExit codes: 0 success; 1 invalid policy data, a failed scenario or (batch) "
+    "rejected rows;\n2 a usage or input error (bad option, unreadable or invalid profile)."
+)
+
 APP_SETTINGS: dict[str, Any] = {
     "name": "policycalc",
     "help": "What money and support Chinese regional biomedicine policies offer an applicant, "
     "which department gives it, and why. Amounts are in 万元.",
+    "epilog": EXIT_CODES,
     "no_args_is_help": True,
-    "add_completion": False,
+    # --install-completion / --show-completion on the full app; the one-command app that
+    # runs a command (see _only) skips building them.
+    "add_completion": True,
     "pretty_exceptions_enable": False,
     "rich_markup_mode": None,
     "context_settings": {"help_option_names": ["-h", "--help"]},
@@ -44,11 +55,14 @@ class TemplateFormat(StrEnum):
 
 
 # ------------------------------------------------------------------ shared options
+# Metavars: an upper-case word for every value (PROFILE, FILE, DIR, REGION, FORMAT, …); the
+# valid choices are listed in the option's help.
 
 DataDirOpt = Annotated[
     list[Path] | None,
     typer.Option(
         "--data-dir",
+        metavar="DIR",
         help="Use the clause tables in this folder instead of the "
         "bundled ones (repeatable). Shared tables it lacks come from the bundled data.",
     ),
@@ -57,6 +71,7 @@ ExtraDataOpt = Annotated[
     list[Path] | None,
     typer.Option(
         "--extra-data",
+        metavar="DIR",
         help="Add the clause tables in this folder beside the bundled ones (repeatable).",
     ),
 ]
@@ -69,7 +84,11 @@ AsOfOpt = Annotated[
         "are reported as lapsed or not yet in force.",
     ),
 ]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+FORMATS_HELP = "table (default), json, jsonl, csv, yaml or toml"
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", metavar="FORMAT", help=f"Output format: {FORMATS_HELP}."),
+]
 ReportOpt = Annotated[
     Path | None,
     typer.Option(
@@ -77,6 +96,43 @@ ReportOpt = Annotated[
         metavar="FILE",
         help="Also write a self-contained report for a "
         "client; its kind follows the extension: .html, .svg or .md.",
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the results to FILE instead of stdout: to a temporary file beside it, "
+        "renamed when complete.",
+    ),
+]
+ExcelOpt = Annotated[
+    bool,
+    typer.Option(
+        "--excel",
+        help="With --format csv: start with a UTF-8 BOM so that Excel (Chinese Windows "
+        "included) shows the Chinese intact.",
+    ),
+]
+EncodingOpt = Annotated[
+    str,
+    typer.Option(
+        "--encoding",
+        metavar="ENCODING",
+        help="Encoding of the profile or batch file: utf-8 (default; a BOM is fine), or gbk "
+        "for a file saved by Excel on Chinese Windows.",
+        show_default=False,
+    ),
+]
+LangOpt = Annotated[
+    Language,
+    typer.Option(
+        "--lang",
+        metavar="LANG",
+        help="Language of labels and titles: zh (default) or en.",
+        show_default=False,
     ),
 ]
 
@@ -96,7 +152,13 @@ def check_report(path: Path | None) -> None:
         raise UsageError("its folder does not exist", source=str(path), field="--report")
 
 
-LangOpt = Annotated[Language, typer.Option("--lang", help="Language of labels and titles.")]
+def quiet_broken_pipe() -> None:
+    """The reader went away (`policycalc measures | head -1`): stop quietly, exit 0."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # stdout is not a real file (a test runner's buffer): nothing left to flush
 
 
 def fail_on_error(func: F) -> F:
@@ -111,6 +173,7 @@ def fail_on_error(func: F) -> F:
                 typer.echo(f"Error: {error}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except BrokenPipeError:
+            quiet_broken_pipe()
             raise typer.Exit(EXIT_OK) from None
 
     return wrapper  # type: ignore[return-value]
@@ -125,6 +188,17 @@ def parse_as_of(value: str | None) -> dt.date:
         raise UsageError(f"'{value}' is not a date (YYYY-MM-DD)", field="--as-of") from None
 
 
+def check_encoding(name: str) -> str:
+    import codecs
+
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise UsageError(
+            f"unknown encoding '{name}'; e.g. utf-8, gbk, gb18030", field="--encoding"
+        ) from None
+
+
 def load(data_dir: list[Path] | None, extra: list[Path] | None) -> Ruleset:
     from .rulesets import load_ruleset
 
@@ -135,10 +209,42 @@ def read_stdin() -> bytes:
     return sys.stdin.buffer.read()
 
 
-def _profile(path: str, ruleset: Ruleset) -> Any:
+def _profile(path: str, ruleset: Ruleset, encoding: str = "utf-8") -> Any:
+    from .bundled import resolve
     from .profile import load_profile
 
-    return load_profile(path, ruleset, read_stdin() if path == "-" else None)
+    return load_profile(
+        resolve(path), ruleset, read_stdin() if path == "-" else None, encoding=encoding
+    )
+
+
+def open_output(path: Path) -> Any:
+    """The one place a result file is opened: written beside its target, renamed when done."""
+    from .batch import AtomicOutput
+
+    return AtomicOutput(path)
+
+
+def check_excel(excel: bool, fmt: OutputFormat) -> bool:
+    if excel and fmt is not OutputFormat.csv:
+        raise UsageError("goes with --format csv", field="--excel")
+    return excel
+
+
+@contextlib.contextmanager
+def destination(path: Path | None) -> Iterator[TextIO]:
+    """Where a command's results go: stdout, or `path` (written atomically)."""
+    if path is None:
+        yield sys.stdout
+        return
+    target = open_output(path)
+    try:
+        yield target.stream
+        target.commit()
+    except BaseException:
+        target.discard()
+        raise
+    typer.echo(f"wrote {path}", err=True)
 
 
 def lang_of(lang: Language) -> Lang:
@@ -163,22 +269,55 @@ def main_callback(
         ),
     ] = False,
 ) -> None:
-    """What money and support Chinese regional biomedicine policies offer an applicant.
-
-    Exit codes: 0 success; 1 invalid policy data, a failed scenario or rejected batch rows;
-    2 a usage or input error.
-    """
+    """What money and support Chinese regional biomedicine policies offer an applicant."""
 
 
-@app.command()
+def lapse_notices(result: Any) -> list[str]:
+    """One line per lapsed or not-yet-effective document that has measures matching the
+    profile, with the --as-of to use; printed on stderr whatever the output format."""
+    counts: dict[str, int] = {}
+    for item in result.excluded:
+        if item.stage == "validity":
+            counts[item.document.id] = counts.get(item.document.id, 0) + 1
+    lines = []
+    for status in result.documents:
+        doc, number = status.document, counts.get(status.document.id, 0)
+        if not number:
+            continue
+        what = f"{number} matching measure{'s' if number > 1 else ''} not counted"
+        if status.status == "lapsed":
+            lines.append(
+                f"Note: {doc.id} lapsed after {doc.effective_until}: {what}; "
+                f"pass --as-of {doc.effective_until} (or earlier) to count them"
+            )
+        elif status.status == "not_yet":
+            lines.append(
+                f"Note: {doc.id} takes effect on {doc.effective_from}: {what}; "
+                f"pass --as-of {doc.effective_from} (or later) to count them"
+            )
+    return lines
+
+
+@app.command(epilog=EXIT_CODES)
 @fail_on_error
 def estimate(
     profile: Annotated[
         str | None,
-        typer.Argument(help="Profile file (YAML, TOML or JSON), or - for stdin."),
+        typer.Argument(
+            metavar="PROFILE", help="Profile file (YAML, TOML or JSON), or - for stdin."
+        ),
     ] = None,
     as_of: AsOfOpt = None,
-    fmt: FormatOpt = OutputFormat.table,
+    fmt: Annotated[
+        OutputFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help=f"Output format: {FORMATS_HELP}; with --batch jsonl (default) or csv.",
+            show_default=False,
+        ),
+    ] = None,
     lang: LangOpt = Language.zh,
     data_dir: DataDirOpt = None,
     extra_data: ExtraDataOpt = None,
@@ -193,6 +332,10 @@ def estimate(
             "(those tied to no particular fact) of the documents that reach the applicant.",
         ),
     ] = False,
+    output: OutputOpt = None,
+    excel: ExcelOpt = False,
+    encoding: EncodingOpt = "utf-8",
+    report: ReportOpt = None,
     batch: Annotated[
         str | None,
         typer.Option(
@@ -200,85 +343,69 @@ def estimate(
             metavar="FILE",
             help="Estimate many profiles: JSON Lines, a "
             "JSON or YAML list, or CSV (one row per fact); - for stdin.",
-            rich_help_panel="Batch",
         ),
     ] = None,
     input_format: Annotated[
         str | None,
         typer.Option(
             "--input-format",
+            metavar="FORMAT",
             help="Batch input format: jsonl, json, yaml or csv "
             "(default: from the file name or content).",
-            rich_help_panel="Batch",
         ),
     ] = None,
     summary: Annotated[
         bool,
-        typer.Option(
-            "--summary",
-            help="Batch: one row per applicant instead of one per award.",
-            rich_help_panel="Batch",
-        ),
+        typer.Option("--summary", help="Batch: one row per applicant instead of one per award."),
     ] = False,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Batch: write here, atomically (a temporary file renamed when complete).",
-            rich_help_panel="Batch",
-        ),
-    ] = None,
     jobs: Annotated[
         int,
         typer.Option(
             "--jobs",
             "-j",
+            metavar="N",
             min=1,
             max=64,
-            help="Batch: worker processes; output stays in input order.",
-            rich_help_panel="Batch",
+            help="Batch: worker processes (1 to 64); output stays in input order.",
         ),
     ] = 1,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Batch: no progress bar.", rich_help_panel="Batch")
-    ] = False,
-    report: ReportOpt = None,
-    excel: Annotated[
-        bool,
-        typer.Option(
-            "--excel",
-            help="Batch CSV: start with a UTF-8 BOM so Excel keeps the Chinese intact.",
-            rich_help_panel="Batch",
-        ),
-    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Batch: no progress bar.")] = False,
 ) -> None:
     """Every measure that matches a profile, its award as (min, max) in 万元, who receives it
     and the lead and cooperating departments.
 
+    A document that has lapsed (or is not yet in force) on the --as-of date but has measures
+    matching the profile is named on stderr with the --as-of to use, whatever the format.
+
     With --batch, many profiles stream to JSON Lines (default) or CSV; a bad row is reported
     on stderr with its line and skipped; exit 1 if any row was rejected. A CSV batch has one
     row per fact: an id column (rows of one applicant together), applicant.FIELD columns,
-    kind, date, optional product and note, and each fact field as its own column.
+    kind, date, optional product and note, and each fact field as its own column
+    (examples/clients.csv); amounts may be written 2,500.
 
-    Example:
-
+    \b
+    Examples:
         policycalc estimate examples/kunming-cell.toml --as-of 2023-06-30
-
-        policycalc estimate profile.toml --format json | jq .totals
-
-        policycalc estimate --batch clients.jsonl --summary --as-of 2023-06-30 -o out.jsonl
+        policycalc estimate examples/kunming-cell.toml --as-of 2023-06-30 --format json
+        policycalc estimate examples/kunming-cell.toml --as-of 2023-06-30 -f csv --excel -o kunming.csv
+        policycalc estimate --batch examples/clients.csv --summary --as-of 2023-06-30 -o summary.jsonl
     """
+    encoding = check_encoding(encoding)
     if batch is not None:
         if profile is not None:
             raise UsageError("give a PROFILE or --batch FILE, not both", field="--batch")
-        if report is not None:
-            raise UsageError("--report goes with a single PROFILE, not --batch", field="--report")
+        for flag, given in (
+            ("--report", report is not None),
+            ("--steps", steps),
+            ("--all", show_all),
+        ):
+            if given:
+                raise UsageError("goes with a single PROFILE, not --batch", field=flag)
         _estimate_batch(
             batch,
             input_format,
             parse_as_of(as_of),
-            fmt,
+            fmt or OutputFormat.jsonl,
             lang_of(lang),
             data_dir,
             extra_data,
@@ -287,33 +414,38 @@ def estimate(
             jobs,
             quiet,
             excel,
+            encoding,
         )
         return
     check_report(report)
     for flag, given in (
         ("--summary", summary),
-        ("--output", output is not None),
         ("--jobs", jobs != 1),
-        ("--excel", excel),
         ("--input-format", input_format is not None),
+        ("--quiet", quiet),
     ):
         if given:
-            raise UsageError(f"{flag} goes with --batch", field=flag)
+            raise UsageError("goes with --batch", field=flag)
     if profile is None:
         raise UsageError("give a PROFILE file (or - for stdin), or --batch FILE", field="PROFILE")
+    fmt = fmt or OutputFormat.table
+    bom = check_excel(excel, fmt)
     from .engine import estimate as run
     from .render.views import EstimateView, write
 
     day = parse_as_of(as_of)
     ruleset = load(data_dir, extra_data)
-    result = run(ruleset, _profile(profile, ruleset), day)
+    result = run(ruleset, _profile(profile, ruleset, encoding), day)
     view = EstimateView(result, lang_of(lang), steps=steps, show_all=show_all)
-    if report is not None:
-        from .render.report import write_report
+    with destination(output) as out:
+        if report is not None:
+            from .render.report import write_report
 
-        write_report(report, view)
-        typer.echo(f"wrote {report}", err=True)
-    write(view, fmt)
+            write_report(report, view)
+            typer.echo(f"wrote {report}", err=True)
+        write(view, fmt, out, bom)
+    for line in lapse_notices(result):
+        typer.echo(line, err=True)
 
 
 def _estimate_batch(
@@ -329,24 +461,22 @@ def _estimate_batch(
     jobs: int,
     quiet: bool,
     excel: bool,
+    encoding: str,
 ) -> None:
     import io
     import signal
 
     from . import batch
-    from .schema import suggest
+    from .bundled import resolve
+    from .profile import GBK_HINT, looks_like_gbk
+    from .schema import one_of
 
-    if fmt is OutputFormat.table:
-        fmt = OutputFormat.jsonl
     if fmt not in (OutputFormat.jsonl, OutputFormat.csv):
         raise UsageError(f"batch output is jsonl or csv, not {fmt.value}", field="--format")
-    if excel and fmt is not OutputFormat.csv:
-        raise UsageError("--excel goes with --format csv", field="--excel")
+    check_excel(excel, fmt)
     if input_format is not None and input_format not in batch.INPUT_FORMATS:
         raise UsageError(
-            f"unknown input format '{input_format}'"
-            f"{suggest(input_format, batch.INPUT_FORMATS)}; expected one of: "
-            f"{', '.join(batch.INPUT_FORMATS)}",
+            f"unknown input format '{input_format}'{one_of(input_format, batch.INPUT_FORMATS)}",
             field="--input-format",
         )
     ruleset = load(data_dir, extra_data)
@@ -356,14 +486,15 @@ def _estimate_batch(
     else:
         from .profile import open_input
 
-        raw = open_input(source, "a batch file")
-    head = raw.peek(4096)[:4096].decode("utf-8", "ignore")
-    stream = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="")
+        raw = open_input(resolve(source), "a batch file")
+    peeked = raw.peek(4096)[:4096]
+    utf8 = encoding in ("utf-8", "utf-8-sig")
+    head = peeked.decode("utf-8" if utf8 else encoding, "ignore")
+    stream = io.TextIOWrapper(
+        raw, encoding="utf-8" if utf8 else encoding, errors="strict", newline=""
+    )
     kind = input_format or batch.guess_input_format(label, head)
-    target = batch.AtomicOutput(output) if output is not None else None
-    out = target.stream if target is not None else sys.stdout
     job = batch.Job(ruleset, day, language, summary, label, fmt.value)
-    out.write(batch.header(job, bom=excel))
 
     def report(line: str) -> None:
         typer.echo(f"Error: {line}", err=True)
@@ -390,17 +521,16 @@ def _estimate_batch(
             progress_bar.advance(task, n)
 
     try:
-        counts = batch.run(stream, kind, job, out, report, jobs=jobs, progress=advance)
-        if target is not None:
-            target.commit()
-            target = None
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"not UTF-8 text at byte {exc.start}", source=label) from None
+        with destination(output) as out:
+            out.write(batch.header(job, bom=excel))
+            counts = batch.run(stream, kind, job, out, report, jobs=jobs, progress=advance)
+    except UnicodeDecodeError:
+        name = "UTF-8" if utf8 else encoding
+        hint = GBK_HINT if utf8 and looks_like_gbk(peeked) else ""
+        raise UsageError(f"not {name} text{hint}", source=label) from None
     finally:
         if progress_bar is not None:
             progress_bar.stop()
-        if target is not None:
-            target.discard()
         signal.signal(signal.SIGTERM, previous)
         stream.close()
     typer.echo(
@@ -424,14 +554,17 @@ def default_compare_regions(ruleset: Ruleset) -> list[str]:
     return out
 
 
-@app.command("compare-regions")
+@app.command("compare-regions", epilog=EXIT_CODES)
 @fail_on_error
 def compare_regions(
-    profile: Annotated[str, typer.Argument(help="Profile file, or - for stdin.")],
+    profile: Annotated[
+        str, typer.Argument(metavar="PROFILE", help="Profile file, or - for stdin.")
+    ],
     regions: Annotated[
         str | None,
         typer.Option(
             "--regions",
+            metavar="REGIONS",
             help="Comma-separated region ids (default: every "
             "region a document reaches, e.g. kunming,nanshan,chongqing,suzhou).",
         ),
@@ -441,6 +574,9 @@ def compare_regions(
     lang: LangOpt = Language.zh,
     data_dir: DataDirOpt = None,
     extra_data: ExtraDataOpt = None,
+    output: OutputOpt = None,
+    excel: ExcelOpt = False,
+    encoding: EncodingOpt = "utf-8",
     report: ReportOpt = None,
 ) -> None:
     """The same applicant as if registered in each region, side by side.
@@ -448,64 +584,86 @@ def compare_regions(
     Facts tied to a place (converted locally, produced in the province, settled locally)
     move with the applicant; dates stay, so a lapsed document shows as lapsed.
 
+    \b
     Example:
-
         policycalc compare-regions examples/kunming-cell.yaml --regions kunming,chongqing --as-of 2023-06-30
     """
     from .engine import estimate as run
     from .render.views import CompareView, write
-    from .schema import suggest
+    from .schema import one_of
 
+    encoding = check_encoding(encoding)
+    bom = check_excel(excel, fmt)
     day = parse_as_of(as_of)
     ruleset = load(data_dir, extra_data)
-    applicant = _profile(profile, ruleset)
-    if regions:
+    if regions is not None:
         wanted = [r.strip() for r in regions.split(",") if r.strip()]
+        if not wanted:
+            raise UsageError(
+                f"give at least one region id; one of: {', '.join(ruleset.regions)}",
+                field="--regions",
+            )
         for region in wanted:
             if region not in ruleset.regions:
                 raise UsageError(
-                    f"unknown region '{region}'{suggest(region, ruleset.regions)}",
+                    f"unknown region '{region}'{one_of(region, ruleset.regions)}",
                     field="--regions",
                 )
     else:
         wanted = default_compare_regions(ruleset)
+    applicant = _profile(profile, ruleset, encoding)
     language = lang_of(lang)
     check_report(report)
     results = tuple(run(ruleset, applicant, day, region=region) for region in wanted)
+    notices: list[str] = []
+    for result in results:
+        notices.extend(n for n in lapse_notices(result) if n not in notices)
     view = CompareView(results, language, day, ruleset.version)
-    if report is not None:
-        from .render.report import write_report
+    with destination(output) as out:
+        if report is not None:
+            from .render.report import write_report
 
-        write_report(report, view)
-        typer.echo(f"wrote {report}", err=True)
-    write(view, fmt)
+            write_report(report, view)
+            typer.echo(f"wrote {report}", err=True)
+        write(view, fmt, out, bom)
+    for line in notices:
+        typer.echo(line, err=True)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 @fail_on_error
 def explain(
     measure_id: Annotated[
         str, typer.Argument(metavar="MEASURE_ID", help="A measure id (see `policycalc measures`).")
     ],
     profile: Annotated[
-        str | None, typer.Option("--profile", "-p", help="Show the computation for this profile.")
+        str | None,
+        typer.Option(
+            "--profile", "-p", metavar="PROFILE", help="Show the computation for this profile."
+        ),
     ] = None,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     lang: LangOpt = Language.zh,
     data_dir: DataDirOpt = None,
     extra_data: ExtraDataOpt = None,
+    output: OutputOpt = None,
+    excel: ExcelOpt = False,
+    encoding: EncodingOpt = "utf-8",
 ) -> None:
     """One clause: its conditions, formula and ceilings, the document and article it comes
     from, and with --profile the computation step by step.
 
-    Example:
-
-        policycalc explain cq-08-phase2 --profile examples/chongqing-antibody.yaml --as-of 2023-01-01
+    \b
+    Examples:
+        policycalc explain km-09-renovation --profile examples/kunming-cell.toml --as-of 2023-06-30
+        policycalc explain cq-08-phase3 --profile examples/chongqing-antibody.yaml --as-of 2023-01-01
     """
     from .render.views import ExplainView, write
     from .schema import suggest
 
+    encoding = check_encoding(encoding)
+    bom = check_excel(excel, fmt)
     ruleset = load(data_dir, extra_data)
     if measure_id not in ruleset.measures:
         raise UsageError(
@@ -514,22 +672,37 @@ def explain(
             field="MEASURE_ID",
         )
     day = parse_as_of(as_of)
-    applicant = _profile(profile, ruleset) if profile else None
-    write(ExplainView(ruleset, ruleset.measures[measure_id], applicant, day, lang_of(lang)), fmt)
+    applicant = _profile(profile, ruleset, encoding) if profile else None
+    view = ExplainView(ruleset, ruleset.measures[measure_id], applicant, day, lang_of(lang))
+    with destination(output) as out:
+        write(view, fmt, out, bom)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 @fail_on_error
 def measures(
     region: Annotated[
-        str | None, typer.Option("--region", help="Only documents reaching this region.")
+        str | None,
+        typer.Option("--region", metavar="REGION", help="Only documents reaching this region."),
     ] = None,
-    category: Annotated[str | None, typer.Option("--category", help="Only this category.")] = None,
+    category: Annotated[
+        str | None,
+        typer.Option(
+            "--category",
+            metavar="CATEGORY",
+            help="Only this category (clinical, approval, platform, talent, …; a wrong one "
+            "lists them all).",
+        ),
+    ] = None,
     search: Annotated[
-        str | None, typer.Option("--search", "-s", help="Text to find in id, title or summary.")
+        str | None,
+        typer.Option(
+            "--search", "-s", metavar="TEXT", help="Text to find in id, title or summary."
+        ),
     ] = None,
     document: Annotated[
-        str | None, typer.Option("--document", help="Only this document id.")
+        str | None,
+        typer.Option("--document", metavar="DOCUMENT", help="Only this document id."),
     ] = None,
     money_only: Annotated[bool, typer.Option("--money", help="Only measures with money.")] = False,
     stats: Annotated[
@@ -539,60 +712,68 @@ def measures(
     lang: LangOpt = Language.zh,
     data_dir: DataDirOpt = None,
     extra_data: ExtraDataOpt = None,
+    output: OutputOpt = None,
+    excel: ExcelOpt = False,
 ) -> None:
     """List measures, filtered by region, category, document or text; --stats counts them.
 
-    Example:
-
+    \b
+    Examples:
         policycalc measures --region kunming --money
-
+        policycalc measures --category clinical --format csv --excel -o clinical.csv
         policycalc measures --stats
     """
     from .catalogue import STATS_COLUMNS, measure_rows, stats_rows
     from .render.views import ListView, write
 
+    bom = check_excel(excel, fmt)
     ruleset = load(data_dir, extra_data)
     language = lang_of(lang)
     if stats:
-        write(ListView("stats", stats_rows(ruleset, language), STATS_COLUMNS, language), fmt)
-        return
-    rows = measure_rows(
-        ruleset,
-        language,
-        region=region,
-        category=category,
-        search=search,
-        document=document,
-        money_only=money_only,
-    )
-    columns = [
-        "document",
-        "measure",
-        "article",
-        "title",
-        "category",
-        "formula",
-        "formula_kind",
-        "recipient",
-        "region",
-    ]
-    write(ListView("measures", rows, columns, language), fmt)
+        view = ListView("stats", stats_rows(ruleset, language), STATS_COLUMNS, language)
+    else:
+        rows = measure_rows(
+            ruleset,
+            language,
+            region=region,
+            category=category,
+            search=search,
+            document=document,
+            money_only=money_only,
+        )
+        columns = [
+            "document",
+            "measure",
+            "article",
+            "title",
+            "category",
+            "formula",
+            "formula_kind",
+            "recipient",
+            "region",
+        ]
+        view = ListView("measures", rows, columns, language)
+    with destination(output) as out:
+        write(view, fmt, out, bom)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 @fail_on_error
 def regions(
     fmt: FormatOpt = OutputFormat.table,
     lang: LangOpt = Language.zh,
     data_dir: DataDirOpt = None,
     extra_data: ExtraDataOpt = None,
+    output: OutputOpt = None,
+    excel: ExcelOpt = False,
 ) -> None:
     """The regions, their hierarchy and the documents that reach each.
 
+    \b
     Example:
-
         policycalc regions
     """
+    bom = check_excel(excel, fmt)
     ruleset = load(data_dir, extra_data)
     language = lang_of(lang)
     rows: list[dict[str, Any]] = []
@@ -612,17 +793,19 @@ def regions(
     from .render.views import ListView, write
 
     columns = ["id", "name", "level", "parent", "documents", "reached_by"]
-    write(ListView("regions", rows, columns, language), fmt)
+    with destination(output) as out:
+        write(ListView("regions", rows, columns, language), fmt, out, bom)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 @fail_on_error
 def validate(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
+            metavar="[PATH]...",
             help="Folders of clause tables, or single document files checked against the "
-            "bundled shared tables (default: the bundled data)."
+            "bundled shared tables (default: the bundled data).",
         ),
     ] = None,
     data_dir: DataDirOpt = None,
@@ -630,9 +813,9 @@ def validate(
     """Check policy data: every file, key, type, id, department and region. Exit 1 on the
     first problem, naming file, line and key.
 
+    \b
     Example:
-
-        policycalc validate my_policies/
+        policycalc validate
     """
     from .rulesets import load_ruleset
 
@@ -647,11 +830,15 @@ def validate(
     )
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 @fail_on_error
 def check(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Scenario files or folders (default: ./scenarios).")
+        list[Path] | None,
+        typer.Argument(
+            metavar="[PATH]...",
+            help="Scenario files or folders (default: the bundled scenarios).",
+        ),
     ] = None,
     data_dir: DataDirOpt = None,
     extra_data: ExtraDataOpt = None,
@@ -660,16 +847,25 @@ def check(
     """Run scenario files (a profile, an as-of date, the expected awards) and report each
     pass or failure with the difference. Exit 1 on any failure.
 
-    Example:
-
-        policycalc check scenarios/
+    \b
+    Examples:
+        policycalc check --quiet
+        policycalc check scenarios/kunming-cell-2020.yaml
     """
+    from .bundled import bundled_dir, resolve
     from .scenarios import run_file, scenario_files
 
     ruleset = load(data_dir, extra_data)
-    files = scenario_files(list(paths or [Path("scenarios")]))
+    if paths:
+        given = [Path(resolve(str(p))) for p in paths]
+    else:
+        folder = bundled_dir("scenarios")
+        if folder is None:
+            raise UsageError("the bundled scenarios are missing; reinstall policycalc")
+        given = [folder]
+    files = scenario_files(given)
     if not files:
-        raise UsageError("no scenario files found", field="PATHS")
+        raise UsageError("no scenario files found", field="PATH")
     passed = failed = 0
     for path in files:
         if not path.exists():
@@ -690,36 +886,41 @@ def check(
         raise typer.Exit(EXIT_DATA)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 @fail_on_error
 def init(
     fmt: Annotated[
-        TemplateFormat, typer.Option("--format", "-f", help="Template format.")
+        TemplateFormat,
+        typer.Option("--format", "-f", metavar="FORMAT", help="Template format: toml or yaml."),
     ] = TemplateFormat.toml,
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", help="Write to this file instead of stdout (never overwrites)."
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write to FILE instead of stdout (never overwrites).",
         ),
     ] = None,
     region: Annotated[
-        str, typer.Option("--region", help="Region of the applicant in the template.")
+        str,
+        typer.Option("--region", metavar="REGION", help="Region of the applicant in the template."),
     ] = "kunming",
 ) -> None:
     """Write a commented template profile.
 
+    \b
     Example:
-
         policycalc init --format yaml -o my-client.yaml
     """
     from .rulesets import load_ruleset
-    from .schema import suggest
+    from .schema import one_of
     from .template import template
 
     ruleset = load_ruleset()
     if region not in ruleset.regions:
         raise UsageError(
-            f"unknown region '{region}'{suggest(region, ruleset.regions)}", field="--region"
+            f"unknown region '{region}'{one_of(region, ruleset.regions)}", field="--region"
         )
     text = template(ruleset, fmt.value, region)
     if output is None:
@@ -731,43 +932,56 @@ def init(
     typer.echo(f"wrote {output}", err=True)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 @fail_on_error
 def facts(
-    kind: Annotated[str | None, typer.Argument(help="Show one fact kind in full.")] = None,
+    kind: Annotated[
+        str | None, typer.Argument(metavar="KIND", help="Show one fact kind in full.")
+    ] = None,
     fmt: FormatOpt = OutputFormat.table,
     lang: LangOpt = Language.zh,
     data_dir: DataDirOpt = None,
     extra_data: ExtraDataOpt = None,
+    output: OutputOpt = None,
+    excel: ExcelOpt = False,
 ) -> None:
     """The profile vocabulary: applicant fields and fact kinds with their fields and units.
 
-    Example:
-
+    \b
+    Examples:
+        policycalc facts
         policycalc facts clinical_phase_completed
     """
     from .catalogue import fact_rows
     from .render.views import ListView, write
     from .schema import suggest
 
+    bom = check_excel(excel, fmt)
     ruleset = load(data_dir, extra_data)
     vocab = ruleset.vocabulary
     if kind is not None and kind != "applicant" and kind not in vocab.kinds:
-        raise UsageError(f"unknown fact kind '{kind}'{suggest(kind, vocab.kinds)}", field="KIND")
+        raise UsageError(
+            f"unknown fact kind '{kind}'{suggest(kind, vocab.kinds)}; "
+            "`policycalc facts` lists them",
+            field="KIND",
+        )
     rows = fact_rows(ruleset, lang_of(lang), kind)
     columns = ["kind", "field", "type", "required", "values", "label"]
-    write(ListView("facts", rows, columns, lang_of(lang), detail=kind is not None), fmt)
+    view = ListView("facts", rows, columns, lang_of(lang), detail=kind is not None)
+    with destination(output) as out:
+        write(view, fmt, out, bom)
 
 
 def _only(name: str) -> typer.Typer:
     """The app with just one command. Typer builds every command's options when it starts;
-    a script that calls `estimate` once per applicant need not pay for the other eight."""
+    a script that calls `estimate` once per applicant need not pay for the other eight, nor
+    for the shell-completion options (completion itself goes through the full app)."""
     for info in app.registered_commands:
         command = info.name or (info.callback.__name__ if info.callback else "")
-        if command == name and info.callback is not None:
-            single = typer.Typer(**APP_SETTINGS)
+        if command.replace("_", "-") == name and info.callback is not None:
+            single = typer.Typer(**{**APP_SETTINGS, "add_completion": False})
             single.callback()(main_callback)
-            single.command(name)(info.callback)
+            single.registered_commands.append(info)
             return single
     return app
 
@@ -783,6 +997,9 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("Error: interrupted", err=True)
         sys.exit(130)
+    except BrokenPipeError:
+        quiet_broken_pipe()
+        sys.exit(EXIT_OK)
     except Exception as exc:
         message = getattr(exc, "format_message", None)
         exit_code = getattr(exc, "exit_code", None)

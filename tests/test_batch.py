@@ -120,10 +120,10 @@ def test_output_is_written_whole(tmp_path):
     ("args", "words"),
     [
         (("x.yaml", "--batch", "y.jsonl"), "not both"),
-        (("x.yaml", "--summary"), "--summary goes with --batch"),
+        (("x.yaml", "--summary"), "--summary: goes with --batch"),
         (("--batch", "-", "--format", "json"), "jsonl or csv"),
         (("--batch", "-", "--input-format", "xml"), "unknown input format"),
-        (("--batch", "-", "--excel"), "--excel goes with --format csv"),
+        (("--batch", "-", "--excel"), "--excel: goes with --format csv"),
         (("--batch", "/nonexistent.jsonl"), "no such file"),
         (("--batch", "-", "--output", "/nonexistent/dir/out.jsonl"), "folder does not exist"),
     ],

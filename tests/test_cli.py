@@ -199,3 +199,174 @@ def test_toml_and_yaml_examples_agree():
                "--format", "json")
     data = json.loads(toml.stdout)
     assert data["totals"] == estimate_json()["totals"]
+
+
+# ------------------------------------------------------------------ never silently partial
+
+LAPSE = ("kunming-cell-2020 lapsed after 2025-10-20: 4 matching measures not counted; "
+         "pass --as-of 2025-10-20")
+
+
+@pytest.mark.parametrize("fmt", [f.value for f in OutputFormat])
+def test_a_lapsed_document_that_would_match_is_named_on_stderr(fmt):
+    # Kunming's ten measures: issued 2020-10-21, in force for 5 years, so lapsed by today
+    # (late 2026); the example's renovation （九）, capital and patent （七） and Phase I
+    # （六） facts match four of its measures (README worked example).
+    result = run("estimate", EXAMPLE, "--format", fmt)
+    assert result.exit_code == 0
+    notes = [line for line in result.stderr.splitlines() if line.startswith("Note:")]
+    assert len(notes) == 1 and LAPSE in notes[0]
+    inside = run("estimate", EXAMPLE, "--format", fmt, "--as-of", AS_OF)
+    assert "Note:" not in inside.stderr
+
+
+def test_compare_regions_names_lapsed_documents_once():
+    result = run("compare-regions", EXAMPLE, "--regions", "kunming,chongqing", "-f", "json")
+    assert result.exit_code == 0
+    assert result.stderr.count("kunming-cell-2020 lapsed after 2025-10-20") == 1
+
+
+# ------------------------------------------------------------------ options in a batch
+
+BATCH = str(ROOT / "examples" / "clients.jsonl")
+
+
+@pytest.mark.parametrize("flag", ["--steps", "--all"])
+def test_single_profile_options_are_errors_in_a_batch(flag):
+    result = run("estimate", "--batch", BATCH, flag)
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {flag}: goes with a single PROFILE, not --batch\n"
+
+
+def test_a_batch_never_writes_json_lines_for_table():
+    result = run("estimate", "--batch", BATCH, "-f", "table")
+    assert result.exit_code == 2 and "batch output is jsonl or csv, not table" in result.stderr
+    assert result.stdout == ""
+    default = run("estimate", "--batch", BATCH, "--as-of", AS_OF)
+    assert default.exit_code == 0
+    assert len([json.loads(line) for line in default.stdout.splitlines()]) == 10
+
+
+# ------------------------------------------------------------------ files for Excel
+
+def _bom_csv(path) -> list[dict[str, str]]:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(raw[3:].decode("utf-8"))))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("estimate", EXAMPLE, "--as-of", AS_OF),
+        ("compare-regions", EXAMPLE, "--regions", "kunming,chongqing", "--as-of", AS_OF),
+        ("explain", "km-09-renovation", "--profile", EXAMPLE, "--as-of", AS_OF),
+        ("measures", "--region", "kunming"),
+        ("regions",),
+        ("facts", "renovation"),
+    ],
+    ids=lambda args: args[0],
+)
+def test_every_result_command_writes_csv_for_excel_to_a_file(tmp_path, args):
+    target = tmp_path / "out.csv"
+    result = run(*args, "--format", "csv", "--excel", "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert _bom_csv(target)
+    table = run(*args, "-o", str(tmp_path / "out.txt"))
+    assert table.exit_code == 0 and table.stdout == ""
+    assert (tmp_path / "out.txt").read_text(encoding="utf-8").strip()
+
+
+def test_single_estimate_csv_for_excel_keeps_the_article():
+    result = run("estimate", EXAMPLE, "--as-of", AS_OF, "-f", "csv", "--excel")
+    assert result.stdout.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(result.stdout[1:])))
+    assert "（九）" in {r["article"] for r in rows}
+
+
+def test_excel_goes_with_csv():
+    result = run("measures", "--excel")
+    assert result.exit_code == 2 and result.stderr == "Error: --excel: goes with --format csv\n"
+
+
+GBK_PROFILE = (
+    "applicant:\n  name: 滇池细胞治疗有限公司\n  region: kunming\n  legal_form: enterprise\n"
+    "facts:\n  - {kind: renovation, date: 2021-03-15, invoice_amount: 1000, in_local_park: true}\n"
+)
+
+
+def test_a_gbk_profile_is_read_with_encoding_gbk_and_hinted_without(tmp_path):
+    path = tmp_path / "client.yaml"
+    path.write_bytes(GBK_PROFILE.encode("gbk"))
+    plain = run("estimate", str(path), "--as-of", AS_OF, "-f", "json")
+    assert plain.exit_code == 2 and "--encoding gbk" in plain.stderr
+    result = run("estimate", str(path), "--as-of", AS_OF, "-f", "json", "--encoding", "gbk")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["applicant"]["name"] == "滇池细胞治疗有限公司"
+    # Kunming （九）: 5% of 1,000 = 50.
+    assert [(a["measure"], a["min"]) for a in data["awards"]] == [("km-09-renovation", 50)]
+
+
+CSV_BATCH = (
+    "id,applicant.name,applicant.region,kind,date,invoice_amount,in_local_park\n"
+    "km-9,昆明某细胞公司,kunming,renovation,2021-03-15,\"1,000\",true\n"
+)
+
+
+def test_a_gbk_csv_batch_with_thousands_separators(tmp_path):
+    path = tmp_path / "clients.csv"
+    path.write_bytes(CSV_BATCH.encode("gbk"))
+    plain = run("estimate", "--batch", str(path), "--as-of", AS_OF)
+    assert plain.exit_code == 2 and "--encoding gbk" in plain.stderr
+    result = run("estimate", "--batch", str(path), "--as-of", AS_OF, "--encoding", "gbk")
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    # Kunming （九）: 5% of "1,000" = 50.
+    assert [(r["measure"], r["min"], r["max"]) for r in rows] == [("km-09-renovation", 50, 50)]
+
+
+def test_an_amount_with_thousands_separators_in_a_profile(tmp_path):
+    path = tmp_path / "client.yaml"
+    path.write_text(GBK_PROFILE.replace("1000", '"1,000"'), encoding="utf-8")
+    data = json.loads(run("estimate", str(path), "--as-of", AS_OF, "-f", "json").stdout)
+    assert [(a["measure"], a["min"]) for a in data["awards"]] == [("km-09-renovation", 50)]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(GBK_PROFILE.replace("1000", '"1,00"'), encoding="utf-8")
+    assert run("estimate", str(bad), "--as-of", AS_OF).exit_code == 2
+
+
+def test_unknown_encoding():
+    result = run("estimate", EXAMPLE, "--encoding", "klingon")
+    assert result.exit_code == 2 and "unknown encoding 'klingon'" in result.stderr
+
+
+# ------------------------------------------------------------------ unknown values
+
+@pytest.mark.parametrize(
+    ("args", "listed"),
+    [
+        (("measures", "--category", "foo"), "one of: clinical, approval"),
+        (("measures", "--region", "foo"), "one of: "),
+        (("measures", "--document", "foo"), "kunming-cell-2020"),
+        (("compare-regions", EXAMPLE, "--regions", ""), "one of: "),
+        (("compare-regions", EXAMPLE, "--regions", " , "), "one of: "),
+        (("estimate", "--batch", BATCH, "--input-format", "xls"), "one of: jsonl, json"),
+        (("init", "--region", "foo"), "one of: "),
+    ],
+)
+def test_unknown_values_list_the_valid_ones(args, listed):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert listed in result.stderr and result.stderr.count("\n") == 1
+    if "one of: " in listed and "region" in " ".join(args):
+        assert "kunming" in result.stderr and "chongqing" in result.stderr
+
+
+def test_every_command_lists_exit_codes_in_its_help():
+    for info in app.registered_commands:
+        name = (info.name or info.callback.__name__).replace("_", "-")
+        text = run(name, "-h").stdout
+        assert "Exit codes: 0 success; 1" in text and "2 a usage or input error" in text, name
+    assert "Exit codes:" in run("-h").stdout

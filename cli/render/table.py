@@ -31,6 +31,13 @@ _LATIN_WORD = re.compile(r"[!-~]+")
 PIPE_WIDTH = 120  # output to a file or a pipe: wide enough for the wide tables, no wider
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # The reader went away (`| head`): the command line ends quietly with exit 0.
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def console(stderr: bool = False, file: IO[str] | None = None) -> Console:
     stream = file if file is not None else (sys.stderr if stderr else sys.stdout)
     width = None
@@ -41,7 +48,7 @@ def console(stderr: bool = False, file: IO[str] | None = None) -> Console:
             tty = False
         if not tty:
             width = PIPE_WIDTH
-    return Console(file=file, stderr=stderr, highlight=False, soft_wrap=False, width=width)
+    return _Console(file=file, stderr=stderr, highlight=False, soft_wrap=False, width=width)
 
 
 def label(key: str, lang: Lang) -> str:

@@ -986,6 +986,14 @@ def _only(name: str) -> typer.Typer:
     return app
 
 
+def flush_stdout() -> None:
+    """Flush now: a small output to a closed pipe fails here, not in the interpreter's exit."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        quiet_broken_pipe()
+
+
 def main() -> None:
     """Entry point: never a traceback, always a documented exit code."""
     args = sys.argv[1:]
@@ -993,6 +1001,7 @@ def main() -> None:
     try:
         code = target(standalone_mode=False)
     except SystemExit:
+        flush_stdout()
         raise
     except KeyboardInterrupt:
         typer.echo("Error: interrupted", err=True)
@@ -1018,4 +1027,5 @@ def main() -> None:
             text = " ".join(message().split())
             typer.echo(f"Error: {text} (see {command} -h)", err=True)
         sys.exit(exit_code)
+    flush_stdout()
     sys.exit(code if isinstance(code, int) else 0)

@@ -6,8 +6,9 @@ and key), `evaluate` (the award for one fact's values, with the steps in words),
 `describe` (one line in Chinese or English), `item_ceiling` and `least_award`. The loader,
 the engine, explain and the listings reach a kind only through these methods.
 
-To add a kind, write its class and add it to `Formula`: `KINDS`, the names the data may use,
-is built from that union, and mypy refuses a kind that leaves out a method of `FormulaKind`.
+To add a kind, write its class (a `record` subclassing the abstract `Formula`) and list it in
+`KINDS`, the names the data may use. There is no dispatch on the kind anywhere: every caller
+calls the methods, and mypy refuses a class in `KINDS` that leaves one of them out.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, ClassVar, NamedTuple, Protocol, get_args
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 from .money import ZERO, Amount, fmt
 from .records import Text, record
@@ -67,8 +68,9 @@ Fields = Mapping[str, FieldInfo] | None
 Floor = tuple[Decimal, str]
 
 
-class FormulaKind(ABC):
-    """What every formula kind provides. Subclasses are `record`s holding the kind's figures."""
+class Formula(ABC):
+    """A measure's formula: what every kind provides. Each kind is a `record` subclass holding
+    the kind's figures; `KINDS` lists them."""
 
     kind: ClassVar[str]  # the name used in the data (`formula: {kind: …}`) and in JSON
     reads_fact: ClassVar[bool] = False  # reads fields of a fact, so the measure needs a trigger
@@ -173,7 +175,7 @@ def _highest(floors: list[tuple[Floor | None, str]]) -> Floor | None:
 
 
 @record
-class Fixed(FormulaKind):
+class Fixed(Formula):
     """A fixed sum (给予…100万元): exactly that."""
 
     amount: Decimal
@@ -199,7 +201,7 @@ class Fixed(FormulaKind):
 
 
 @record
-class Share(FormulaKind):
+class Share(Formula):
     """A share of a base, optionally capped: exact once the base is known. With
     `rate_is_ceiling` (不超过…20%) the share is itself a ceiling: 0 to it."""
 
@@ -255,7 +257,7 @@ class Share(FormulaKind):
 
 
 @record
-class ShareRange(FormulaKind):
+class ShareRange(Formula):
     """A share between two rates (1%~3%), both ends capped."""
 
     base: str
@@ -302,7 +304,7 @@ class ShareRange(FormulaKind):
 
 
 @record
-class UpTo(FormulaKind):
+class UpTo(Formula):
     """Only a ceiling (最高不超过500万元): 0 to it, never a bare maximum."""
 
     max: Decimal
@@ -333,7 +335,7 @@ class UpTo(FormulaKind):
 
 
 @record
-class Range(FormulaKind):
+class Range(Formula):
     """A range (1000万元—3000万元): min to max."""
 
     min: Decimal
@@ -368,7 +370,7 @@ class Range(FormulaKind):
 
 
 @record
-class PerUnit(FormulaKind):
+class PerUnit(Formula):
     """A formula per unit (每个批文1000万元) times a count field; a count not given is 1, a
     count of 0 gives nothing."""
 
@@ -424,7 +426,7 @@ class PerUnit(FormulaKind):
 
 
 @record
-class _Choice(FormulaKind):
+class _Choice(Formula):
     """A formula per value of a field; a value not listed gives nothing."""
 
     by: str
@@ -433,7 +435,7 @@ class _Choice(FormulaKind):
     words: ClassVar[Text]  # what one option is called, for the steps
 
     @classmethod
-    def _options(cls, f: Reader, fields: Fields) -> tuple[str, dict[str, Formula]]:
+    def parse(cls, f: Reader, fields: Fields) -> Formula:
         key = cls.options_key
         by = _field(f, "by", fields, numeric=False)
         f.raw(key)
@@ -447,7 +449,7 @@ class _Choice(FormulaKind):
             options[str(value)] = parse_formula(block.sub(value), fields)
         if not options:
             raise f.fail(key, f"no {key} given")
-        return by, options
+        return cls(by, options)
 
     def evaluate(self, values: dict[str, Any], out: Outcome) -> Amount | None:
         value = values.get(self.by)
@@ -482,10 +484,6 @@ class Staged(_Choice):
     kind = "staged"
     options_key = "stages"
 
-    @classmethod
-    def parse(cls, f: Reader, fields: Fields) -> Formula:
-        return cls(*cls._options(f, fields))
-
     words = Text("阶段", "stage")
 
 
@@ -495,10 +493,6 @@ class Tiered(_Choice):
 
     kind = "tiered"
     options_key = "tiers"
-
-    @classmethod
-    def parse(cls, f: Reader, fields: Fields) -> Formula:
-        return cls(*cls._options(f, fields))
 
     words = Text("等次", "tier")
 
@@ -558,7 +552,7 @@ class Band:
 
 
 @record
-class Banded(FormulaKind):
+class Banded(Formula):
     """Thresholds and bands on a base (300万元以上的按3%; 5亿以上一事一议): the first band that
     holds the base gives its formula; below every band, nothing."""
 
@@ -619,7 +613,7 @@ class Banded(FormulaKind):
 
 
 @record
-class CaseByCase(FormulaKind):
+class CaseByCase(Formula):
     """Money promised without a sum (一事一议; 上不封顶; 给予奖励): amount unknown, never 0."""
 
     kind = "case_by_case"
@@ -644,7 +638,7 @@ class CaseByCase(FormulaKind):
 
 
 @record
-class NoMoney(FormulaKind):
+class NoMoney(Formula):
     """A measure without money (建立…机制, 优先审评)."""
 
     kind = "no_money"
@@ -678,22 +672,30 @@ def _most(ceilings: list[Decimal | None]) -> Decimal | None:
 
 # ---------------------------------------------------------------- the closed set
 
-# In this order the kinds are listed in error messages.
-Formula = (
-    Fixed
-    | Share
-    | ShareRange
-    | UpTo
-    | Range
-    | PerUnit
-    | Staged
-    | Tiered
-    | Banded
-    | CaseByCase
-    | NoMoney
-)
 
-KINDS: dict[str, type[Formula]] = {cls.kind: cls for cls in get_args(Formula)}
+def _registry(*kinds: type[Formula]) -> dict[str, type[Formula]]:
+    """The kinds by the name the data uses. mypy refuses an abstract class here, so a kind
+    that leaves out a method of `Formula` is a type error, not a fall-through."""
+    table = {kind.kind: kind for kind in kinds}
+    if len(table) != len(kinds):
+        raise TypeError("two formula kinds share a name")
+    return table
+
+
+# In this order the kinds are listed in error messages.
+KINDS = _registry(
+    Fixed,
+    Share,
+    ShareRange,
+    UpTo,
+    Range,
+    PerUnit,
+    Staged,
+    Tiered,
+    Banded,
+    CaseByCase,
+    NoMoney,
+)
 
 
 def parse_formula(f: Reader, fields: Fields) -> Formula:

@@ -504,26 +504,22 @@ def _estimate_batch(
 
     previous = signal.signal(signal.SIGTERM, stop)
     progress_bar = None
-    advance = None
     if not quiet and sys.stderr.isatty():
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from .render.progress import BatchProgress
 
-        progress_bar = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.completed} applicants"),
-            TimeElapsedColumn(),
-            transient=True,
-        )
-        task = progress_bar.add_task("batch", total=None)
-        progress_bar.start()
-
-        def advance(n: int) -> None:
-            progress_bar.advance(task, n)
-
+        progress_bar = BatchProgress()
     try:
         with destination(output) as out:
             out.write(batch.header(job, bom=excel))
-            counts = batch.run(stream, kind, job, out, report, jobs=jobs, progress=advance)
+            counts = batch.run(
+                stream,
+                kind,
+                job,
+                out,
+                report,
+                jobs=jobs,
+                progress=progress_bar.advance if progress_bar is not None else None,
+            )
     except UnicodeDecodeError:
         name = "UTF-8" if utf8 else encoding
         hint = GBK_HINT if utf8 and looks_like_gbk(peeked) else ""

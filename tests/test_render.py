@@ -428,3 +428,11 @@ def test_xml_escape_covers_markup_and_quotes():
 
     assert xml("<a href=\"x\" title='y'>&\x00</a>") == (
         "&lt;a href=&quot;x&quot; title=&#x27;y&#x27;&gt;&amp;\\x00&lt;/a&gt;")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_explain_fits_at_80(lang):
+    result = run("explain", "yn-08-02-clinical-approval", "--profile", KUNMING, "--as-of",
+                 AS_OF, "--lang", lang, columns=80)
+    assert result.exit_code == 0, result.stderr
+    assert_fits(result.stdout, 80, {"yn-08-02-clinical-approval", "KM-CART-01"})

@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TextIO, TypeVar
@@ -218,11 +218,19 @@ def _profile(path: str, ruleset: Ruleset, encoding: str = "utf-8") -> Any:
     )
 
 
-def open_output(path: Path) -> Any:
-    """The one place a result file is opened: written beside its target, renamed when done."""
-    from .batch import AtomicOutput
+def open_output(path: Path, inputs: Iterable[str | int] = ()) -> Any:
+    """The one place a result file is opened: the safe writer (output.py) writes it beside its
+    target and renames it when done; it never replaces a device, a link or an input."""
+    from .output import Output
 
-    return AtomicOutput(path)
+    return Output(path, inputs=inputs, field="--output")
+
+
+def _reads(path: str | None, ruleset: Ruleset) -> list[str | int]:
+    """The files a command reads (stdin as descriptor 0): an output may not replace them."""
+    return [0 if path == "-" else path for path in (path,) if path is not None] + list(
+        ruleset.sources
+    )
 
 
 def check_excel(excel: bool, fmt: OutputFormat) -> bool:
@@ -232,12 +240,12 @@ def check_excel(excel: bool, fmt: OutputFormat) -> bool:
 
 
 @contextlib.contextmanager
-def destination(path: Path | None) -> Iterator[TextIO]:
+def destination(path: Path | None, inputs: Iterable[str | int] = ()) -> Iterator[TextIO]:
     """Where a command's results go: stdout, or `path` (written atomically)."""
     if path is None:
         yield sys.stdout
         return
-    target = open_output(path)
+    target = open_output(path, inputs)
     try:
         yield target.stream
         target.commit()
@@ -437,11 +445,12 @@ def estimate(
     ruleset = load(data_dir, extra_data)
     result = run(ruleset, _profile(profile, ruleset, encoding), day)
     view = EstimateView(result, lang_of(lang), steps=steps, show_all=show_all)
-    with destination(output) as out:
+    reads = _reads(profile, ruleset)
+    with destination(output, reads) as out:
         if report is not None:
             from .render.report import write_report
 
-            write_report(report, view)
+            write_report(report, view, inputs=reads)
             typer.echo(f"wrote {report}", err=True)
         write(view, fmt, out, bom)
     for line in lapse_notices(result):
@@ -464,7 +473,6 @@ def _estimate_batch(
     encoding: str,
 ) -> None:
     import io
-    import signal
 
     from . import batch
     from .bundled import resolve
@@ -499,17 +507,13 @@ def _estimate_batch(
     def report(line: str) -> None:
         typer.echo(f"Error: {line}", err=True)
 
-    def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, stop)
     progress_bar = None
     if not quiet and sys.stderr.isatty():
         from .render.progress import BatchProgress
 
         progress_bar = BatchProgress()
     try:
-        with destination(output) as out:
+        with destination(output, [0 if source == "-" else source, *ruleset.sources]) as out:
             out.write(batch.header(job, bom=excel))
             counts = batch.run(
                 stream,
@@ -527,7 +531,6 @@ def _estimate_batch(
     finally:
         if progress_bar is not None:
             progress_bar.stop()
-        signal.signal(signal.SIGTERM, previous)
         stream.close()
     typer.echo(
         f"{counts.read} applicants read: {counts.estimated} estimated, "
@@ -615,11 +618,12 @@ def compare_regions(
     for result in results:
         notices.extend(n for n in lapse_notices(result) if n not in notices)
     view = CompareView(results, language, day, ruleset.version)
-    with destination(output) as out:
+    reads = _reads(profile, ruleset)
+    with destination(output, reads) as out:
         if report is not None:
             from .render.report import write_report
 
-            write_report(report, view)
+            write_report(report, view, inputs=reads)
             typer.echo(f"wrote {report}", err=True)
         write(view, fmt, out, bom)
     for line in notices:
@@ -670,7 +674,7 @@ def explain(
     day = parse_as_of(as_of)
     applicant = _profile(profile, ruleset, encoding) if profile else None
     view = ExplainView(ruleset, ruleset.measures[measure_id], applicant, day, lang_of(lang))
-    with destination(output) as out:
+    with destination(output, _reads(profile, ruleset)) as out:
         write(view, fmt, out, bom)
 
 
@@ -922,9 +926,9 @@ def init(
     if output is None:
         sys.stdout.write(text)
         return
-    if output.exists():
-        raise UsageError("already exists; choose another name", source=str(output))
-    output.write_text(text, encoding="utf-8")
+    from .output import write_file
+
+    write_file(output, text, field="--output", no_clobber=True)
     typer.echo(f"wrote {output}", err=True)
 
 
@@ -992,6 +996,25 @@ def flush_stdout() -> None:
 
 def main() -> None:
     """Entry point: never a traceback, always a documented exit code."""
+    from .output import Interrupted, discard_pending, install_signal_handlers
+
+    install_signal_handlers()
+    try:
+        _main()
+    except (Interrupted, KeyboardInterrupt) as exc:
+        # SIGINT, SIGTERM, SIGHUP: Typer turns a KeyboardInterrupt into a silent exit 130,
+        # so the handlers raise `Interrupted`, which it lets through.
+        discard_pending()
+        stop = exc if isinstance(exc, Interrupted) else Interrupted(2)
+        try:
+            sys.stderr.write(f"Error: {stop}\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):  # a hang-up can take the terminal with it
+            pass
+        os._exit(stop.exit_code)  # not sys.exit: flushing stdout into a closed pipe would fail
+
+
+def _main() -> None:
     args = sys.argv[1:]
     target = _only(args[0]) if args and not args[0].startswith("-") else app
     try:
@@ -999,9 +1022,6 @@ def main() -> None:
     except SystemExit:
         flush_stdout()
         raise
-    except KeyboardInterrupt:
-        typer.echo("Error: interrupted", err=True)
-        sys.exit(130)
     except BrokenPipeError:
         quiet_broken_pipe()
         sys.exit(EXIT_OK)

@@ -12,14 +12,16 @@ import csv
 import datetime as dt
 import json
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from .engine import estimate
-from .errors import InputError, PolicycalcError, UsageError
+from .errors import InputError, PolicycalcError
 from .lines import LineList
 from .model import Lang, Ruleset
 from .profile import build_profile, grouped_number, parse_json
@@ -251,6 +253,11 @@ def _rows(item: Item, job: Job) -> tuple[Sequence[Mapping[str, Any]], str | None
         result = estimate(job.ruleset, profile, job.as_of, trace=False)
     except PolicycalcError as exc:
         return [], _error_line(exc, item)
+    except (RecursionError, MemoryError, ValueError, ArithmeticError) as exc:
+        # A record too deep, too big or too odd to compute: its own failure, not the batch's.
+        what = "too deeply nested" if isinstance(exc, RecursionError) else type(exc).__name__
+        problem = InputError(f"this record cannot be estimated ({what})", source=job.source)
+        return [], _error_line(problem, item)
     if job.summary:
         return [summary_row(result, item.line, item.number)], None
     return award_rows(result, job.lang, item.line, item.number), None
@@ -315,26 +322,148 @@ def run(
                 progress,
             )
         return counts
-    import multiprocessing
-
     tasks: Iterator[Any]
     if kind == "jsonl":
         tasks = _line_tasks(stream, chunk)
     else:
         tasks = (("items", part) for part in _chunks(read_items(stream, kind, job.source), chunk))
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_init)
-    try:
-        pending: list[Any] = []
+    with _Workers(jobs) as workers:
+        # Task k goes to worker k % jobs; two in flight per worker; results read in order.
+        window = 2 * jobs
+        sent = 0
         for task in tasks:
-            pending.append(pool.apply_async(process_task, (task,)))
-            if len(pending) > 2 * jobs:
-                _write_many(pending.pop(0).get(), out, report, counts, progress)
-        for result in pending:
-            _write_many(result.get(), out, report, counts, progress)
-    finally:
-        pool.terminate()
-        pool.join()
+            if sent >= window:
+                _write_many(workers.receive((sent - window) % jobs), out, report, counts, progress)
+            workers.send(sent % jobs, task)
+            sent += 1
+        for k in range(max(0, sent - window), sent):
+            _write_many(workers.receive(k % jobs), out, report, counts, progress)
     return counts
+
+
+class _Workers:
+    """Worker processes, each with a pipe in and a pipe out of its own.
+
+    Nothing is shared between them (no lock a killed worker could leave held, unlike
+    multiprocessing.Pool), so a signal, a killed worker or an error in the parent always
+    ends cleanly: the parent kills and reaps its workers. Each worker reads its tasks in a
+    thread, so the parent never blocks writing a task while the worker writes a result.
+    """
+
+    def __init__(self, jobs: int) -> None:
+        from .output import signals_blocked
+
+        self.pids: list[int] = []
+        self.inputs: list[IO[bytes]] = []
+        self.outputs: list[IO[bytes]] = []
+        sys.stdout.flush()
+        sys.stderr.flush()
+        with signals_blocked():  # a worker never runs the parent's signal handlers
+            for _ in range(jobs):
+                task_r, task_w = os.pipe()
+                result_r, result_w = os.pipe()
+                pid = os.fork()
+                if pid == 0:  # the worker
+                    code = 0
+                    try:
+                        for handle in (*self.inputs, *self.outputs):
+                            handle.close()
+                        os.close(task_w)
+                        os.close(result_r)
+                        _serve(task_r, result_w)
+                    except BaseException:  # no traceback from a worker, ever
+                        code = 1
+                    finally:
+                        os._exit(code)
+                os.close(task_r)
+                os.close(result_w)
+                self.pids.append(pid)
+                self.inputs.append(open(task_w, "wb"))  # noqa: SIM115
+                self.outputs.append(open(result_r, "rb"))  # noqa: SIM115
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def send(self, worker: int, task: Any) -> None:
+        try:
+            _send(self.inputs[worker], task)
+        except BrokenPipeError:
+            raise self._died(worker) from None
+
+    def receive(self, worker: int) -> Any:
+        result = _receive(self.outputs[worker])
+        if result is None:
+            raise self._died(worker)
+        return result
+
+    def _died(self, worker: int) -> PolicycalcError:
+        return PolicycalcError(f"worker process {self.pids[worker]} stopped unexpectedly")
+
+    def __exit__(self, kind: Any, value: Any, trace: Any) -> None:
+        import signal
+
+        for handle in self.inputs:  # end of tasks: a worker finishes and exits
+            with suppress(OSError):
+                handle.close()
+        if kind is not None:  # interrupted or failed: stop the workers now
+            for pid in self.pids:
+                with suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+        for handle in self.outputs:
+            with suppress(OSError):
+                handle.close()
+        for pid in self.pids:
+            with suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
+def _send(handle: IO[bytes], value: Any) -> None:
+    from .cache import _pickle
+
+    data = _pickle().dumps(value, protocol=5)
+    handle.write(len(data).to_bytes(8, "little"))
+    handle.write(data)
+    handle.flush()
+
+
+def _receive(handle: IO[bytes]) -> Any:
+    from .cache import _pickle
+
+    head = handle.read(8)
+    if len(head) < 8:
+        return None
+    size = int.from_bytes(head, "little")
+    data = handle.read(size)
+    if len(data) < size:
+        return None
+    return _pickle().loads(data)
+
+
+def _serve(task_fd: int, result_fd: int) -> None:
+    """A worker's life: read tasks (in a thread), estimate each, send the results back."""
+    import queue
+    import threading
+
+    from .output import worker_signals
+
+    worker_signals()
+    tasks: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def read() -> None:
+        with open(task_fd, "rb") as source:
+            while True:
+                task = _receive(source)
+                tasks.put(task)
+                if task is None:
+                    return
+
+    threading.Thread(target=read, daemon=True).start()
+    with open(result_fd, "wb") as out:
+        while True:
+            task = tasks.get()
+            if task is None:
+                return
+            _send(out, process_task(task))
 
 
 def _line_tasks(stream: IO[str], size: int) -> Iterator[tuple[str, int, int, list[str]]]:
@@ -407,42 +536,4 @@ def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
         yield part
 
 
-def _worker_init() -> None:
-    # The parent handles interrupts and cleans up; workers just stop when told to.
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-# ------------------------------------------------------------------ atomic output
-
-
-class AtomicOutput:
-    """A file written beside its target and renamed over it only when complete."""
-
-    def __init__(self, target: Path) -> None:
-        self.target = target
-        folder = target.parent if str(target.parent) else Path(".")
-        if not folder.is_dir():
-            raise UsageError("its folder does not exist", source=str(target), field="--output")
-        import tempfile
-
-        fd, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
-        self.tmp = Path(name)
-        self.stream: IO[str] = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115
-
-    def commit(self) -> None:
-        self.stream.flush()
-        os.fsync(self.stream.fileno())
-        self.stream.close()
-        os.replace(self.tmp, self.target)
-
-    def discard(self) -> None:
-        try:
-            self.stream.close()
-        finally:
-            self.tmp.unlink(missing_ok=True)
-
-
-__all__ = ["AtomicOutput", "Item", "Job", "header", "num", "read_items", "run"]
+__all__ = ["Item", "Job", "header", "num", "read_items", "run"]

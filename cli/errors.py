@@ -6,6 +6,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_DATA = 1  # invalid policy data, failed scenario, or some batch rows rejected
 EXIT_USAGE = 2  # bad option, bad profile or other bad input
+EXIT_OUTPUT = 3  # an output file could not be written (disk full, permission, read-only)
 
 
 # An error is one line: control characters from the input (a key with a newline in it)

@@ -14,7 +14,7 @@ Everything from the profile is escaped: Markdown (markup escaped, no raw newline
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -491,8 +491,10 @@ def render_report(suffix: str, view: EstimateView | CompareView) -> str:
     return svg_report(report, view.lang)
 
 
-def write_report(path: Path, view: EstimateView | CompareView) -> None:
-    text = render_report(path.suffix, view)
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+def write_report(
+    path: Path, view: EstimateView | CompareView, inputs: Iterable[str | int] = ()
+) -> None:
+    """Write the report through the safe writer (never over an input, a device or a link)."""
+    from ..output import write_file
+
+    write_file(path, render_report(path.suffix, view), inputs=inputs, field="--report")

@@ -1,0 +1,382 @@
+"""The one way policycalc writes a file, and how it stops on a signal.
+
+`open_output(target)` gives a text (or binary) stream for `target` and decides, before a byte
+is written, what writing there means:
+
+- nothing there yet, or a regular file: the text goes to a temporary file created
+  exclusively (O_EXCL, an unpredictable name) in the same folder, which is renamed over the
+  target only when complete. A new file gets 0666 less the umask, as a shell redirection
+  would; a replaced file keeps its permission bits.
+- a symbolic link to a regular file: the same, on the file it points to; the link stays.
+- a character device or a FIFO (`/dev/null`, `/dev/stdout`, a named pipe): written through,
+  never replaced. A path that is this process's own stdout or stderr writes to it directly.
+- a folder, a block device, a socket, a link to nothing, or a file this run reads: refused
+  with one line.
+
+A failed write (disk full, permission, read-only) is one `WriteError` naming the file and the
+reason, and the temporary file is removed. `install_signal_handlers` turns SIGINT, SIGTERM and
+SIGHUP into `Interrupted`, so that every open output is discarded on the way out.
+
+The core uses this module; it imports neither typer nor rich.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import stat
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+
+from .errors import EXIT_OUTPUT, PolicycalcError, UsageError
+
+# ------------------------------------------------------------------ signals
+
+SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+_NAMES = {"SIGINT": "interrupted", "SIGTERM": "terminated", "SIGHUP": "hung up"}
+
+
+class Interrupted(BaseException):
+    """A signal asked the program to stop. Not an Exception, so that nothing on the way out
+    (Typer, click, a broad `except Exception`) mistakes it for a failure or swallows it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.exit_code = 128 + signum
+
+    def __str__(self) -> str:
+        name = signal.Signals(self.signum).name
+        return f"{_NAMES.get(name, 'stopped')} ({name})"
+
+
+_MAIN_PID: int | None = None
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if os.getpid() != _MAIN_PID:
+        # A worker forked before it could set its own handlers: stop quietly.
+        os._exit(128 + signum)
+    for other in SIGNALS:  # a second Ctrl-C must not cut the clean-up short
+        signal.signal(other, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+def install_signal_handlers() -> None:
+    """SIGINT, SIGTERM and SIGHUP raise `Interrupted` in this process (call from main)."""
+    global _MAIN_PID
+    _MAIN_PID = os.getpid()
+    for signum in SIGNALS:
+        try:
+            if signal.getsignal(signum) is signal.SIG_IGN and signum != signal.SIGINT:
+                continue  # started under nohup: keep ignoring the hang-up
+            signal.signal(signum, _on_signal)
+        except (OSError, ValueError):  # not the main thread, or not settable here
+            pass
+
+
+@contextmanager
+def signals_blocked() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP back while worker processes are forked, so that a
+    worker never runs the parent's handler; each worker sets its own, then unblocks."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def worker_signals() -> None:
+    """In a worker process: the parent handles interrupts and hang-ups and stops the workers
+    with SIGTERM, which simply ends them (no message, no traceback)."""
+    for signum in SIGNALS:
+        signal.signal(signum, signal.SIG_DFL if signum == signal.SIGTERM else signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
+
+
+# ------------------------------------------------------------------ errors
+
+
+class WriteError(PolicycalcError):
+    """An output file could not be written."""
+
+    exit_code = EXIT_OUTPUT
+
+
+def reason(exc: OSError) -> str:
+    """The reason in plain words: 'No space left on device', 'Permission denied', …"""
+    if exc.errno is not None:
+        return os.strerror(exc.errno)
+    return exc.strerror or str(exc)
+
+
+def _refuse(target: str, why: str, field: str | None) -> UsageError:
+    return UsageError(why, source=target, field=field)
+
+
+# ------------------------------------------------------------------ the writer
+
+_PENDING: set[str] = set()  # temporary files not yet renamed: removed on the way out
+
+
+def discard_pending() -> None:
+    """Remove every temporary output file this process left open (after a signal)."""
+    for name in list(_PENDING):
+        with suppress(OSError):
+            os.unlink(name)
+        _PENDING.discard(name)
+
+
+class _Raw(io.FileIO):
+    """A file whose write errors name the file and say why, in one line."""
+
+    label = ""
+
+    def write(self, data: Any) -> int:
+        try:
+            written: int = super().write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise WriteError(f"cannot write: {reason(exc)}", source=self.label) from None
+        return written
+
+
+def _key(info: os.stat_result) -> tuple[int, int]:
+    return info.st_dev, info.st_ino
+
+
+def _input_keys(inputs: Iterable[str | int | Path]) -> set[tuple[int, int]]:
+    keys = set()
+    for item in inputs:
+        try:
+            if isinstance(item, int):
+                keys.add(_key(os.fstat(item)))
+            elif str(item) != "-":
+                keys.add(_key(os.stat(item)))
+        except (OSError, ValueError):
+            continue
+    return keys
+
+
+class Output:
+    """An output being written; `commit` makes it appear, `discard` leaves nothing.
+
+    Use `open_output`, which commits when its block ends normally and discards otherwise.
+    """
+
+    def __init__(
+        self,
+        target: str | Path,
+        *,
+        inputs: Iterable[str | int | Path] = (),
+        field: str | None = None,
+        binary: bool = False,
+        newline: str | None = "",
+        no_clobber: bool = False,
+        private: bool = False,
+    ) -> None:
+        self.label = str(target)
+        self.private = private
+        self.field = field
+        self.tmp: str | None = None
+        self.final: str | None = None
+        self.no_clobber = no_clobber
+        fd = self._open(str(target), _input_keys(inputs))
+        raw = _Raw(fd, "w", closefd=True)
+        raw.label = self.label
+        buffered = io.BufferedWriter(raw, 1 << 16)
+        self.binary: IO[bytes] = buffered
+        self.stream: IO[Any] = (
+            buffered
+            if binary
+            else io.TextIOWrapper(buffered, encoding="utf-8", newline=newline, write_through=False)
+        )
+        self.closed = False
+
+    # -- deciding what writing to the target means
+
+    def _open(self, target: str, inputs: set[tuple[int, int]]) -> int:
+        try:
+            info: os.stat_result | None = os.lstat(target)
+        except FileNotFoundError:
+            info = None
+        except OSError as exc:
+            raise WriteError(f"cannot write: {reason(exc)}", source=target) from None
+        if info is not None and self.no_clobber:
+            raise _refuse(target, "already exists; choose another name", self.field)
+        real = target
+        if info is not None and stat.S_ISLNK(info.st_mode):
+            try:
+                info = os.stat(target)
+            except OSError:
+                raise _refuse(
+                    target,
+                    "is a symbolic link to nothing; refusing to write through it",
+                    self.field,
+                ) from None
+            real = os.path.realpath(target)
+        if info is not None and _key(info) in inputs:
+            raise _refuse(target, "is an input of this run; refusing to overwrite it", self.field)
+        if info is None or stat.S_ISREG(info.st_mode):
+            return self._temporary(target, real, info)
+        mode = info.st_mode
+        if stat.S_ISDIR(mode):
+            raise _refuse(target, "is a folder, not a file", self.field)
+        if not (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+            kind = "a block device" if stat.S_ISBLK(mode) else "not a regular file"
+            raise _refuse(target, f"is {kind}; refusing to write to it", self.field)
+        # A device or a pipe: write through it, never replace it.
+        for fd in (1, 2):
+            try:
+                if _key(os.fstat(fd)) == _key(info):
+                    return os.dup(fd)
+            except OSError:
+                continue
+        try:
+            return os.open(target, os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise WriteError(f"cannot open for writing: {reason(exc)}", source=target) from None
+
+    def _temporary(self, target: str, real: str, info: os.stat_result | None) -> int:
+        folder, name = os.path.split(real)
+        folder = folder or "."
+        if not os.path.isdir(folder):
+            raise _refuse(target, "its folder does not exist", self.field)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+        for _ in range(100):
+            tmp = os.path.join(folder, f".{name}.{os.urandom(6).hex()}.part")
+            try:
+                # The umask applies, as for `> file`; a private file is the owner's alone.
+                fd = os.open(tmp, flags, 0o600 if self.private else 0o666)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise WriteError(f"cannot write: {reason(exc)}", source=target) from None
+            break
+        else:  # pragma: no cover - 100 collisions of 48 random bits
+            raise WriteError("cannot create a temporary file beside it", source=target)
+        self.tmp, self.final = tmp, real
+        _PENDING.add(tmp)
+        if info is not None and not self.private:
+            with suppress(OSError):  # replacing a file: keep its permission bits
+                os.fchmod(fd, stat.S_IMODE(info.st_mode))
+        return fd
+
+    # -- finishing
+
+    def commit(self) -> None:
+        if self.closed:
+            return
+        try:
+            self.stream.flush()
+            if self.tmp is not None:
+                os.fsync(self.binary.fileno())
+        except WriteError:
+            self.discard()
+            raise
+        except BrokenPipeError:
+            self.discard()
+            raise
+        except OSError as exc:
+            self.discard()
+            raise WriteError(f"cannot write: {reason(exc)}", source=self.label) from None
+        self.closed = True
+        try:
+            self.stream.close()
+        except OSError as exc:
+            self._remove()
+            raise WriteError(f"cannot write: {reason(exc)}", source=self.label) from None
+        if self.tmp is None or self.final is None:
+            return
+        try:
+            if self.no_clobber:
+                os.link(self.tmp, self.final)  # fails if something appeared meanwhile
+                self._remove()
+            else:
+                os.replace(self.tmp, self.final)
+                _PENDING.discard(self.tmp)
+                self.tmp = None
+        except FileExistsError:
+            self._remove()
+            raise _refuse(self.label, "already exists; choose another name", self.field) from None
+        except OSError as exc:
+            self._remove()
+            raise WriteError(f"cannot write: {reason(exc)}", source=self.label) from None
+
+    def discard(self) -> None:
+        if not self.closed:
+            self.closed = True
+            try:
+                self.stream.close()
+            except (OSError, PolicycalcError):
+                # What could not be flushed is lost with the file; close the descriptor.
+                with suppress(OSError, ValueError):
+                    os.close(self.binary.fileno())
+        self._remove()
+
+    def _remove(self) -> None:
+        if self.tmp is not None:
+            with suppress(OSError):
+                os.unlink(self.tmp)
+            _PENDING.discard(self.tmp)
+            self.tmp = None
+
+
+@contextmanager
+def open_output(
+    target: str | Path,
+    *,
+    inputs: Iterable[str | int | Path] = (),
+    field: str | None = None,
+    binary: bool = False,
+    newline: str | None = "",
+    no_clobber: bool = False,
+    private: bool = False,
+) -> Iterator[IO[Any]]:
+    """A stream for `target`: complete when the block ends normally, nothing otherwise.
+
+    `inputs` are the files (paths, or descriptors such as 0 for stdin) this run reads: the
+    target may not be one of them. `no_clobber` refuses an existing target.
+    """
+    out = Output(
+        target,
+        inputs=inputs,
+        field=field,
+        binary=binary,
+        newline=newline,
+        no_clobber=no_clobber,
+        private=private,
+    )
+    try:
+        yield out.stream
+    except BaseException:
+        out.discard()
+        raise
+    out.commit()
+
+
+def write_file(
+    target: str | Path,
+    data: str | bytes,
+    *,
+    inputs: Iterable[str | int | Path] = (),
+    field: str | None = None,
+    no_clobber: bool = False,
+) -> None:
+    """Write all of `data` to `target` through the safe writer."""
+    binary = isinstance(data, bytes)
+    with open_output(
+        target, inputs=inputs, field=field, binary=binary, no_clobber=no_clobber
+    ) as out:
+        out.write(data)

@@ -347,3 +347,34 @@ def test_every_kind_is_listed_and_documented():
     table = (ROOT / "docs" / "data-format.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\| `([a-z_]+)`", table, flags=re.M))
     assert documented == set(KINDS)
+
+
+# ---------------------------------------------------------------- through the ruleset cache
+
+
+def test_every_kind_survives_the_ruleset_cache(tmp_path, monkeypatch):
+    from policycalc.rulesets import load_ruleset
+
+    monkeypatch.setenv("POLICYCALC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("POLICYCALC_CACHE", raising=False)
+    built = load_ruleset()
+    cached = load_ruleset()
+    assert list((tmp_path / "cache").glob("ruleset-*.pickle")) and cached is not built
+    kinds = {m.formula.kind for m in cached.measures.values()}
+    assert kinds == set(KINDS), "the bundled data no longer uses every kind"
+    assert all(type(m.formula) is KINDS[m.formula.kind] for m in cached.measures.values())
+
+    def amount(measure_id, **values):
+        out = evaluate(cached.measures[measure_id].formula, values).amount
+        return None if out is None else (out.min, out.max)
+
+    # Chongqing 8.: 不超过研发投入20%，Ⅱ期最高300: 20% × 2,000 = 400 → 0 to 300.
+    assert amount("cq-08-phase2", rd_spend=D(2000)) == (D(0), D(300))
+    # Suzhou 第六条: 进入II期 150.
+    assert amount("sz-06-phase-entered", phase=2) == (D(150), D(150))
+    # Suzhou 第十一条: GLP 3大项 100 (4 items is in the 3-item band).
+    assert amount("sz-11-glp", glp_items=4) == (D(100), D(100))
+    # Kunming （七）: 每个批文1000万元, 2 approval numbers → 2,000.
+    assert amount("km-07-brought-in", approval_numbers=2) == (D(2000), D(2000))
+    # Suzhou 第十九条: 1%~3% of paid-in capital 100,000 → 1,000 to 3,000.
+    assert amount("sz-19-regional-hq", paid_in_capital=D(100000)) == (D(1000), D(3000))

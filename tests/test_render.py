@@ -124,10 +124,10 @@ def test_estimate_csv_row_exact(ruleset):
     write(view, OutputFormat.csv, out, bom=True)
     assert out.getvalue() == (
         "\ufeffline,applicant,region,as_of,ruleset,document,measure,article,title,min,max,kind,"
-        "recipient,lead,support,fact_index,fact_kind,fact_date,product,notes\n"
+        "recipient,lead,support,fact_index,fact_kind,fact_date,product,ceilings,stacking,notes\n"
         f",km,kunming,2023-06-30,{ruleset.version},kunming-cell-2020,km-09-renovation,（九）,"
         "入驻装修补助,50,50,exact,applicant,各县（市）区人民政府; 开发（度假）园区管委会,"
-        "市财政局; 昆明产投公司; 市科技局; 市工业和信息化局,1,renovation,2021-03-15,,\n"
+        "市财政局; 昆明产投公司; 市科技局; 市工业和信息化局,1,renovation,2021-03-15,,,,\n"
     )
 
 

@@ -196,3 +196,23 @@ def totals_text(totals: dict[str, Any], lang: Lang) -> str:
         return f"{span} 万元{extra}"
     extra = f", plus {unknown} case-by-case item(s) outside these bounds" if unknown else ""
     return f"{span} 万元{extra}"
+
+
+def _span(lo: Any, hi: Any) -> str:
+    if lo is None or hi is None:
+        return "?"
+    return f"{lo}" if lo == hi else f"{lo}–{hi}"
+
+
+def ceiling_text(group: dict[str, Any], lang: Lang, article: bool = True) -> str:
+    """A ceiling group in one line: article, kind and amount of the ceiling, its scope key,
+    and what its awards add up to before it → what the group pays, e.g.
+    "第六条 yearly ceiling 3000 (2020): 3500 → 3000"."""
+    head = f"{word('scope_' + group['scope'], lang)} {group['amount']} ({group['key']})"
+    if article:
+        head = f"{group['article']} {head}"
+    before = _span(group["before"]["min"], group["before"]["max"])
+    after = _span(group["min"], group["max"])
+    if before == after:
+        return f"{head}: {after}{word('within_ceiling', lang)}"
+    return f"{head}: {before} → {after}"

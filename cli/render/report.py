@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..model import Lang, Ruleset
-from .data import amount_text, status_word, totals_text
+from .data import amount_text, ceiling_text, status_word, totals_text
 from .safe import md, visible, xml
 from .words import word
 
@@ -34,10 +34,11 @@ AMOUNT_COLUMN = 2
 
 
 class Group(NamedTuple):
-    """The awards of one document."""
+    """The awards of one document, and the ceilings over them."""
 
     title: str
     rows: list[list[str]]
+    ceilings: list[str]
 
 
 class Section(NamedTuple):
@@ -117,7 +118,18 @@ def _section(data: dict[str, Any], ruleset: Ruleset, lang: Lang) -> Section:
         deps = award["departments"]
         fact = award.get("fact") or {}
         title = award["title"] + (f"（{fact['product']}）" if fact.get("product") else "")
-        group = groups.setdefault(award["document"], Group(titles[award["document"]], []))
+        group = groups.setdefault(
+            award["document"],
+            Group(
+                titles[award["document"]],
+                [],
+                [
+                    ceiling_text(g, lang)
+                    for g in data.get("ceilings", [])
+                    if g["document"] == award["document"]
+                ],
+            ),
+        )
         group.rows.append(
             [
                 award["article"],
@@ -251,6 +263,9 @@ def _md_section(s: Section, lang: Lang, level: str) -> list[str]:
         out += [f"**{md(group.title)}**", ""]
         out += _md_table(headers, group.rows, {AMOUNT_COLUMN})
         out.append("")
+        if group.ceilings:
+            out += [f"- {md(word('ceiling', lang))}: {md(c)}" for c in group.ceilings]
+            out.append("")
     if s.excluded:
         out += ["", f"{level}# {md(word('excluded', lang))}", ""]
         out += [f"- {md(x)}" for x in s.excluded]
@@ -338,6 +353,10 @@ def _html_section(s: Section, lang: Lang) -> list[str]:
     for group in s.groups:
         out.append(f"<h4>{xml(group.title)}</h4>")
         out += _html_table(headers, group.rows, {AMOUNT_COLUMN}, whole={0})
+        if group.ceilings:
+            out.append("<ul class=note>")
+            out += [f"<li>{xml(word('ceiling', lang))}: {xml(c)}</li>" for c in group.ceilings]
+            out.append("</ul>")
     if s.excluded:
         out.append(f"<h3>{xml(word('excluded', lang))}</h3><ul class=note>")
         out += [f"<li>{xml(x)}</li>" for x in s.excluded]
@@ -455,6 +474,7 @@ def svg_report(report: Report, lang: Lang) -> str:
                         f"{word('payment', lang)}: {row[6]}",
                     )
                 )
+            lines += [("p", f"{word('ceiling', lang)}: {c}") for c in group.ceilings]
         lines += [("note", n) for n in s.notes]
     y = 30
     body = []

@@ -45,6 +45,8 @@ class AwardRow(TypedDict):
     fact_kind: str | None
     fact_date: str | None
     product: str | None
+    ceilings: list[str]
+    stacking: str | None
     notes: list[str]
 
 
@@ -110,6 +112,8 @@ def award_rows(
                 "fact_kind": fact.kind,
                 "fact_date": fact.date.isoformat(),
                 "product": fact.product,
+                "ceilings": list(award.groups),
+                "stacking": award.stack,
                 "notes": [n.zh if zh else n.en for n in award.notes],
             }
         )
@@ -135,6 +139,8 @@ def award_rows(
                 "fact_kind": None,
                 "fact_date": None,
                 "product": None,
+                "ceilings": [],
+                "stacking": None,
                 "notes": [n.zh if zh else n.en for n in est.notes],
             }
         )

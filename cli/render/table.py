@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..model import Lang
-from .data import amount_text, status_word, totals_text
+from .data import amount_text, ceiling_text, status_word, totals_text
 from .safe import visible
 from .words import word
 
@@ -121,7 +121,11 @@ def _id_width(awards: list[dict[str, Any]], header: str) -> int:
 
 
 def _award_table(
-    awards: list[dict[str, Any]], lang: Lang, title: str, narrow: bool
+    awards: list[dict[str, Any]],
+    lang: Lang,
+    title: str,
+    narrow: bool,
+    ceilings: list[dict[str, Any]] | None = None,
 ) -> Callable[[], Table]:
     def build() -> Table:
         table = Table(title=text(title), title_justify="left")
@@ -147,9 +151,31 @@ def _award_table(
                     _departments(deps, "support", "\n"),
                 ]
             table.add_row(*cells)
+        if ceilings:
+            # Each ceiling group under the awards it covers: what they add up to before it
+            # and what the group pays.
+            table.add_section()
+            for group in ceilings:
+                members = ", ".join(m["measure"] for m in group["members"])
+                line = ceiling_text(group, lang, article=False)
+                cells = [
+                    text(group["article"]),
+                    lines(text(line), text(members, "dim")),
+                    text(_bounds(group)),
+                ]
+                if not narrow:
+                    cells += [Text(""), Text(""), Text("")]
+                table.add_row(*cells, style="italic")
         return table
 
     return build
+
+
+def _bounds(group: dict[str, Any]) -> str:
+    lo, hi = group["min"], group["max"]
+    if lo is None or hi is None:
+        return "?"
+    return f"{lo}" if lo == hi else f"{lo}–{hi}"
 
 
 def print_estimate(data: dict[str, Any], lang: Lang, out: Console, show_all: bool = False) -> None:
@@ -181,8 +207,10 @@ def print_estimate(data: dict[str, Any], lang: Lang, out: Console, show_all: boo
     for doc_id, title in titles.items():
         rows = [a for a in shown if a["document"] == doc_id]
         if rows:
-            wide = _award_table(rows, lang, title, narrow=False)
-            out.print(fit(out, wide, _award_table(rows, lang, title, narrow=True)))
+            groups = [g for g in data.get("ceilings", []) if g["document"] == doc_id]
+            wide = _award_table(rows, lang, title, narrow=False, ceilings=groups)
+            narrow = _award_table(rows, lang, title, narrow=True, ceilings=groups)
+            out.print(fit(out, wide, narrow))
     if not shown:
         out.print(text(word("none", lang)))
     out.print(text(f"{word('total', lang)}: {totals_text(data['totals'], lang)}", "bold"))

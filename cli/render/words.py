@@ -50,6 +50,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "as_if_in": ("（假设注册于{}）", " (as if registered in {})"),
     "more": ("  … 另有 {} 项（--all 显示全部）", "  … {} more (--all shows every one)"),
     "ceiling_group": ("上限", "ceiling"),
+    "scope_per_year": ("每年上限", "yearly ceiling"),
+    "scope_total": ("累计上限", "ceiling in total"),
+    "scope_per_product": ("每个产品上限", "ceiling per product"),
+    "scope_per_product_year": ("每个产品每年上限", "yearly ceiling per product"),
+    "within_ceiling": ("（未触及上限）", " (within the ceiling)"),
+    "ceilings": ("上限", "Ceilings"),
     # validity
     "in_force": ("有效", "in force"),
     "lapsed": ("已失效", "lapsed"),

@@ -212,6 +212,8 @@ def ceiling_text(group: dict[str, Any], lang: Lang, article: bool = True) -> str
     if article:
         head = f"{group['article']} {head}"
     before = _span(group["before"]["min"], group["before"]["max"])
+    if group.get("case_by_case"):
+        before += f" +{group['case_by_case']}?"
     after = _span(group["min"], group["max"])
     if before == after:
         return f"{head}: {after}{word('within_ceiling', lang)}"

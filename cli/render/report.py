@@ -90,6 +90,8 @@ def field_labels(ruleset: Ruleset, lang: Lang) -> dict[str, str]:
         names[measure_id] = measure.title.get(lang)
     for document_id, document in ruleset.documents.items():
         names[document_id] = document.title.get(lang)
+        for ceiling in document.ceilings:
+            names[ceiling.id] = word("ceiling_of", lang).format(ceiling.article)
     return names
 
 

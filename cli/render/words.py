@@ -54,6 +54,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "scope_total": ("累计上限", "ceiling in total"),
     "scope_per_product": ("每个产品上限", "ceiling per product"),
     "scope_per_product_year": ("每个产品每年上限", "yearly ceiling per product"),
+    "ceiling_of": ("{}上限", "the {} ceiling"),
     "within_ceiling": ("（未触及上限）", " (within the ceiling)"),
     "ceilings": ("上限", "Ceilings"),
     # validity

@@ -436,3 +436,16 @@ def test_explain_fits_at_80(lang):
                  AS_OF, "--lang", lang, columns=80)
     assert result.exit_code == 0, result.stderr
     assert_fits(result.stdout, 80, {"yn-08-02-clinical-approval", "KM-CART-01"})
+
+
+def test_a_ceiling_group_in_one_line():
+    from policycalc.render.data import ceiling_text
+
+    # Suzhou 第六条: clinical awards at most 3,000 per enterprise per year; two awards of
+    # 2,000 and 1,500 in 2020 add up to 3,500, of which the group pays 3,000.
+    group = {"article": "第六条", "scope": "per_year", "amount": 3000, "key": "2020",
+             "before": {"min": 3500, "max": 3500}, "min": 3000, "max": 3000,
+             "case_by_case": 0}
+    assert ceiling_text(group, "en") == "第六条 yearly ceiling 3000 (2020): 3500 → 3000"
+    within = dict(group, before={"min": 0, "max": 500}, min=0, max=500, case_by_case=1)
+    assert ceiling_text(within, "zh") == "第六条 每年上限 3000 (2020): 0–500 +1? → 0–500"

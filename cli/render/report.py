@@ -136,7 +136,7 @@ def _section(data: dict[str, Any], ruleset: Ruleset, lang: Lang) -> Section:
             [
                 award["article"],
                 title,
-                amount_text(award, lang, long=True),
+                amount_text(award, lang),
                 award["recipient_label"],
                 sep.join(deps["lead"]) or deps.get("note") or "—",
                 sep.join(deps["support"]) or "—",

@@ -471,6 +471,7 @@ def _estimate_batch(
     quiet: bool,
     excel: bool,
     encoding: str,
+    mode: str = "estimate",
 ) -> None:
     import io
 
@@ -502,7 +503,7 @@ def _estimate_batch(
         raw, encoding="utf-8" if utf8 else encoding, errors="strict", newline=""
     )
     kind = input_format or batch.guess_input_format(label, head)
-    job = batch.Job(ruleset, day, language, summary, label, fmt.value)
+    job = batch.Job(ruleset, day, language, summary, label, fmt.value, mode)
 
     def report(line: str) -> None:
         typer.echo(f"Error: {line}", err=True)
@@ -533,7 +534,8 @@ def _estimate_batch(
             progress_bar.stop()
         stream.close()
     typer.echo(
-        f"{counts.read} applicants read: {counts.estimated} estimated, "
+        f"{counts.read} applicants read: {counts.estimated} "
+        f"{'estimated' if mode == 'estimate' else 'looked at'}, "
         f"{counts.rejected} rejected; {counts.rows} rows written",
         err=True,
     )
@@ -628,6 +630,169 @@ def compare_regions(
         write(view, fmt, out, bom)
     for line in notices:
         typer.echo(line, err=True)
+
+
+@app.command(epilog=EXIT_CODES)
+@fail_on_error
+def opportunities(
+    profile: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="PROFILE", help="Profile file (YAML, TOML or JSON), or - for stdin."
+        ),
+    ] = None,
+    regions: Annotated[
+        str | None,
+        typer.Option(
+            "--regions",
+            metavar="REGIONS",
+            help="Comma-separated region ids: the applicant as if registered in each (as "
+            "compare-regions moves it), instead of where it is.",
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
+    fmt: Annotated[
+        OutputFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help=f"Output format: {FORMATS_HELP}; with --batch jsonl (default) or csv.",
+            show_default=False,
+        ),
+    ] = None,
+    lang: LangOpt = Language.zh,
+    data_dir: DataDirOpt = None,
+    extra_data: ExtraDataOpt = None,
+    output: OutputOpt = None,
+    excel: ExcelOpt = False,
+    encoding: EncodingOpt = "utf-8",
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            metavar="FILE",
+            help="Also write a report for the client; its kind follows the extension: "
+            ".html or .md.",
+        ),
+    ] = None,
+    batch: Annotated[
+        str | None,
+        typer.Option(
+            "--batch",
+            metavar="FILE",
+            help="Many profiles, read as `estimate --batch` reads them; one row per opportunity.",
+        ),
+    ] = None,
+    input_format: Annotated[
+        str | None,
+        typer.Option(
+            "--input-format",
+            metavar="FORMAT",
+            help="Batch input format: jsonl, json, yaml or csv "
+            "(default: from the file name or content).",
+        ),
+    ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            metavar="N",
+            min=1,
+            max=64,
+            help="Batch: worker processes (1 to 64); output stays in input order.",
+        ),
+    ] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Batch: no progress bar.")] = False,
+) -> None:
+    """What else the applicant could claim, and what stands in the way of each.
+
+    For every money measure in force that reaches the applicant and does not already pay in
+    full: the obstacle (no_fact, condition, missing_field, eligibility, window, ceiling),
+    what would remove it, and what that would bring in 万元 (from the profile's own figures
+    where they decide it, otherwise the measure's own bounds). These figures are never
+    added to any total. Ranked by money at stake; the table groups them by category.
+
+    \b
+    Examples:
+        policycalc opportunities examples/suzhou-antibody.toml --as-of 2021-12-31
+        policycalc opportunities examples/chongqing-antibody.yaml --regions chongqing,suzhou --as-of 2022-03-31 -f json
+        policycalc opportunities --batch examples/clients.csv --as-of 2023-06-30 -f csv -o left.csv
+    """
+    encoding = check_encoding(encoding)
+    if batch is not None:
+        if profile is not None:
+            raise UsageError("give a PROFILE or --batch FILE, not both", field="--batch")
+        for flag, given in (("--report", report is not None), ("--regions", regions is not None)):
+            if given:
+                raise UsageError("goes with a single PROFILE, not --batch", field=flag)
+        _estimate_batch(
+            batch,
+            input_format,
+            parse_as_of(as_of),
+            fmt or OutputFormat.jsonl,
+            lang_of(lang),
+            data_dir,
+            extra_data,
+            False,
+            output,
+            jobs,
+            quiet,
+            excel,
+            encoding,
+            mode="opportunities",
+        )
+        return
+    for flag, given in (
+        ("--jobs", jobs != 1),
+        ("--input-format", input_format is not None),
+        ("--quiet", quiet),
+    ):
+        if given:
+            raise UsageError("goes with --batch", field=flag)
+    if profile is None:
+        raise UsageError("give a PROFILE file (or - for stdin), or --batch FILE", field="PROFILE")
+    fmt = fmt or OutputFormat.table
+    bom = check_excel(excel, fmt)
+    from .render.opportunities import REPORT_KINDS, render_report
+
+    if report is not None:
+        if report.suffix.lower() not in REPORT_KINDS:
+            raise UsageError(
+                f"an opportunities report ends in .html or .md, not "
+                f"'{report.suffix or report.name}'",
+                field="--report",
+            )
+        check_report(report)
+    from .opportunities import find_opportunities
+    from .render.views import OpportunitiesView, write
+    from .schema import one_of
+
+    day = parse_as_of(as_of)
+    ruleset = load(data_dir, extra_data)
+    wanted: list[str | None] = [None]
+    if regions is not None:
+        wanted = [r.strip() for r in regions.split(",") if r.strip()]
+        if not wanted:
+            raise UsageError(
+                f"give at least one region id; one of: {', '.join(ruleset.regions)}",
+                field="--regions",
+            )
+        for region in wanted:
+            if region not in ruleset.regions:
+                raise UsageError(
+                    f"unknown region '{region}'{one_of(str(region), ruleset.regions)}",
+                    field="--regions",
+                )
+    applicant = _profile(profile, ruleset, encoding)
+    results = tuple(find_opportunities(ruleset, applicant, day, region=r) for r in wanted)
+    view = OpportunitiesView(results, lang_of(lang), day, ruleset.version)
+    with destination(output) as out:
+        if report is not None:
+            with destination(report) as page:
+                page.write(render_report(report.suffix, view))
+        write(view, fmt, out, bom)
 
 
 @app.command(epilog=EXIT_CODES)

@@ -204,9 +204,14 @@ class Job:
     summary: bool
     source: str
     fmt: str = "jsonl"  # jsonl or csv: workers write the output text themselves
+    mode: str = "estimate"  # estimate | opportunities (one row per opportunity)
 
     @property
     def columns(self) -> list[str]:
+        if self.mode == "opportunities":
+            from .render.opportunities import OPPORTUNITY_COLUMNS
+
+            return OPPORTUNITY_COLUMNS
         return SUMMARY_COLUMNS if self.summary else AWARD_COLUMNS
 
 
@@ -250,6 +255,8 @@ def _rows(item: Item, job: Job) -> tuple[Sequence[Mapping[str, Any]], str | None
             ]
             data["facts"] = facts
         profile = build_profile(data, job.ruleset, job.source, item.line)
+        if job.mode == "opportunities":
+            return _opportunity_rows(profile, item, job), None
         result = estimate(job.ruleset, profile, job.as_of, trace=False)
     except PolicycalcError as exc:
         return [], _error_line(exc, item)
@@ -261,6 +268,14 @@ def _rows(item: Item, job: Job) -> tuple[Sequence[Mapping[str, Any]], str | None
     if job.summary:
         return [summary_row(result, item.line, item.number)], None
     return award_rows(result, job.lang, item.line, item.number), None
+
+
+def _opportunity_rows(profile: Any, item: Item, job: Job) -> Sequence[Mapping[str, Any]]:
+    from .opportunities import find_opportunities
+    from .render.opportunities import opportunity_rows
+
+    found = find_opportunities(job.ruleset, profile, job.as_of)
+    return opportunity_rows(found, job.lang, item.line, item.number)
 
 
 def _error_line(error: PolicycalcError, item: Item) -> str:

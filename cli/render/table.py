@@ -493,7 +493,15 @@ def print_view(view: View, out: Console) -> None:
     """A view as a person reads it."""
     from typing import assert_never
 
-    from .views import CompareView, EstimateView, ExplainView, ListView, compare_data, data_of
+    from .views import (
+        CompareView,
+        EstimateView,
+        ExplainView,
+        ListView,
+        OpportunitiesView,
+        compare_data,
+        data_of,
+    )
 
     if isinstance(view, EstimateView):
         print_estimate(data_of(view), view.lang, out, show_all=view.show_all)
@@ -518,5 +526,9 @@ def print_view(view: View, out: Console) -> None:
             print_regions(view.rows, view.lang, out)
         else:
             assert_never(view.kind)
+    elif isinstance(view, OpportunitiesView):
+        from .opportunities import print_opportunities
+
+        print_opportunities(view, out)
     else:
         assert_never(view)

@@ -18,6 +18,7 @@ from ..model import Lang, Measure, Profile, Ruleset, record
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from ..opportunities import Opportunities
     from ..results import Estimate
 
 
@@ -75,7 +76,17 @@ class ListView:
     detail: bool = False
 
 
-View = EstimateView | CompareView | ExplainView | ListView
+@record
+class OpportunitiesView:
+    """`opportunities PROFILE [--regions]`: what else could be claimed, one region each."""
+
+    results: tuple[Opportunities, ...]
+    lang: Lang
+    as_of: dt.date
+    ruleset: str
+
+
+View = EstimateView | CompareView | ExplainView | ListView | OpportunitiesView
 
 
 # ------------------------------------------------------------------ plain data and rows
@@ -107,6 +118,10 @@ def data_of(view: View) -> Any:
         return explain_data(view.ruleset, view.measure, view.profile, view.as_of, view.lang)
     if isinstance(view, ListView):
         return view.rows
+    if isinstance(view, OpportunitiesView):
+        from .opportunities import view_data
+
+        return view_data(view)
     assert_never(view)
 
 
@@ -123,6 +138,11 @@ def rows_of(view: View) -> tuple[Sequence[Mapping[str, Any]], list[str]]:
         return explain_rows(data_of(view)), EXPLAIN_COLUMNS
     if isinstance(view, ListView):
         return view.rows, view.columns
+    if isinstance(view, OpportunitiesView):
+        from .opportunities import OPPORTUNITY_COLUMNS, opportunity_rows
+
+        found = [row for r in view.results for row in opportunity_rows(r, view.lang)]
+        return found, OPPORTUNITY_COLUMNS
     assert_never(view)
 
 

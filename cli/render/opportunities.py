@@ -1,0 +1,353 @@
+"""Opportunities in every format: plain data (JSON, YAML, TOML), one flat row each (CSV,
+JSON Lines, single or batch), a table grouped by category, and a report (.md, .html).
+
+Whatever can come from a profile (a name, a product named in `needs`) is text, never markup:
+tables print rich `Text` with control characters made visible, reports go through
+`safe.md` / `safe.xml`, CSV cells through `flat_value` (neutralised).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from ..model import Lang
+from .rows import num
+from .safe import md, xml
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..opportunities import Opportunities, Opportunity
+    from .views import OpportunitiesView
+
+REASON_WORDS = {
+    "no_fact": ("尚无相应事实", "no such fact yet"),
+    "condition": ("条件未满足", "condition not met"),
+    "missing_field": ("资料缺项", "a field missing"),
+    "eligibility": ("主体资格", "eligibility"),
+    "window": ("不在适用期间", "outside the window"),
+    "ceiling": ("受共享上限削减", "cut by a ceiling"),
+}
+
+WORDS = {
+    "title": ("还可争取的支持", "Opportunities: what else could be claimed"),
+    "rank": ("#", "#"),
+    "article": ("条款", "Article"),
+    "measure": ("措施", "Measure"),
+    "reason": ("障碍", "Obstacle"),
+    "needs": ("需要什么", "What it takes"),
+    "amount": ("可得（万元）", "Would bring (万元)"),
+    "recipient": ("受益方", "Recipient"),
+    "departments": ("部门（牵头；配合）", "Departments (lead; cooperating)"),
+    "applicant": ("申请主体", "Applicant"),
+    "as_of": ("评估日", "as of"),
+    "ruleset": ("规则版本", "ruleset"),
+    "none": ("没有发现可争取的支持。", "No opportunity found."),
+    "note": (
+        "每项金额为消除该障碍后可得的估计：互为假设，不计入测算合计，也不可相加；"
+        "是否支持及具体金额以主管部门审核认定为准。",
+        "Each figure is what removing that obstacle would bring: a hypothesis, never part of "
+        "the estimate's totals and not to be added up. The departments named decide.",
+    ),
+}
+
+
+def word(key: str, lang: Lang) -> str:
+    zh, en = WORDS[key]
+    return zh if lang == "zh" else en
+
+
+def reason_word(reason: str, lang: Lang) -> str:
+    zh, en = REASON_WORDS[reason]
+    return zh if lang == "zh" else en
+
+
+# ------------------------------------------------------------------ plain data
+
+
+def opportunity_data(item: Opportunity, lang: Lang) -> dict[str, Any]:
+    """One opportunity in the documented JSON shape."""
+    m = item.measure
+    d = m.departments
+    return {
+        "document": item.document.id,
+        "measure": m.id,
+        "article": m.article,
+        "title": m.title.get(lang),
+        "category": m.category,
+        "reason": item.reason,
+        "needs": item.needs.get(lang),
+        "min": num(item.amount.min),
+        "max": num(item.amount.max),
+        "recipient": m.recipient,
+        "departments": {
+            "lead": [x.zh if lang == "zh" else x.en for x in d.lead],
+            "support": [x.zh if lang == "zh" else x.en for x in d.support],
+        },
+    }
+
+
+def opportunities_data(result: Opportunities, lang: Lang) -> dict[str, Any]:
+    """`{"as_of", "ruleset", "applicant", "opportunities": [...]}`, most money first."""
+    est = result.estimate
+    p = est.profile
+    return {
+        "as_of": est.as_of.isoformat(),
+        "ruleset": est.ruleset.version,
+        "applicant": {
+            "name": p.applicant.get("name"),
+            "id": p.applicant.get("id"),
+            "region": est.region,
+            "tax_region": p.tax_region,
+            "moved_from": est.moved_from,
+        },
+        "opportunities": [opportunity_data(o, lang) for o in result.items],
+    }
+
+
+def view_data(view: OpportunitiesView) -> dict[str, Any]:
+    """One region: the shape above; several (`--regions`): one such section each."""
+    sections = [opportunities_data(r, view.lang) for r in view.results]
+    if len(sections) == 1:
+        return sections[0]
+    return {
+        "as_of": view.as_of.isoformat(),
+        "ruleset": view.ruleset,
+        "regions": [{"region": s["applicant"]["region"], **s} for s in sections],
+    }
+
+
+class OpportunityRow(TypedDict):
+    line: int | None
+    applicant: str
+    region: str
+    as_of: str
+    ruleset: str
+    rank: int
+    document: str
+    measure: str
+    article: str
+    title: str
+    category: str
+    reason: str
+    needs: str
+    min: int | float | None
+    max: int | float | None
+    recipient: str
+    lead: list[str]
+    support: list[str]
+
+
+OPPORTUNITY_COLUMNS: list[str] = list(OpportunityRow.__annotations__)
+
+
+def opportunity_rows(
+    result: Opportunities, lang: Lang, line: int | None = None, number: int | None = None
+) -> list[OpportunityRow]:
+    """One flat row per opportunity, for a single profile and a batch alike."""
+    from .rows import applicant_label
+
+    est = result.estimate
+    who = applicant_label(est, number)
+    out: list[OpportunityRow] = []
+    for rank, item in enumerate(result.items, 1):
+        data = opportunity_data(item, lang)
+        out.append(
+            {
+                "line": line,
+                "applicant": who,
+                "region": est.region,
+                "as_of": est.as_of.isoformat(),
+                "ruleset": est.ruleset.version,
+                "rank": rank,
+                "document": data["document"],
+                "measure": data["measure"],
+                "article": data["article"],
+                "title": data["title"],
+                "category": data["category"],
+                "reason": data["reason"],
+                "needs": data["needs"],
+                "min": data["min"],
+                "max": data["max"],
+                "recipient": data["recipient"],
+                "lead": data["departments"]["lead"],
+                "support": data["departments"]["support"],
+            }
+        )
+    return out
+
+
+def amount_words(item: dict[str, Any], lang: Lang) -> str:
+    lo, hi = item["min"], item["max"]
+    zh = lang == "zh"
+    if hi is None:
+        if lo:
+            return f"至少 {lo}，上限未定" if zh else f"at least {lo}, no stated maximum"
+        return "金额未定" if zh else "amount unknown"
+    if lo == hi:
+        return f"{hi}"
+    if not lo:
+        return f"最高 {hi}" if zh else f"up to {hi}"
+    return f"{lo}–{hi}"
+
+
+def _grouped(data: dict[str, Any]) -> list[tuple[str, list[tuple[int, dict[str, Any]]]]]:
+    """By category, each group placed where its best item ranks; overall ranks kept."""
+    groups: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for rank, item in enumerate(data["opportunities"], 1):
+        groups.setdefault(item["category"], []).append((rank, item))
+    return sorted(groups.items(), key=lambda g: g[1][0][0])
+
+
+def _sections(view: OpportunitiesView) -> list[tuple[dict[str, Any], Opportunities]]:
+    return [(opportunities_data(r, view.lang), r) for r in view.results]
+
+
+def _cells(item: dict[str, Any], rank: int, names: dict[str, str], lang: Lang) -> list[str]:
+    deps = item["departments"]
+    recipient = names.get(item["recipient"], item["recipient"])
+    sep = "、" if lang == "zh" else "; "
+    people = sep.join(deps["lead"]) or "—"
+    if deps["support"]:
+        people += ("；配合：" if lang == "zh" else "; cooperating: ") + sep.join(deps["support"])
+    return [
+        f"#{rank}",
+        item["article"],
+        f"{item['title']}\n{item['measure']} · {item['document']}\n→ {recipient}",
+        reason_word(item["reason"], lang),
+        amount_words(item, lang),
+        item["needs"],
+        people,
+    ]
+
+
+HEADS = ("rank", "article", "measure", "reason", "amount", "needs", "departments")
+
+
+# ------------------------------------------------------------------ terminal
+
+
+def print_opportunities(view: OpportunitiesView, out: Console) -> None:
+    from .table import print_rows, text
+
+    lang = view.lang
+    for data, result in _sections(view):
+        rs = result.estimate.ruleset
+        a = data["applicant"]
+        who = a.get("name") or a.get("id") or ""
+        if a.get("moved_from"):
+            where = rs.regions[a["region"]].name.get(lang)
+            who += f"（假设注册于{where}）" if lang == "zh" else f" (as if registered in {where})"
+        out.print(
+            text(
+                f"{word('title', lang)} · {who} · {word('as_of', lang)} {data['as_of']} · "
+                f"{word('ruleset', lang)} {data['ruleset']}",
+                "bold",
+            )
+        )
+        if not data["opportunities"]:
+            out.print(text(word("none", lang)))
+            continue
+        recipients = {k: v.get(lang) for k, v in rs.recipients.items()}
+        for category, items in _grouped(data):
+            title = rs.categories[category].get(lang) if category in rs.categories else category
+            print_rows(
+                title,
+                [word(h, lang) for h in HEADS],
+                [_cells(item, rank, recipients, lang) for rank, item in items],
+                out,
+                whole=(0, 1, 4),
+            )
+    out.print(text(word("note", lang), "dim"))
+
+
+# ------------------------------------------------------------------ reports
+
+REPORT_KINDS = (".md", ".html", ".htm")
+
+
+def markdown(view: OpportunitiesView) -> str:
+    lang = view.lang
+    out = [f"# {md(word('title', lang))}", "", f"*{md(word('note', lang))}*", ""]
+    for data, result in _sections(view):
+        rs = result.estimate.ruleset
+        a = data["applicant"]
+        region = rs.regions[a["region"]].name.get(lang)
+        recipients = {k: v.get(lang) for k, v in rs.recipients.items()}
+        who = a.get("name") or a.get("id") or word("applicant", lang)
+        out += [
+            f"## {md(who)} · {md(region)}",
+            "",
+            f"- {md(word('as_of', lang))}: {data['as_of']}",
+            f"- {md(word('ruleset', lang))}: {data['ruleset']}",
+            "",
+        ]
+        if not data["opportunities"]:
+            out += [md(word("none", lang)), ""]
+        for category, items in _grouped(data):
+            title = rs.categories[category].get(lang) if category in rs.categories else category
+            out += [f"### {md(title)}", ""]
+            out.append("| " + " | ".join(md(word(h, lang)) for h in HEADS) + " |")
+            out.append("|" + "|".join("---:" if h == "amount" else "---" for h in HEADS) + "|")
+            for rank, item in items:
+                cells = [" · ".join(c.split("\n")) for c in _cells(item, rank, recipients, lang)]
+                out.append("| " + " | ".join(md(c) for c in cells) + " |")
+            out.append("")
+    return "\n".join(out)
+
+
+_STYLE = (
+    'body{font-family:system-ui,"Noto Sans CJK SC","PingFang SC",sans-serif;margin:2em;'
+    "color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
+    "padding:4px 8px;vertical-align:top}th{background:#f3f3f3}td.num{text-align:right}"
+    ".note{border-left:4px solid #c60;padding:.5em 1em;background:#fff7ee}"
+)
+
+
+def html_report(view: OpportunitiesView) -> str:
+    lang = view.lang
+    title = word("title", lang)
+    out = [
+        "<!DOCTYPE html>",
+        f'<html lang="{"zh-CN" if lang == "zh" else "en"}">',
+        f'<head><meta charset="utf-8"><title>{xml(title)}</title><style>{_STYLE}</style></head>',
+        f"<body><h1>{xml(title)}</h1>",
+        f"<p class=note>{xml(word('note', lang))}</p>",
+    ]
+    for data, result in _sections(view):
+        rs = result.estimate.ruleset
+        a = data["applicant"]
+        region = rs.regions[a["region"]].name.get(lang)
+        recipients = {k: v.get(lang) for k, v in rs.recipients.items()}
+        who = a.get("name") or a.get("id") or word("applicant", lang)
+        out += [
+            f"<h2>{xml(who)} · {xml(region)}</h2>",
+            f"<p>{xml(word('as_of', lang))}: {xml(data['as_of'])} · "
+            f"{xml(word('ruleset', lang))}: {xml(data['ruleset'])}</p>",
+        ]
+        if not data["opportunities"]:
+            out.append(f"<p>{xml(word('none', lang))}</p>")
+        for category, items in _grouped(data):
+            title = rs.categories[category].get(lang) if category in rs.categories else category
+            out.append(f"<h3>{xml(title)}</h3><table><tr>")
+            out += [f"<th>{xml(word(h, lang))}</th>" for h in HEADS]
+            out.append("</tr>")
+            for rank, item in items:
+                cells = _cells(item, rank, recipients, lang)
+                out.append(
+                    "<tr>"
+                    + "".join(
+                        f"<td{' class=num' if HEADS[i] == 'amount' else ''}>"
+                        + "<br>".join(xml(part) for part in c.split("\n"))
+                        + "</td>"
+                        for i, c in enumerate(cells)
+                    )
+                    + "</tr>"
+                )
+            out.append("</table>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def render_report(suffix: str, view: OpportunitiesView) -> str:
+    return markdown(view) if suffix.lower() == ".md" else html_report(view)

@@ -1,0 +1,406 @@
+"""`opportunities`: each expected figure is worked out by hand from the policy text (article
+cited); the code's own bounds are never the yardstick."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from policycalc.app import app
+from policycalc.formulas import item_ceiling
+from policycalc.opportunities import REASONS, Opportunity, find_opportunities
+from policycalc.profile import load_profile
+
+from .conftest import ROOT, day, make_profile
+
+runner = CliRunner()
+
+
+def _only(items: list[Opportunity], measure: str, reason: str | None = None) -> Opportunity:
+    found = [o for o in items if o.measure.id == measure and (reason is None or o.reason == reason)]
+    assert len(found) == 1, [(o.measure.id, o.reason, o.needs.en) for o in found]
+    return found[0]
+
+
+def _pair(o: Opportunity) -> tuple[Decimal | None, Decimal | None]:
+    return o.amount.min, o.amount.max
+
+
+# ------------------------------------------------------------------ Chongqing
+
+
+def test_chongqing_third_party_contracts_just_missed(ruleset):
+    # Chongqing 3．: 年度服务合同金额在300万元以上的，按3%奖励，最高不超过500万元.
+    # 290万 in 2022 misses it; at 300万 the award is 3% × 300 = 9, and more contracts pay more
+    # up to the 500 ceiling.
+    profile = make_profile(
+        ruleset,
+        "chongqing",
+        {"kind": "rd_service_contracts", "date": "2022-12-31", "amount": 290},
+    )
+    found = find_opportunities(ruleset, profile, day("2023-01-01"))
+    o = _only(found.items, "cq-03-rd-services")
+    assert o.reason == "condition"
+    assert _pair(o) == (Decimal(9), Decimal(500))
+    assert "290" in o.needs.en and "300" in o.needs.en
+    assert o.document.id == "chongqing-biomed-2022" and o.measure.article == "3．"
+    assert not found.estimate.awards  # nothing paid today: the 9–500 is never in a total
+
+
+# ------------------------------------------------------------------ Suzhou
+
+
+def test_suzhou_article_13_investment_under_one_yi(ruleset):
+    # Suzhou 第十三条: 项目总投资1亿元以上、5亿元以下的，按实际投入的10%予以资助，最高2000万元.
+    # A 9,000万 project misses the 1亿 (10,000万) floor; at 1亿 total, the 9,000万 actually
+    # invested gives 10% × 9000 = 900.
+    profile = make_profile(
+        ruleset,
+        "suzhou",
+        {
+            "kind": "industrialisation_project",
+            "date": "2021-06-01",
+            "product_type": "drug",
+            "approval_local": True,
+            "total_investment": 9000,
+            "actual_investment": 9000,
+        },
+        in_enterprise_database=True,
+    )
+    o = _only(
+        find_opportunities(ruleset, profile, day("2021-12-31")).items,
+        "sz-13-drug-industrialisation",
+    )
+    assert o.reason == "condition"
+    assert _pair(o) == (Decimal(900), Decimal(900))
+    assert "9000" in o.needs.en and "10000" in o.needs.en
+
+
+def test_suzhou_next_clinical_stage_of_the_product(ruleset):
+    # Suzhou 第六条: completing Phase III brings 20% of that stage's R&D spend, at most 400万.
+    # SZ-mAb-2 has completed Phase II and entered Phase III: completing Phase III is next; its
+    # R&D spend is not known yet, so 0 to 400.
+    profile = load_profile(str(ROOT / "examples" / "suzhou-antibody.toml"), ruleset)
+    items = find_opportunities(ruleset, profile, day("2021-12-31")).items
+    o = _only(items, "sz-06-phase-completed")
+    assert o.reason == "no_fact" and o.product == "SZ-mAb-2"
+    assert _pair(o) == (Decimal(0), Decimal(400))
+    assert "Phase III" in o.needs.en and "SZ-mAb-2" in o.needs.en
+    # 第六条 entry awards (100/150/250 for Phases I–III) are all behind this product: its
+    # Phase II entry is paid, Phase III entry too; no next entry stage is offered for it.
+    assert not [x for x in items if x.measure.id == "sz-06-phase-entered" and x.product]
+
+
+def test_suzhou_window_missed(ruleset):
+    # Suzhou 第七条: a new class III certificate gets 20% of the product's R&D spend, at most
+    # 300万: 20% × 1000 = 200. The document counts projects recognised from 2019-01-01; a
+    # certificate of 2018-10-01 falls outside the window.
+    profile = make_profile(
+        ruleset,
+        "suzhou",
+        {"kind": "device_registration", "date": "2018-10-01", "device_class": 3, "rd_spend": 1000},
+        in_enterprise_database=True,
+    )
+    o = _only(find_opportunities(ruleset, profile, day("2020-06-30")).items, "sz-07-class3")
+    assert o.reason == "window"
+    assert _pair(o) == (Decimal(200), Decimal(200))
+    assert "2018-10-01" in o.needs.en and "2019-01-01" in o.needs.en
+
+
+def test_suzhou_device_ceiling_already_used(ruleset):
+    # Suzhou 第七条: 20% × 2000 = 400, capped at 300 per class III device; at most 500万 per
+    # enterprise per year for device awards. Two certificates in 2020: the first gets 300, the
+    # second only 200 of its 300: the ceiling cuts 100.
+    profile = make_profile(
+        ruleset,
+        "suzhou",
+        {"kind": "device_registration", "date": "2020-03-01", "device_class": 3, "rd_spend": 2000},
+        {"kind": "device_registration", "date": "2020-09-01", "device_class": 3, "rd_spend": 2000},
+        in_enterprise_database=True,
+    )
+    items = find_opportunities(ruleset, profile, day("2020-12-31")).items
+    o = _only(items, "sz-07-class3", "ceiling")
+    assert _pair(o) == (Decimal(100), Decimal(100))
+    assert o.fact is not None and o.fact.number == 2
+    assert "sz-07-device-yearly" in o.needs.en
+
+
+# ------------------------------------------------------------------ Kunming and Yunnan
+
+
+def test_kunming_next_stage_and_a_field_that_makes_an_award_exact(ruleset):
+    profile = load_profile(str(ROOT / "examples" / "kunming-cell.toml"), ruleset)
+    items = find_opportunities(ruleset, profile, day("2023-06-30")).items
+    # Kunming （六）: completing Phase II and entering Phase III, 每项最高不超过1000万元. The
+    # CAR-T product completed Phase I and entered Phase II: that is its next stage.
+    o = _only(items, "km-06-phase2")
+    assert o.reason == "no_fact" and o.product == "KM-CART-01"
+    assert _pair(o) == (Decimal(0), Decimal(1000))
+    # Yunnan 八（二）: completing Phase II brings 20% of R&D spend, at most 500.
+    o = _only(items, "yn-08-02-clinical-phase")
+    assert o.product == "KM-CART-01" and _pair(o) == (Decimal(0), Decimal(500))
+
+
+def test_yunnan_rd_spend_would_make_the_award_exact(ruleset):
+    # Yunnan 八（二）: a clinical approval brings 20% of R&D spend, at most 300万. Without
+    # rd_spend the award is 0 to 300; giving it makes it exact.
+    profile = make_profile(
+        ruleset,
+        "kunming",
+        {
+            "kind": "clinical_approval",
+            "date": "2021-06-20",
+            "product": "KM-1",
+            "product_type": "cell_biologic",
+        },
+    )
+    items = find_opportunities(ruleset, profile, day("2023-06-30")).items
+    o = _only(items, "yn-08-02-clinical-approval")
+    assert o.reason == "missing_field"
+    assert _pair(o) == (Decimal(0), Decimal(300))
+    assert "rd_spend" in o.needs.en
+
+
+def test_kunming_tax_registration_elsewhere(ruleset):
+    # Kunming 附则: business AND tax registration in Kunming. Tax registered in Yunnan's
+    # provincial office instead: （九）'s 5% of 1,000万 renovation invoices = 50 is lost
+    # until the tax registration moves.
+    profile = make_profile(
+        ruleset,
+        "kunming",
+        {"kind": "renovation", "date": "2021-03-15", "invoice_amount": 1000, "in_local_park": True},
+        tax_region="yunnan",
+    )
+    items = find_opportunities(ruleset, profile, day("2023-06-30")).items
+    o = _only(items, "km-09-renovation")
+    assert o.reason == "eligibility"
+    assert _pair(o) == (Decimal(50), Decimal(50))
+    assert "tax registration" in o.needs.en
+
+
+# ------------------------------------------------------------------ Nanshan
+
+
+def test_nanshan_high_growth_condition(ruleset):
+    # Nanshan (五): high-growth firms get 30% of actual rent, at most 200万 a year:
+    # 30% × 500 = 150, but only once the applicant is recognised as high-growth.
+    profile = make_profile(
+        ruleset,
+        "nanshan",
+        {"kind": "rent_paid", "date": "2022-06-30", "amount": 500, "subsidy_year": 1},
+    )
+    o = _only(
+        find_opportunities(ruleset, profile, day("2023-01-01")).items, "ns-05-high-growth-rent"
+    )
+    assert o.reason == "condition"
+    assert _pair(o) == (Decimal(150), Decimal(150))
+    assert "high_growth" in o.needs.en
+
+
+def test_no_fact_uses_the_measures_own_bounds(ruleset):
+    # Chongqing 9．: 1000万 per innovative drug, 500 per improved drug or biosimilar, 100 per
+    # classic TCM formula: without an approval, 100 to 1000.
+    profile = make_profile(ruleset, "chongqing")
+    o = _only(find_opportunities(ruleset, profile, day("2023-01-01")).items, "cq-09-drug")
+    assert o.reason == "no_fact"
+    assert _pair(o) == (Decimal(100), Decimal(1000))
+
+
+def test_lapsed_documents_offer_nothing(ruleset):
+    # Suzhou's 2019 measures lapsed on 2022-04-14: no opportunity from them in 2023.
+    profile = make_profile(ruleset, "suzhou", in_enterprise_database=True)
+    items = find_opportunities(ruleset, profile, day("2023-06-30")).items
+    assert items
+    assert not [o for o in items if o.document.id == "suzhou-measures-2019"]
+
+
+# ------------------------------------------------------------------ bounds and ranking
+
+
+PROFILES = sorted((ROOT / "examples").glob("*.*"))
+
+
+@pytest.mark.parametrize("path", PROFILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("as_of", ["2020-06-30", "2021-12-31", "2023-06-30"])
+def test_never_more_than_the_text_states(ruleset, path: Path, as_of: str):
+    profile = load_profile(str(path), ruleset)
+    for region in ("kunming", "nanshan", "chongqing", "suzhou"):
+        result = find_opportunities(ruleset, profile, day(as_of), region=region)
+        for o in result.items:
+            assert o.reason in REASONS
+            low, high = o.amount.min, o.amount.max
+            assert low is None or low >= 0
+            if low is not None and high is not None:
+                assert low <= high
+            # The item ceiling the text states for the measure (formulas.item_ceiling reads
+            # the data: the fixed sum, the "最高", the top of a range or of any stage).
+            stated = item_ceiling(o.measure.formula)
+            if stated is not None:
+                assert high is not None and high <= stated, (o.measure.id, o.needs.en)
+            for ceiling in o.document.ceilings:
+                if ceiling.covers(o.measure.id) and high is not None:
+                    assert high <= ceiling.amount, (o.measure.id, ceiling.id)
+
+
+def test_ranked_by_money_at_stake(ruleset):
+    profile = load_profile(str(ROOT / "examples" / "suzhou-antibody.toml"), ruleset)
+    items = find_opportunities(ruleset, profile, day("2021-12-31")).items
+    known = [o.amount.max for o in items if o.amount.max is not None]
+    assert known == sorted(known, reverse=True)
+    unknown = [i for i, o in enumerate(items) if o.amount.max is None]
+    assert all(i >= len(known) for i in unknown)
+
+
+# ------------------------------------------------------------------ command line
+
+
+KEYS = {
+    "document",
+    "measure",
+    "article",
+    "title",
+    "category",
+    "reason",
+    "needs",
+    "min",
+    "max",
+    "recipient",
+    "departments",
+}
+
+
+def _write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+CQ_290 = """applicant: {region: chongqing, name: "<b>渝研</b> =1+1"}
+facts:
+  - {kind: rd_service_contracts, date: 2022-12-31, amount: 290}
+"""
+
+
+def test_json_shape(tmp_path):
+    path = _write(tmp_path, "cq.yaml", CQ_290)
+    result = runner.invoke(app, ["opportunities", path, "--as-of", "2023-01-01", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == {"as_of", "ruleset", "applicant", "opportunities"}
+    assert data["as_of"] == "2023-01-01"
+    for item in data["opportunities"]:
+        assert set(item) == KEYS
+        assert item["reason"] in REASONS
+        assert set(item["departments"]) >= {"lead", "support"}
+    rd = [o for o in data["opportunities"] if o["measure"] == "cq-03-rd-services"]
+    assert rd[0]["min"] == 9 and rd[0]["max"] == 500
+
+
+def test_csv_and_jsonl_one_row_per_opportunity(tmp_path):
+    path = _write(tmp_path, "cq.yaml", CQ_290)
+    base = ["opportunities", path, "--as-of", "2023-01-01"]
+    data = json.loads(runner.invoke(app, [*base, "-f", "json"]).stdout)
+    count = len(data["opportunities"])
+    lines = runner.invoke(app, [*base, "-f", "jsonl"]).stdout.splitlines()
+    assert len(lines) == count
+    assert [json.loads(x)["measure"] for x in lines] == [
+        o["measure"] for o in data["opportunities"]
+    ]
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(app, [*base, "-f", "csv"]).stdout)))
+    assert len(rows) == count
+    # A name that a spreadsheet would run as a formula is neutralised.
+    names = {r["applicant"] for r in rows}
+    assert names == {"<b>渝研</b> =1+1"}  # it does not start with = + - @: left as it is
+
+
+def test_reports_escape_the_profile(tmp_path):
+    path = _write(tmp_path, "cq.yaml", CQ_290)
+    html_path = tmp_path / "r.html"
+    md_path = tmp_path / "r.md"
+    for target in (html_path, md_path):
+        result = runner.invoke(
+            app, ["opportunities", path, "--as-of", "2023-01-01", "--report", str(target)]
+        )
+        assert result.exit_code == 0, result.output
+    page = html_path.read_text(encoding="utf-8")
+    assert "<b>渝研</b>" not in page and "&lt;b&gt;渝研&lt;/b&gt;" in page
+    assert "cq-03-rd-services" in page
+    md = md_path.read_text(encoding="utf-8")
+    assert "<b>" not in md and "cq-03-rd-services" in md
+    result = runner.invoke(
+        app, ["opportunities", path, "--as-of", "2023-01-01", "--report", str(tmp_path / "r.svg")]
+    )
+    assert result.exit_code == 2 and "Error:" in result.stderr
+
+
+def test_regions_move_the_applicant(tmp_path):
+    path = _write(tmp_path, "cq.yaml", CQ_290)
+    result = runner.invoke(
+        app,
+        [
+            "opportunities",
+            path,
+            "--as-of",
+            "2021-12-31",
+            "--regions",
+            "suzhou,chongqing",
+            "-f",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [r["region"] for r in data["regions"]] == ["suzhou", "chongqing"]
+    suzhou = data["regions"][0]
+    assert suzhou["applicant"]["moved_from"] == "chongqing"
+    assert {o["document"] for o in suzhou["opportunities"]} <= {
+        "suzhou-measures-2019",
+        "suzhou-cluster-2022",
+        "jiangsu-biomed-2021",
+    }
+    bad = runner.invoke(app, ["opportunities", path, "--regions", "atlantis"])
+    assert bad.exit_code == 2 and "unknown region" in bad.stderr
+
+
+def test_batch_ranks_a_client_list(tmp_path):
+    lines = [
+        {
+            "applicant": {"id": "a", "region": "chongqing"},
+            "facts": [{"kind": "rd_service_contracts", "date": "2022-12-31", "amount": 290}],
+        },
+        {"applicant": {"id": "b", "region": "atlantis"}, "facts": []},
+        {
+            "applicant": {"id": "c", "region": "nanshan"},
+            "facts": [
+                {"kind": "rent_paid", "date": "2022-06-30", "amount": 500, "subsidy_year": 1}
+            ],
+        },
+    ]
+    path = _write(tmp_path, "clients.jsonl", "\n".join(json.dumps(x) for x in lines) + "\n")
+    result = runner.invoke(app, ["opportunities", "--batch", path, "--as-of", "2023-01-01"])
+    assert result.exit_code == 1  # one row rejected, the good ones still written
+    rows = [json.loads(x) for x in result.stdout.splitlines()]
+    assert {r["applicant"] for r in rows} == {"a", "c"}
+    assert "clients.jsonl:2" in result.stderr
+    hit = [r for r in rows if r["applicant"] == "c" and r["measure"] == "ns-05-high-growth-rent"]
+    assert hit[0]["min"] == 150 and hit[0]["reason"] == "condition" and hit[0]["line"] == 3
+
+
+def test_table_groups_by_category(tmp_path):
+    path = _write(tmp_path, "cq.yaml", CQ_290)
+    result = runner.invoke(
+        app,
+        ["opportunities", path, "--as-of", "2023-01-01", "--lang", "en"],
+        env={"COLUMNS": "160"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "contract manufacturing and services" in result.stdout
+    assert "cq-03-rd-services" in result.stdout
+    assert "[b]" not in result.stdout

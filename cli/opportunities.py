@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from .engine import estimate
-from .results import Award, CeilingGroup, Estimate, Exclusion
 from .formulas import (
     Banded,
     CaseByCase,
@@ -33,6 +32,7 @@ from .formulas import (
 )
 from .model import AnyOf, Clause, Condition, Document, Fact, Profile, Ruleset, Text
 from .money import ZERO, Amount, fmt
+from .results import Award, CeilingGroup, Estimate, Exclusion
 
 # The closed set of obstacles, in the order a consultant would tackle them.
 REASONS = ("no_fact", "condition", "missing_field", "eligibility", "window", "ceiling")
@@ -78,6 +78,7 @@ def find_opportunities(
     for ex in result.excluded:
         excluded.setdefault(ex.measure.id, []).append(ex)
     products = _products(profile, as_of)
+    groups = {g.id: g for g in result.ceilings}
     items: list[Opportunity] = []
     for status in result.documents:
         if status.status != "in_force":
@@ -96,6 +97,7 @@ def find_opportunities(
                 excluded.get(measure.id, []),
                 products,
                 as_of,
+                groups,
             )
             if blocked:
                 found = [_also_blocked(o, blocked) for o in found]
@@ -130,11 +132,12 @@ def _for_measure(
     excluded: list[Exclusion],
     products: dict[str, _Product],
     as_of: dt.date,
+    groups: dict[str, CeilingGroup],
 ) -> list[Opportunity]:
     out: list[Opportunity] = []
     trigger = measure.trigger
     for award in awards:
-        out.extend(_from_award(doc, measure, award))
+        out.extend(_from_award(doc, measure, award, groups))
     seen = {a.fact.number for a in awards}
     for ex in excluded:
         if ex.fact is None or ex.fact.number in seen:
@@ -163,7 +166,9 @@ def _for_measure(
     return out
 
 
-def _from_award(doc: Document, measure: Any, award: Award) -> list[Opportunity]:
+def _from_award(
+    doc: Document, measure: Any, award: Award, groups: dict[str, CeilingGroup]
+) -> list[Opportunity]:
     out = []
     fact = award.fact
     missing = _unread(measure.formula, fact.values)
@@ -191,8 +196,24 @@ def _from_award(doc: Document, measure: Any, award: Award) -> list[Opportunity]:
         cut = Amount(
             max(ZERO, original.min - award.amount.min), max(ZERO, original.max - award.amount.max)
         )
-        ceilings = [c for c in doc.ceilings if c.covers(measure.id)]
-        named = "; ".join(f"{c.id} ({c.article}, {fmt(c.amount)})" for c in ceilings)
+        cutting = [groups[g] for g in award.groups if g in groups and groups[g].cut]
+        if cutting:
+            named = Text(
+                "；".join(
+                    f"{g.ceiling.id}（{g.article}，{fmt(g.amount)}，{g.key_text.zh}）"
+                    for g in cutting
+                ),
+                "; ".join(
+                    f"{g.ceiling.id} ({g.article}, {fmt(g.amount)} {g.key_text.en})"
+                    for g in cutting
+                ),
+            )
+        else:  # no group recorded: every ceiling of the document that covers the measure
+            covering = [c for c in doc.ceilings if c.covers(measure.id)]
+            named = Text(
+                "；".join(f"{c.id}（{c.article}，{fmt(c.amount)}）" for c in covering),
+                "; ".join(f"{c.id} ({c.article}, {fmt(c.amount)})" for c in covering),
+            )
         out.append(
             Opportunity(
                 measure,
@@ -200,9 +221,9 @@ def _from_award(doc: Document, measure: Any, award: Award) -> list[Opportunity]:
                 "ceiling",
                 Text(
                     f"共享上限已被占用：{original.describe('zh')} 削减为 "
-                    f"{award.amount.describe('zh')}（{named}）",
+                    f"{award.amount.describe('zh')}（{named.zh}）",
                     f"a shared ceiling already used cuts {original.describe('en')} to "
-                    f"{award.amount.describe('en')} ({named})",
+                    f"{award.amount.describe('en')} ({named.en})",
                 ),
                 cut,
                 fact,

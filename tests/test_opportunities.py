@@ -221,7 +221,7 @@ def test_lapsed_documents_offer_nothing(ruleset):
 # ------------------------------------------------------------------ bounds and ranking
 
 
-PROFILES = sorted((ROOT / "examples").glob("*.*"))
+PROFILES = sorted(p for p in (ROOT / "examples").glob("*.*") if p.suffix in (".yaml", ".toml"))
 
 
 @pytest.mark.parametrize("path", PROFILES, ids=lambda p: p.name)

@@ -595,11 +595,12 @@ def formula_bounds(formula: Formula) -> Amount:
     if isinstance(formula, PerUnit):
         each = formula_bounds(formula.each)
         return Amount(each.min, None)  # how many units is open
-    options = (
-        list(formula.options.values())
-        if isinstance(formula, Staged | Tiered)
-        else [b.formula for b in formula.bands]
-    )
+    if isinstance(formula, Staged | Tiered):
+        options = list(formula.options.values())
+    elif isinstance(formula, Banded):
+        options = [b.formula for b in formula.bands]
+    else:
+        raise TypeError(f"no bounds for formula kind '{formula.kind}'")
     bounds = [formula_bounds(o) for o in options]
     mins = [b.min for b in bounds]
     maxes = [b.max for b in bounds]

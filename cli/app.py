@@ -179,6 +179,20 @@ def fail_on_error(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def parse_size(value: str) -> int:
+    """A size such as 1048576, 512K or 4M, from 1K to 1024M."""
+    text = value.strip().upper().removesuffix("B")
+    scale = {"K": 1 << 10, "M": 1 << 20}.get(text[-1:], 1)
+    digits = text[:-1] if scale > 1 else text
+    if not (digits.isascii() and digits.isdigit() and len(digits) < 12) or not (
+        1 << 10 <= int(digits) * scale <= 1 << 30
+    ):
+        raise UsageError(
+            f"'{value}' is not a size from 1K to 1024M (e.g. 4M)", field="--max-record-size"
+        )
+    return int(digits) * scale
+
+
 def parse_as_of(value: str | None) -> dt.date:
     if value is None:
         return dt.date.today()
@@ -378,6 +392,15 @@ def estimate(
         ),
     ] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Batch: no progress bar.")] = False,
+    max_record_size: Annotated[
+        str,
+        typer.Option(
+            "--max-record-size",
+            metavar="BYTES",
+            help="Batch: a record (line, CSV row, list item) longer than this is rejected "
+            "on its own (default 1M; K and M suffixes).",
+        ),
+    ] = "1M",
 ) -> None:
     """Every measure that matches a profile, its award as (min, max) in 万元, who receives it
     and the lead and cooperating departments.
@@ -423,6 +446,7 @@ def estimate(
             quiet,
             excel,
             encoding,
+            parse_size(max_record_size),
         )
         return
     check_report(report)
@@ -471,6 +495,7 @@ def _estimate_batch(
     quiet: bool,
     excel: bool,
     encoding: str,
+    max_record: int = 1 << 20,
     mode: str = "estimate",
 ) -> None:
     import io
@@ -499,9 +524,6 @@ def _estimate_batch(
     peeked = raw.peek(4096)[:4096]
     utf8 = encoding in ("utf-8", "utf-8-sig")
     head = peeked.decode("utf-8" if utf8 else encoding, "ignore")
-    stream = io.TextIOWrapper(
-        raw, encoding="utf-8" if utf8 else encoding, errors="strict", newline=""
-    )
     kind = input_format or batch.guess_input_format(label, head)
     job = batch.Job(ruleset, day, language, summary, label, fmt.value, mode)
 
@@ -517,13 +539,15 @@ def _estimate_batch(
         with destination(output, [0 if source == "-" else source, *ruleset.sources]) as out:
             out.write(batch.header(job, bom=excel))
             counts = batch.run(
-                stream,
+                raw,
                 kind,
                 job,
                 out,
                 report,
                 jobs=jobs,
                 progress=progress_bar.advance if progress_bar is not None else None,
+                encoding=encoding,
+                limit=max_record,
             )
     except UnicodeDecodeError:
         name = "UTF-8" if utf8 else encoding
@@ -532,7 +556,7 @@ def _estimate_batch(
     finally:
         if progress_bar is not None:
             progress_bar.stop()
-        stream.close()
+        raw.close()
     typer.echo(
         f"{counts.read} applicants read: {counts.estimated} "
         f"{'estimated' if mode == 'estimate' else 'looked at'}, "

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
@@ -24,10 +26,9 @@ from .engine import estimate
 from .errors import InputError, PolicycalcError
 from .lines import LineList
 from .model import Lang, Ruleset
-from .profile import build_profile, grouped_number, parse_json
+from .profile import GBK_HINT, build_profile, grouped_number, looks_like_gbk, parse_json
 from .render.machine import csv_header, csv_text
 from .render.rows import AWARD_COLUMNS, SUMMARY_COLUMNS, award_rows, num, summary_row
-from .yamlsafe import load_yaml
 
 INPUT_FORMATS = ("jsonl", "json", "yaml", "csv")
 
@@ -63,42 +64,260 @@ def guess_input_format(path: str, head: str) -> str:
 
 # ------------------------------------------------------------------ readers
 
-
-def read_items(stream: IO[str], fmt: str, source: str) -> Iterator[Item]:
-    if fmt == "jsonl":
-        yield from _jsonl(stream, source)
-    elif fmt == "csv":
-        yield from _csv(stream, source)
-    else:
-        yield from _whole(stream, fmt, source)
+MAX_RECORD = 1 << 20  # bytes in one record (a line, a CSV row, a list item): --max-record-size
+MAX_RECORD_LINES = 1000  # physical lines one quoted CSV cell may run over
+CHUNK_BYTES = 1 << 20  # input text handed to a worker at a time
+MAX_DIGITS = 30  # a number cell with more digits is refused (Python's own limit is 4,300)
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
-def _jsonl(stream: IO[str], source: str) -> Iterator[Item]:
+class Line(NamedTuple):
+    """One physical line of the input: its text, or why it cannot be read."""
+
+    number: int
+    offset: int  # byte offset of its start in the file
+    text: str | None
+    error: PolicycalcError | None = None
+
+
+def read_lines(
+    raw: IO[bytes], source: str, encoding: str = "utf-8", limit: int = MAX_RECORD
+) -> Iterator[Line]:
+    """The input line by line, never holding more than `limit` bytes of one line: a longer
+    line, or one that does not decode, becomes that line's own error (with its byte offset)."""
+    offset = 0
     number = 0
-    for line_no, line in enumerate(stream, 1):
-        if line_no == 1:
-            line = line.lstrip("\ufeff")
-        if not line.strip():
+    utf8 = encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig")
+    codec = "utf-8" if utf8 else encoding
+    readline = raw.readline
+    while True:
+        chunk = readline(limit + 1)
+        if not chunk:
+            return
+        number += 1
+        start = offset
+        offset += len(chunk)
+        if len(chunk) > limit and not chunk.endswith(b"\n"):
+            while True:  # skip the rest of the line without keeping it
+                more = readline(1 << 20)
+                offset += len(more)
+                if not more or more.endswith(b"\n"):
+                    break
+            yield Line(number, start, None, _too_long(source, number, limit))
+            continue
+        try:
+            text = chunk.decode(codec)
+        except UnicodeDecodeError as exc:
+            name = "UTF-8" if utf8 else encoding
+            hint = GBK_HINT if utf8 and looks_like_gbk(chunk) else ""
+            message = (
+                f"not {name} text at byte {start + exc.start:,} of the file "
+                f"(0x{chunk[exc.start]:02x}){hint}"
+            )
+            yield Line(number, start, None, InputError(message, source=source, line=number))
+            continue
+        if number == 1:
+            text = text.lstrip("\ufeff")
+        yield Line(number, start, text)
+
+
+def _too_long(source: str, line: int, limit: int) -> InputError:
+    return InputError(
+        f"record longer than {limit:,} bytes (raise the limit with --max-record-size)",
+        source=source,
+        line=line,
+    )
+
+
+def as_binary(stream: IO[Any]) -> IO[bytes]:
+    """A binary stream to read lines from (a text stream, as tests pass, is encoded)."""
+    if isinstance(stream, io.TextIOBase):
+        buffer = getattr(stream, "buffer", None)
+        if buffer is not None:
+            return buffer
+        return io.BytesIO(stream.read().encode("utf-8"))
+    return stream
+
+
+def read_items(
+    stream: IO[Any],
+    fmt: str,
+    source: str,
+    encoding: str = "utf-8",
+    limit: int = MAX_RECORD,
+) -> Iterator[Item]:
+    """Applicants one at a time, each with its line; a record that cannot be read is an Item
+    with its error, and the records after it are still read."""
+    raw = as_binary(stream)
+    if fmt == "yaml":
+        yield from _yaml(raw, source, encoding, limit)
+        return
+    lines = read_lines(raw, source, encoding, limit)
+    if fmt == "jsonl":
+        yield from _jsonl(lines)
+    elif fmt == "csv":
+        yield from _csv(lines, source, limit)
+    else:
+        yield from _json_list(lines, source, limit)
+
+
+def _jsonl(lines: Iterable[Line]) -> Iterator[Item]:
+    number = 0
+    for line in lines:
+        if line.error is not None:
+            number += 1
+            yield Item(number, line.number, error=line.error)
+            continue
+        assert line.text is not None
+        if not line.text.strip():
             continue
         number += 1
-        yield Item(number, line_no, text=line)
+        yield Item(number, line.number, text=line.text)
 
 
-def _whole(stream: IO[str], fmt: str, source: str) -> Iterator[Item]:
-    text = stream.read().lstrip("\ufeff")
-    if fmt == "json":
-        data = parse_json(text, source)
-        lines: list[int | None] = [None] * len(data) if isinstance(data, list) else []
-    else:
-        data = load_yaml(text, source, allow_aliases=False, error=InputError)
-        lines = list(data.item_lines) if isinstance(data, LineList) else []
-    if not isinstance(data, list):
-        raise InputError(f"a {fmt.upper()} batch is a list of profiles", source=source)
-    for index, item in enumerate(data):
-        yield Item(index + 1, lines[index] if index < len(lines) else None, item)
+_JSON_SPECIAL = re.compile(r'[\[\]{}",]')
+_JSON_STRING_REST = re.compile(r'(?:[^"\\]|\\.)*"', re.S)
 
 
-def _cell(value: str) -> Any:
+def _json_list(lines: Iterable[Line], source: str, limit: int) -> Iterator[Item]:
+    """The items of a JSON list, one at a time: each item's text is cut out by tracking
+    strings and brackets and parsed (by the worker) on its own, so a broken item costs only
+    itself and memory holds one item, never the whole list."""
+    depth = 0  # 0 before the list, 1 inside it, more inside an item
+    done = False
+    in_string = False
+    parts: list[str] = []
+    size = 0
+    first: int | None = None
+    broken: PolicycalcError | None = None
+    number = 0
+
+    def add(piece: str, line_no: int) -> None:
+        nonlocal size, first, broken
+        if broken is not None:
+            return
+        if first is None:
+            if not piece.strip():
+                return
+            first = line_no
+        size += len(piece)
+        if size > limit:
+            broken = _too_long(source, first, limit)
+            parts.clear()
+            return
+        parts.append(piece)
+
+    def finish() -> Item | None:
+        nonlocal size, first, broken, number
+        item = None
+        if broken is not None:
+            number += 1
+            item = Item(number, broken.line, error=broken)
+        elif first is not None:
+            number += 1
+            item = Item(number, first, text="".join(parts))
+        parts.clear()
+        size, first, broken = 0, None, None
+        return item
+
+    for line in lines:
+        if line.error is not None:
+            if depth == 0 and not done:
+                raise line.error
+            if broken is None:
+                broken = line.error
+                if first is None:
+                    first = line.number
+            continue
+        text = line.text
+        assert text is not None
+        if done:
+            if text.strip():
+                number += 1
+                yield Item(
+                    number,
+                    line.number,
+                    error=InputError(
+                        "text after the end of the list", source=source, line=line.number
+                    ),
+                )
+                return
+            continue
+        pos = start = 0
+        while True:
+            if in_string:
+                rest = _JSON_STRING_REST.match(text, pos)
+                if rest is None:  # a string over a line end (invalid JSON: reported)
+                    break
+                in_string = False
+                pos = rest.end()
+                continue
+            found = _JSON_SPECIAL.search(text, pos)
+            if found is None:
+                break
+            char = found.group()
+            pos = found.end()
+            if depth == 0:
+                if char != "[" or text[: found.start()].strip():
+                    raise InputError(
+                        "a JSON batch is a list of profiles ([{...}, {...}]); for one profile "
+                        "per line use JSON Lines",
+                        source=source,
+                        line=line.number,
+                    )
+                depth, start = 1, pos
+            elif char == '"':
+                in_string = True
+            elif char in "[{":
+                depth += 1
+            elif char in "]}":
+                depth -= 1
+                if depth == 0:  # the end of the list
+                    add(text[start : found.start()], line.number)
+                    item = finish()
+                    if item is not None:
+                        yield item
+                    done = True
+                    if text[pos:].strip():
+                        number += 1
+                        yield Item(
+                            number,
+                            line.number,
+                            error=InputError(
+                                "text after the end of the list", source=source, line=line.number
+                            ),
+                        )
+                        return
+                    break
+            elif char == "," and depth == 1:
+                add(text[start : found.start()], line.number)
+                item = finish()
+                if item is not None:
+                    yield item
+                start = pos
+        if depth >= 1 and not done:
+            add(text[start:], line.number)
+    if depth == 0 and not done:
+        raise InputError("a JSON batch is a list of profiles; this file has none", source=source)
+    if not done:
+        item = finish()  # the list never closes: its last item is reported as broken
+        if item is not None:
+            yield item
+
+
+def _yaml(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterator[Item]:
+    """The items of a YAML list, composed and built one at a time (aliases refused)."""
+    from .yamlsafe import iter_yaml_list
+
+    codec = "utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
+    text = io.TextIOWrapper(raw, encoding=codec, errors="strict", newline="")
+    for number, (line, data, error) in enumerate(
+        iter_yaml_list(text, source, limit, InputError), 1
+    ):
+        yield Item(number, line, data, error)
+
+
+def _cell(value: str, source: str = "", line: int | None = None, column: str = "") -> Any:
     """A CSV cell as the type it looks like; the vocabulary check does the rest."""
     text = value.strip()
     lowered = text.lower()
@@ -109,58 +328,177 @@ def _cell(value: str) -> Any:
     grouped = grouped_number(text)
     if grouped is not None:
         return grouped
-    try:
-        if text.lstrip("-").isdigit():
-            return int(text)
-        number = Decimal(text)
-        if number.is_finite():
-            return number
-    except InvalidOperation:
-        pass
+    if _INTEGER.fullmatch(text):
+        if len(text.lstrip("-")) > MAX_DIGITS:
+            raise InputError(
+                f"a number of {len(text.lstrip('-')):,} digits is not plausible here "
+                f"(at most {MAX_DIGITS})",
+                source=source,
+                line=line,
+                field=column or None,
+            )
+        return int(text)
+    if text.isascii():
+        try:
+            number = Decimal(text)
+            if number.is_finite():
+                if number.adjusted() > MAX_DIGITS:
+                    raise InputError(
+                        f"'{text[:40]}' is not a plausible number",
+                        source=source,
+                        line=line,
+                        field=column or None,
+                    )
+                return number
+        except InvalidOperation:
+            pass
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
         return text
 
 
-def _csv(stream: IO[str], source: str) -> Iterator[Item]:
-    first = stream.readline().lstrip("\ufeff")
-    reader = csv.DictReader(_chain(first, stream))
-    if reader.fieldnames is None or "id" not in reader.fieldnames:
+class _Feed:
+    """Physical lines for the csv module, one record at a time, with a way back: the lines
+    of a record that turned out to be broken are given again, one by one."""
+
+    def __init__(self, lines: Iterator[Line], limit: int) -> None:
+        self.lines = lines
+        self.back: list[Line] = []  # lines to give again, last first
+        self.taken: list[Line] = []
+        self.size = 0
+        self.limit = limit
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        line = self.back.pop() if self.back else next(self.lines)
+        self.taken.append(line)
+        if line.error is not None or line.text is None:
+            raise _Broken
+        self.size += len(line.text)
+        if len(self.taken) > 1 and (self.size > self.limit or len(self.taken) > MAX_RECORD_LINES):
+            raise _Broken
+        return line.text
+
+    def start(self) -> None:
+        self.taken, self.size = [], 0
+
+    def again(self) -> None:
+        """Give every line of the current record but its first again."""
+        self.back.extend(reversed(self.taken[1:]))
+
+
+class _Broken(Exception):
+    """A record cannot go on (an unreadable line, or past the limits)."""
+
+
+def _csv_records(
+    lines: Iterator[Line], source: str, limit: int
+) -> Iterator[tuple[Line, list[str] | None, PolicycalcError | None]]:
+    """CSV records: (first line, cells, None) or (first line, None, why it was rejected).
+
+    A quoted cell may run over several lines; one whose quote never closes (or closes only
+    where the cells no longer fit the header) rejects its first line only, and reading
+    resumes on the next line, so an unterminated quote never swallows later applicants.
+    """
+    csv.field_size_limit(max(limit, 131072))
+    feed = _Feed(lines, limit)
+    reader = csv.reader(feed, strict=True)
+    width: int | None = None
+    while True:
+        feed.start()
+        problem: str | None = None
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except (csv.Error, _Broken) as exc:
+            first = feed.taken[0] if feed.taken else None
+            if first is None:
+                return
+            if first.error is not None:
+                yield first, None, first.error
+                feed.again()
+                continue
+            broken = len(feed.taken) > 1
+            problem = "a quote opened here is never closed" if broken else f"invalid CSV ({exc})"
+            cells = []
+        else:
+            first = feed.taken[0]
+            if width is None:
+                width = len(cells)
+            elif len(feed.taken) > 1 and len(cells) != width:
+                problem = (
+                    f"a quote opened on this line runs on to line {feed.taken[-1].number} "
+                    "and the cells no longer fit the header"
+                )
+        if problem is not None:
+            yield first, None, InputError(problem, source=source, line=first.number)
+            feed.again()
+            continue
+        if not cells or not any(c.strip() for c in cells):
+            continue
+        yield first, cells, None
+
+
+def _csv(lines: Iterator[Line], source: str, limit: int) -> Iterator[Item]:
+    records = _csv_records(lines, source, limit)
+    head = next(records, None)
+    if head is None:
+        raise InputError("the CSV batch is empty", source=source)
+    first, names, error = head
+    if error is not None:
+        raise error
+    assert names is not None
+    names = [n.strip() for n in names]
+    if "id" not in names:
         raise InputError(
             "a CSV batch needs an 'id' column (layout: README, or estimate --help)",
             source=source,
-            line=1,
+            line=first.number,
         )
+    at = names.index("id")
     number = 0
     current: str | None = None
     start = 0
     data: dict[str, Any] | None = None
-    error: PolicycalcError | None = None
-    for row in reader:
-        line = reader.line_num
-        ident = (row.get("id") or "").strip()
+    failure: PolicycalcError | None = None
+    for line, cells, bad in records:
+        if cells is None:
+            # An unreadable row: its applicant is the one its first cell names, if we can tell.
+            guess = (line.text or "").split(",", 1)[0].strip().strip('"') if line.text else None
+            if data is not None and guess == current:
+                failure = failure or bad
+                continue
+            if data is not None:
+                yield Item(number, start, data, failure)
+                data, current = None, None
+            number += 1
+            yield Item(number, line.number, error=bad)
+            continue
+        ident = cells[at].strip() if at < len(cells) else ""
         if ident != current or data is None:
             if data is not None:
-                yield Item(number, start, data, error)
+                yield Item(number, start, data, failure)
             number += 1
-            current, start, error = ident, line, None
+            current, start, failure = ident, line.number, None
             data = {"applicant": {"id": ident}, "facts": []}
             if not ident:
-                error = InputError("the 'id' column is empty", source=source, line=line, field="id")
-        if error is not None:
+                failure = InputError(
+                    "the 'id' column is empty", source=source, line=line.number, field="id"
+                )
+        if failure is not None:
             continue
         try:
-            _csv_row(data, row, source, line)
+            if len(cells) > len(names):
+                raise InputError("more cells than columns", source=source, line=line.number)
+            _csv_row(data, dict(zip(names, cells, strict=False)), source, line.number)
         except InputError as exc:
-            error = exc
+            failure = exc
     if data is not None:
-        yield Item(number, start, data, error)
-
-
-def _chain(first: str, rest: IO[str]) -> Iterator[str]:
-    yield first
-    yield from rest
+        yield Item(number, start, data, failure)
 
 
 def _csv_row(data: dict[str, Any], row: dict[str, Any], source: str, line: int) -> None:
@@ -173,7 +511,7 @@ def _csv_row(data: dict[str, Any], row: dict[str, Any], source: str, line: int) 
         if column.startswith("applicant."):
             name = column.split(".", 1)[1]
             old = data["applicant"].get(name)
-            new = _cell(value)
+            new = _cell(value, source, line, column)
             if old is not None and old != new:
                 raise InputError(
                     f"differs from an earlier row of this applicant ({old})",
@@ -183,7 +521,8 @@ def _csv_row(data: dict[str, Any], row: dict[str, Any], source: str, line: int) 
                 )
             data["applicant"][name] = new
         else:
-            fact[column] = _cell(value) if column not in ("product", "note", "kind") else value
+            keep = column in ("product", "note", "kind")
+            fact[column] = value if keep else _cell(value, source, line, column)
     if fact:
         if "kind" not in fact:
             raise InputError(
@@ -303,7 +642,7 @@ class Counts:
 
 
 def run(
-    stream: IO[str],
+    stream: IO[Any],
     kind: str,
     job: Job,
     out: IO[str],
@@ -311,37 +650,27 @@ def run(
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
     chunk: int = 512,
+    encoding: str = "utf-8",
+    limit: int = MAX_RECORD,
 ) -> Counts:
-    """Read applicants from `stream`, estimate each and write its text in input order; bad
-    ones go to `report`.
+    """Read applicants from `stream` (binary; a text stream is accepted), estimate each and
+    write its text in input order; bad ones go to `report`.
 
-    Input is taken in chunks, so memory stays flat however long it is. With several jobs the
-    workers take whole slices: for JSON Lines the raw lines themselves, so the parent does
-    little but read and write.
+    Input is read one record at a time and handed on in slices of at most `chunk` records
+    and about CHUNK_BYTES of text, so memory stays flat however long the batch is, and no
+    record longer than `limit` bytes is ever held whole.
     """
     set_job(job)
     import gc
 
     gc.freeze()  # the ruleset lives for the whole run: keep it out of every collection
     counts = Counts()
+    items = read_items(stream, kind, job.source, encoding, limit)
     if jobs <= 1:
-        for part in _chunks(read_items(stream, kind, job.source), chunk):
-            results = [process(item) for item in part]
-            errors = [(i, e) for i, (_, _, e) in enumerate(results) if e is not None]
-            text = "".join(t for t, _, e in results if e is None)
-            _write_many(
-                (text, sum(r for _, r, _ in results), errors, len(part)),
-                out,
-                report,
-                counts,
-                progress,
-            )
+        for part in _chunks(items, chunk):
+            _write_many(process_task(("items", part)), out, report, counts, progress)
         return counts
-    tasks: Iterator[Any]
-    if kind == "jsonl":
-        tasks = _line_tasks(stream, chunk)
-    else:
-        tasks = (("items", part) for part in _chunks(read_items(stream, kind, job.source), chunk))
+    tasks = (("items", part) for part in _chunks(items, chunk))
     with _Workers(jobs) as workers:
         # Task k goes to worker k % jobs; two in flight per worker; results read in order.
         window = 2 * jobs
@@ -481,33 +810,9 @@ def _serve(task_fd: int, result_fd: int) -> None:
             _send(out, process_task(task))
 
 
-def _line_tasks(stream: IO[str], size: int) -> Iterator[tuple[str, int, int, list[str]]]:
-    """Raw JSON Lines in slices: ("lines", first line, first applicant number, lines)."""
-    import itertools
-
-    line_no, number = 1, 1
-    while True:
-        lines = list(itertools.islice(stream, size))
-        if not lines:
-            return
-        if line_no == 1:
-            lines[0] = lines[0].lstrip("\ufeff")
-        yield ("lines", line_no, number, lines)
-        line_no += len(lines)
-        number += sum(1 for line in lines if line.strip())
-
-
 def process_task(task: tuple[Any, ...]) -> tuple[str, int, list[tuple[int, str]], int]:
     """A worker's slice: joined output text, row count, errors by position, and its size."""
-    if task[0] == "lines":
-        _, line_no, number, lines = task
-        part = []
-        for offset, line in enumerate(lines):
-            if line.strip():
-                part.append(Item(number, line_no + offset, text=line))
-                number += 1
-    else:
-        part = task[1]
+    part = task[1]
     texts: list[str] = []
     rows = 0
     errors: list[tuple[int, str]] = []
@@ -542,11 +847,14 @@ def _write_many(
 
 def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
     part: list[Item] = []
+    held = 0
     for item in items:
         part.append(item)
-        if len(part) >= size:
+        held += len(item.text) if item.text is not None else 256
+        if len(part) >= size or held >= CHUNK_BYTES:
             yield part
             part = []
+            held = 0
     if part:
         yield part
 

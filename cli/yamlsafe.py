@@ -10,6 +10,7 @@ Only `yaml.SafeLoader` is ever used. On top of it this loader
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -84,21 +85,40 @@ def _register(cls: Any) -> None:
     cls.add_constructor("tag:yaml.org,2002:timestamp", cls.construct_yaml_timestamp)
 
 
+class _TooBig(Exception):
+    """A list item grew past its limit (or used an alias) while `depth` of its collections
+    were open: the rest of it is skipped, event by event."""
+
+    def __init__(self, depth: int, problem: str = "", mark: Any = None) -> None:
+        super().__init__(depth)
+        self.depth = depth
+        self.problem = problem
+        self.mark = mark
+
+
 class _Loader(_Constructors, yaml.SafeLoader):  # type: ignore[misc]
     allow_aliases = True
+    item_limit: int | None = None  # characters one list item may take (streamed batches)
+    item_start = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        depth = getattr(self, "_depth", 0)
         if not self.allow_aliases and self.check_event(AliasEvent):
             event = self.peek_event()  # type: ignore[no-untyped-call]
+            if self.item_limit is not None:  # a streamed list: only this item is lost
+                raise _TooBig(depth, "aliases (*name) are not allowed here", event.start_mark)
             raise yaml.MarkedYAMLError(
                 None, None, "aliases (*name) are not allowed here", event.start_mark
             )
-        depth = getattr(self, "_depth", 0)
         if depth > MAX_DEPTH:
             event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.MarkedYAMLError(
                 None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark
             )
+        if self.item_limit is not None:
+            at = self.peek_event().start_mark.index  # type: ignore[no-untyped-call]
+            if at - self.item_start > self.item_limit:
+                raise _TooBig(depth)
         self._depth = depth + 1
         try:
             return super().compose_node(parent, index)
@@ -176,3 +196,96 @@ def is_finite_number(value: Any) -> bool:
     if isinstance(value, float):
         return math.isfinite(value)
     return False
+
+
+def iter_yaml_list(
+    stream: Any, source: str, limit: int, error: type[PolicycalcError]
+) -> Iterator[tuple[int | None, Any, PolicycalcError | None]]:
+    """The items of a YAML list read from `stream`, composed and built one at a time, so
+    memory holds one item: (line, data, None), or (line, None, why) for an item that is
+    invalid or longer than `limit` characters. Aliases are refused. A syntax error ends the
+    list there (the items after it cannot be found), as one error."""
+    from yaml.events import (
+        CollectionEndEvent,
+        CollectionStartEvent,
+        DocumentStartEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+    )
+
+    loader = _StrictLoader(stream)
+    line: int | None = None
+    try:
+        loader.get_event()  # type: ignore[no-untyped-call]  # the start of the stream
+        if loader.check_event(DocumentStartEvent):
+            loader.get_event()  # type: ignore[no-untyped-call]
+        if not loader.check_event(SequenceStartEvent):
+            raise error("a YAML batch is a list of profiles (- applicant: ...)", source=source)
+        loader.get_event()  # type: ignore[no-untyped-call]
+        while not loader.check_event(SequenceEndEvent):
+            event = loader.peek_event()  # type: ignore[no-untyped-call]
+            line = event.start_mark.line + 1
+            loader.item_start = event.start_mark.index
+            loader.item_limit = limit
+            loader._depth = 0
+            try:
+                node = loader.compose_node(None, None)
+            except _TooBig as big:
+                depth = big.depth  # skip the rest of the item, event by event
+                if depth == 0:  # the item itself is an alias
+                    loader.get_event()  # type: ignore[no-untyped-call]
+                while depth > 0:
+                    skipped = loader.get_event()  # type: ignore[no-untyped-call]
+                    if isinstance(skipped, CollectionStartEvent):
+                        depth += 1
+                    elif isinstance(skipped, CollectionEndEvent):
+                        depth -= 1
+                if big.problem:
+                    at = big.mark.line + 1 if big.mark is not None else line
+                    yield line, None, error(f"invalid YAML: {big.problem}", source=source, line=at)
+                    continue
+                yield (
+                    line,
+                    None,
+                    error(
+                        f"record longer than {limit:,} characters "
+                        "(raise the limit with --max-record-size)",
+                        source=source,
+                        line=line,
+                    ),
+                )
+                continue
+            try:
+                data = loader.construct_document(node)
+            except yaml.MarkedYAMLError as exc:
+                yield line, None, _marked(exc, source, error)
+                continue
+            except RecursionError:
+                yield line, None, error("invalid YAML: nested too deeply", source=source, line=line)
+                continue
+            yield line, data, None
+    except yaml.MarkedYAMLError as exc:
+        problem = _marked(exc, source, error)
+        problem.message += "; the items after it cannot be read"
+        yield problem.line, None, problem
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        yield (
+            line,
+            None,
+            error(
+                f"invalid YAML: {exc}; the items after it cannot be read", source=source, line=line
+            ),
+        )
+    finally:
+        loader.dispose()
+
+
+def _marked(
+    exc: yaml.MarkedYAMLError, source: str, error: type[PolicycalcError]
+) -> PolicycalcError:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else None
+    problem = exc.problem or exc.context or "invalid YAML"
+    if "could not determine a constructor" in problem:
+        problem = "tags such as " + problem.split("tag ")[-1] + " are not allowed"
+    return error(f"invalid YAML: {problem}", source=source, line=line)

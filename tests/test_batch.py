@@ -151,3 +151,82 @@ def test_killed_run_leaves_no_partial_output(tmp_path, sig):
     assert "Traceback" not in err
     assert not target.exists()
     assert not list(Path(tmp_path).glob(".out.jsonl.*.part"))
+
+
+# ------------------------------------------------------------------ issue 11: one record at a time
+
+CSV_HEAD = "id,applicant.region,kind,date,invoice_amount\n"
+
+
+def csv_good(name: str) -> str:
+    # Kunming （九）: 5% of a 1,000万 renovation invoice = 50.
+    return f"{name},kunming,renovation,2021-03-15,1000\n"
+
+
+@pytest.mark.parametrize(("bad", "words"), [
+    ('q,kunming,renovation,2021-03-15,"1000\n', "a quote opened here is never closed"),
+    ("s,kunming,renovation,2021-03-15,²\n", "expected an amount"),
+    ("h,kunming,renovation,2021-03-15," + "9" * 5000 + "\n", "5,000 digits"),
+    ("e,kunming,renovation,2021-03-15,1.0e+999999999\n", "not a plausible number"),
+])
+def test_one_bad_csv_row_costs_only_itself(tmp_path, bad, words):
+    path = tmp_path / "in.csv"
+    path.write_text(CSV_HEAD + csv_good("a") + bad + "".join(csv_good(f"z{i}") for i in range(50)),
+                    encoding="utf-8")
+    result = run("--batch", str(path), "--as-of", AS_OF, "--summary")
+    assert result.exit_code == 1
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 51 and all(r["min"] == r["max"] == 50 for r in rows)
+    errors = [e for e in result.stderr.splitlines() if e.startswith("Error:")]
+    assert len(errors) == 1 and f"{path}:3:" in errors[0] and words in errors[0]
+    assert "52 applicants read: 51 estimated, 1 rejected" in result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+
+
+def test_an_undecodable_byte_names_its_line_and_byte_offset(tmp_path):
+    path = tmp_path / "in.csv"
+    before = CSV_HEAD + "".join(csv_good(f"a{i}") for i in range(1499))
+    data = before.encode() + b"x,kunming,renovation,2021-03-15,10\xff0\n" + csv_good("z").encode()
+    path.write_bytes(data)
+    result = run("--batch", str(path), "--as-of", AS_OF, "--summary")
+    offset = len(before.encode()) + len(b"x,kunming,renovation,2021-03-15,10")
+    assert f"{path}:1501: not UTF-8 text at byte {offset:,} of the file (0xff)" in result.stderr
+    assert "1501 applicants read: 1500 estimated, 1 rejected" in result.stderr
+
+
+def test_an_oversize_line_is_rejected_without_holding_it(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text(lines(GOOD_KM, '{"applicant": {"note": "' + "x" * 3_000_000 + '"}}',
+                          GOOD_CQ), encoding="utf-8")
+    result = run("--batch", str(path), "--as-of", AS_OF, "--summary")
+    assert f"{path}:2: record longer than 1,048,576 bytes" in result.stderr
+    assert "3 applicants read: 2 estimated, 1 rejected" in result.stderr
+    bigger = run("--batch", str(path), "--as-of", AS_OF, "--summary", "--max-record-size", "4M")
+    assert "record longer" not in bigger.stderr
+
+
+def test_a_json_list_is_read_item_by_item(tmp_path):
+    path = tmp_path / "in.json"
+    path.write_text('[\n' + json.dumps(GOOD_KM) + ',\n{"applicant": oops},\n'
+                    + json.dumps(GOOD_CQ) + '\n]\n', encoding="utf-8")
+    result = run("--batch", str(path), "--as-of", AS_OF, "--summary")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["applicant"] for r in rows] == ["km", "cq"]
+    assert f"{path}:3: invalid JSON" in result.stderr
+
+
+def test_a_yaml_list_item_with_an_alias_or_a_bad_date_costs_only_itself(tmp_path):
+    path = tmp_path / "in.yaml"
+    path.write_text(
+        "- applicant: {id: a, region: kunming}\n"
+        "  facts: [{kind: renovation, date: 2021-03-15, invoice_amount: 1000}]\n"
+        "- applicant: *x\n"
+        "- applicant: {id: b, region: kunming}\n"
+        "  facts: [{kind: renovation, date: 2021-02-30, invoice_amount: 1000}]\n"
+        "- applicant: {id: c, region: kunming}\n"
+        "  facts: [{kind: renovation, date: 2021-03-15, invoice_amount: 1000}]\n",
+        encoding="utf-8")
+    result = run("--batch", str(path), "--as-of", AS_OF, "--summary")
+    assert [json.loads(r)["applicant"] for r in result.stdout.splitlines()] == ["a", "c"]
+    assert f"{path}:3: invalid YAML: aliases" in result.stderr
+    assert f"{path}:5: invalid YAML: '2021-02-30'" in result.stderr

@@ -319,7 +319,8 @@ def test_a_gbk_csv_batch_with_thousands_separators(tmp_path):
     path = tmp_path / "clients.csv"
     path.write_bytes(CSV_BATCH.encode("gbk"))
     plain = run("estimate", "--batch", str(path), "--as-of", AS_OF)
-    assert plain.exit_code == 2 and "--encoding gbk" in plain.stderr
+    # Each row that does not decode is rejected on its own, with the hint (issue 11).
+    assert plain.exit_code == 1 and "--encoding gbk" in plain.stderr
     result = run("estimate", "--batch", str(path), "--as-of", AS_OF, "--encoding", "gbk")
     assert result.exit_code == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]

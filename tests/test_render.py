@@ -449,3 +449,20 @@ def test_a_ceiling_group_in_one_line():
     assert ceiling_text(group, "en") == "第六条 yearly ceiling 3000 (2020): 3500 → 3000"
     within = dict(group, before={"min": 0, "max": 500}, min=0, max=500, case_by_case=1)
     assert ceiling_text(within, "zh") == "第六条 每年上限 3000 (2020): 0–500 +1? → 0–500"
+
+
+def test_one_bilingual_word_table():
+    # Every (Chinese, English) word pair of the presentation lives in render/words.py.
+    import ast
+
+    pairs = {}
+    for path in (ROOT / "cli" / "render").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Dict) and node.values and all(
+                isinstance(v, ast.Tuple) and len(v.elts) == 2
+                and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in v.elts)
+                for v in node.values
+            ):
+                pairs[path.name] = pairs.get(path.name, 0) + 1
+    assert pairs == {"words.py": 1}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from ..model import Lang
+from . import words
 from .rows import num
 from .safe import md, xml
 
@@ -20,46 +21,13 @@ if TYPE_CHECKING:
     from ..opportunities import Opportunities, Opportunity
     from .views import OpportunitiesView
 
-REASON_WORDS = {
-    "no_fact": ("尚无相应事实", "no such fact yet"),
-    "condition": ("条件未满足", "condition not met"),
-    "missing_field": ("资料缺项", "a field missing"),
-    "eligibility": ("主体资格", "eligibility"),
-    "window": ("不在适用期间", "outside the window"),
-    "ceiling": ("受共享上限削减", "cut by a ceiling"),
-}
-
-WORDS = {
-    "title": ("还可争取的支持", "Opportunities: what else could be claimed"),
-    "rank": ("#", "#"),
-    "article": ("条款", "Article"),
-    "measure": ("措施", "Measure"),
-    "reason": ("障碍", "Obstacle"),
-    "needs": ("需要什么", "What it takes"),
-    "amount": ("可得（万元）", "Would bring (万元)"),
-    "recipient": ("受益方", "Recipient"),
-    "departments": ("部门（牵头；配合）", "Departments (lead; cooperating)"),
-    "applicant": ("申请主体", "Applicant"),
-    "as_of": ("评估日", "as of"),
-    "ruleset": ("规则版本", "ruleset"),
-    "none": ("没有发现可争取的支持。", "No opportunity found."),
-    "note": (
-        "每项金额为消除该障碍后可得的估计：互为假设，不计入测算合计，也不可相加；"
-        "是否支持及具体金额以主管部门审核认定为准。",
-        "Each figure is what removing that obstacle would bring: a hypothesis, never part of "
-        "the estimate's totals and not to be added up. The departments named decide.",
-    ),
-}
-
 
 def word(key: str, lang: Lang) -> str:
-    zh, en = WORDS[key]
-    return zh if lang == "zh" else en
+    return words.word(f"opportunities_{key}", lang)
 
 
 def reason_word(reason: str, lang: Lang) -> str:
-    zh, en = REASON_WORDS[reason]
-    return zh if lang == "zh" else en
+    return words.word(f"obstacle_{reason}", lang)
 
 
 # ------------------------------------------------------------------ plain data

@@ -123,6 +123,32 @@ WORDS: dict[str, tuple[str, str]] = {
     "case_by_case_long": ("一事一议（金额未定）", "case by case (amount unknown)"),
     "up_to": ("最高 {}", "up to {}"),
     "list_sep": ("、", "; "),
+    # opportunities
+    "opportunities_title": ("还可争取的支持", "Opportunities: what else could be claimed"),
+    "opportunities_rank": ("#", "#"),
+    "opportunities_article": ("条款", "Article"),
+    "opportunities_measure": ("措施", "Measure"),
+    "opportunities_reason": ("障碍", "Obstacle"),
+    "opportunities_needs": ("需要什么", "What it takes"),
+    "opportunities_amount": ("可得（万元）", "Would bring (万元)"),
+    "opportunities_recipient": ("受益方", "Recipient"),
+    "opportunities_departments": ("部门（牵头；配合）", "Departments (lead; cooperating)"),
+    "opportunities_applicant": ("申请主体", "Applicant"),
+    "opportunities_as_of": ("评估日", "as of"),
+    "opportunities_ruleset": ("规则版本", "ruleset"),
+    "opportunities_none": ("没有发现可争取的支持。", "No opportunity found."),
+    "opportunities_note": (
+        "每项金额为消除该障碍后可得的估计：互为假设，不计入测算合计，也不可相加；"
+        "是否支持及具体金额以主管部门审核认定为准。",
+        "Each figure is what removing that obstacle would bring: a hypothesis, never part of "
+        "the estimate's totals and not to be added up. The departments named decide.",
+    ),
+    "obstacle_no_fact": ("尚无相应事实", "no such fact yet"),
+    "obstacle_condition": ("条件未满足", "condition not met"),
+    "obstacle_missing_field": ("资料缺项", "a field missing"),
+    "obstacle_eligibility": ("主体资格", "eligibility"),
+    "obstacle_window": ("不在适用期间", "outside the window"),
+    "obstacle_ceiling": ("受共享上限削减", "cut by a ceiling"),
 }
 
 

@@ -814,8 +814,10 @@ def opportunities(
     view = OpportunitiesView(results, lang_of(lang), day, ruleset.version)
     with destination(output) as out:
         if report is not None:
-            with destination(report) as page:
-                page.write(render_report(report.suffix, view))
+            from .output import write_file
+
+            write_file(report, render_report(report.suffix, view), field="--report")
+            typer.echo(f"wrote {report}", err=True)
         write(view, fmt, out, bom)
 
 
@@ -1073,6 +1075,180 @@ def check(
     typer.echo(f"{passed} passed, {failed} failed")
     if failed:
         raise typer.Exit(EXIT_DATA)
+
+
+@app.command(epilog=EXIT_CODES)
+@fail_on_error
+def interview(
+    region: Annotated[
+        str,
+        typer.Option(
+            "--region", metavar="REGION", help="Region where the applicant is registered."
+        ),
+    ],
+    as_of: AsOfOpt = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write the profile to FILE (never overwrites); its format follows the "
+            "extension (.toml, .yaml) unless --format says. Default: stdout.",
+        ),
+    ] = None,
+    fmt: Annotated[
+        TemplateFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="Profile format: toml or yaml (default: from the file name, else toml).",
+            show_default=False,
+        ),
+    ] = None,
+    answers: Annotated[
+        Path | None,
+        typer.Option(
+            "--answers",
+            metavar="FILE",
+            help="Read the answers from FILE, one a line (a line starting with # is a "
+            "comment), instead of the terminal or stdin.",
+        ),
+    ] = None,
+    lang: LangOpt = Language.zh,
+    data_dir: DataDirOpt = None,
+    extra_data: ExtraDataOpt = None,
+) -> None:
+    """Build a profile by answering only the questions that the region's money measures in
+    force depend on, then see its estimate and its three largest opportunities.
+
+    Questions come from the data (the facts and fields each measure reads), grouped by
+    topic in order of the money at stake; an answer that rules questions out skips them.
+    Each answer is checked as it is typed. Questions go to stderr. With --answers, or
+    stdin not a terminal, answers are read one a line (an empty line skips an optional
+    question; a line starting with # is a comment); a bad one stops with its line number.
+    The profile goes to FILE (or stdout); the estimate and opportunities follow on stdout
+    (on stderr when the profile itself went to stdout).
+
+    \b
+    Examples:
+        policycalc interview --region chongqing --as-of 2023-01-01 --answers examples/cq-answers.txt -o client.toml
+        policycalc interview --region chongqing --as-of 2023-01-01 --answers examples/cq-answers.txt --lang en -f yaml
+    """
+    from .interview import InterviewError, make_plan, profile_text, run_interview
+    from .opportunities import find_opportunities
+    from .profile import build_profile, parse_document
+    from .render.views import EstimateView, OpportunitiesView, write
+    from .schema import one_of
+
+    ruleset = load(data_dir, extra_data)
+    if region not in ruleset.regions:
+        raise UsageError(
+            f"unknown region '{region}'{one_of(region, ruleset.regions)}", field="--region"
+        )
+    day = parse_as_of(as_of)
+    kind = fmt.value if fmt is not None else None
+    if kind is None and output is not None:
+        suffix = output.suffix.lower()
+        kind = "yaml" if suffix in (".yaml", ".yml") else "toml" if suffix == ".toml" else None
+        if kind is None:
+            raise UsageError(
+                f"a profile file ends in .toml or .yaml, not '{suffix or output.name}'; "
+                "or give --format",
+                field="--output",
+            )
+    kind = kind or "toml"
+    if output is not None and output.exists():
+        raise UsageError("already exists; choose another name", source=str(output))
+    terminal = answers is None and sys.stdin.isatty()
+    try:
+        data = run_interview(
+            ruleset,
+            make_plan(ruleset, region, day),
+            _answers(terminal, answers),
+            lambda t: typer.echo(t, err=True),
+            lang_of(lang),
+            strict=not terminal,
+        )
+    except InterviewError as exc:
+        # The interview counts answers; a file has comment lines too: name the line.
+        if exc.line is not None and 0 < exc.line <= len(_ANSWER_LINES):
+            exc.line = _ANSWER_LINES[exc.line - 1]
+        if _ANSWER_SOURCE:
+            exc.source = _ANSWER_SOURCE[0]
+        raise
+    text = profile_text(data, kind)
+    source = str(output) if output is not None else "<interview>"
+    profile = build_profile(parse_document(text, source, kind), ruleset, source)
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        screen: TextIO = sys.stderr
+    else:
+        from .output import write_file
+
+        write_file(output, text, field="--output", no_clobber=True)
+        typer.echo(f"wrote {output}", err=True)
+        screen = sys.stdout
+    found = find_opportunities(ruleset, profile, day)
+    write(EstimateView(found.estimate, lang_of(lang)), OutputFormat.table, screen)
+    top = found._replace(items=found.items[:3])
+    write(
+        OpportunitiesView((top,), lang_of(lang), day, ruleset.version), OutputFormat.table, screen
+    )
+
+
+# Where the scripted answers came from: each answer's line, and the file's name.
+_ANSWER_LINES: list[int] = []
+_ANSWER_SOURCE: list[str] = []
+
+
+def _answers(terminal: bool, path: Path | None) -> Callable[[str], str | None]:
+    """Where answers come from: the terminal, a file, or stdin when it is no terminal."""
+    if terminal:
+
+        def from_terminal(prompt: str) -> str | None:
+            sys.stderr.write(prompt)
+            sys.stderr.flush()
+            line = sys.stdin.readline()
+            return None if line == "" else line.rstrip("\r\n")
+
+        return from_terminal
+    source = "<stdin>"
+    if path is not None:
+        from .bundled import resolve
+        from .profile import open_input
+
+        source = str(path)
+        with open_input(resolve(str(path)), "an answers file") as handle:
+            raw = handle.read()
+    else:
+        raw = read_stdin()
+    try:
+        given = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError("the answers are not UTF-8 text", source=source) from None
+    if path is None and not given.strip():
+        raise UsageError(
+            "no terminal and no answers: run it in a terminal, or pipe the answers in, one a line",
+            source=source,
+        )
+    numbered = [
+        (number, line)
+        for number, line in enumerate(given.splitlines(), 1)
+        if not line.lstrip().startswith("#")
+    ]
+    lines = iter(line for _, line in numbered)
+    _ANSWER_LINES[:] = [number for number, _ in numbered]
+    _ANSWER_SOURCE[:] = [source]
+
+    def from_stdin(prompt: str) -> str | None:
+        line = next(lines, None)
+        sys.stderr.write(prompt + ("" if line is None else line) + "\n")
+        return line
+
+    return from_stdin
 
 
 @app.command(epilog=EXIT_CODES)

@@ -1,19 +1,36 @@
-"""Ceilings above the single award: per article or document, per year, product or in total.
+"""Shared ceilings as groups: per article or document, per year, per product, in total.
 
-Each ceiling caps the sum of the awards it covers within one scope key (a calendar year, a
-product, or all time). Awards are served in the order their facts happened; the ones that
-arrive after the ceiling is reached are cut, and the cut is recorded as a step.
+The model the bounds are honest against: each award's entitlement x lies anywhere in its own
+bounds [min, max] (before shared ceilings); payments y satisfy 0 ≤ y ≤ x and, for every
+ceiling group, Σ y ≤ C; and they are maximal (no payment can grow without breaking a
+ceiling). How a cut is shared among the awards is not known.
+
+With nested ceilings (every two groups either disjoint or one inside the other) the feasible
+payments form a polymatroid, so every maximal payment pays the same total: the group's
+"rank" r(g) = min(C_g, Σ r(inner groups) + Σ x of its direct members), computed from the
+inside out. Hence:
+- a group pays [r at every min, r at every max] — [min(Σ mins, C), min(Σ maxes, C)] composed
+  from the inside out; the totals add the outermost groups and the awards under none;
+- an award can receive at most min(its max, every C above it) (the cut may fall wholly on
+  the others);
+- it is certain of r(x*) − r(x* without it), where x* puts it at its minimum and every other
+  award at its maximum (a case-by-case award at no bound at all: it may take the ceiling).
+Where two ceilings overlap without nesting (a per-product ceiling across years under a
+yearly one), the bounds are still valid but may be wider than necessary, and a note says so.
+Nothing depends on the order of the facts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from decimal import Decimal
 
 from .formulas import Step
 from .model import Ceiling, Text
 from .money import ZERO, Amount, fmt
 from .results import Award, CeilingGroup, StackGroup, Totals
+
+INF = Decimal("Infinity")
 
 
 def scope_key(ceiling: Ceiling, award: Award) -> Hashable:
@@ -28,106 +45,441 @@ def scope_key(ceiling: Ceiling, award: Award) -> Hashable:
     return None
 
 
-def _ordered(document_ceilings: tuple[Ceiling, ...]) -> list[Ceiling]:
-    # Narrow ceilings (a list of measures) first, the document-wide ones last.
-    return sorted(document_ceilings, key=lambda c: c.measures is None)
+def key_text(ceiling: Ceiling, key: Hashable) -> Text:
+    if ceiling.scope == "per_year":
+        return Text(f"{key} 年度", f"{key}")
+    if ceiling.scope == "per_product":
+        return Text(f"产品 {key}", f"product {key}")
+    if ceiling.scope == "per_product_year":
+        assert isinstance(key, tuple)
+        return Text(f"产品 {key[0]} {key[1]} 年度", f"product {key[0]}, {key[1]}")
+    return Text("累计", "in total")
+
+
+def _key_id(key: Hashable) -> str:
+    if key is None:
+        return ""
+    if isinstance(key, tuple):
+        return ":" + "/".join(str(k) for k in key)
+    return f":{key}"
+
+
+class _Unit:
+    """What a ceiling sees as one entitlement: one award, or the alternatives of a stacking
+    group together (their pair bounds)."""
+
+    __slots__ = ("awards", "groups", "high", "index", "low", "unknown")
+
+    def __init__(self, index: int, awards: tuple[Award, ...], amount: Amount) -> None:
+        self.index = index
+        self.awards = awards
+        self.unknown = not amount.known
+        self.low = amount.min if amount.min is not None else ZERO
+        self.high = amount.max if amount.max is not None else INF
+        self.groups: list[int] = []
+
+
+class _Group:
+    __slots__ = ("ceiling", "children", "depth", "id", "index", "key", "members", "parent", "units")
+
+    def __init__(self, index: int, gid: str, ceiling: Ceiling, key: Hashable) -> None:
+        self.index = index
+        self.id = gid
+        self.ceiling = ceiling
+        self.key = key
+        self.units: list[_Unit] = []  # every unit under it
+        self.members: set[int] = set()
+        self.parent: _Group | None = None
+        self.children: list[_Group] = []
+        self.depth = 0
 
 
 def apply_ceilings(
     awards: list[Award], stacks: list[StackGroup]
 ) -> tuple[list[CeilingGroup], dict[str | None, Totals]]:
-    """Cap awards in place; the totals for the whole estimate (None) and per document."""
-    del stacks
-    ordered = sorted(awards, key=lambda a: (a.fact.date, a.fact.number))
-    seen: dict[str, list[Ceiling]] = {}
-    for award in ordered:
-        doc = award.document
-        if doc.id not in seen:
-            seen[doc.id] = _ordered(doc.ceilings)
-    for doc_id, ceilings in seen.items():
-        members = [a for a in ordered if a.document.id == doc_id]
-        for ceiling in ceilings:
-            used_min: dict[Hashable, Decimal] = {}
-            used_max: dict[Hashable, Decimal] = {}
-            for award in members:
-                if not ceiling.covers(award.measure.id) or not award.amount.money:
-                    continue
-                key = scope_key(ceiling, award)
-                _cap(award, ceiling, key, used_min, used_max)
-    return [], _totals(awards)
+    """Form the ceiling groups, give each award its honest bounds within them, and add the
+    totals from the groups: for the whole estimate (key None) and for each document."""
+    units = _units(awards, stacks)
+    groups = _groups(units)
+    if not groups:
+        plain: dict[str, tuple[Decimal, Decimal]] = {}
+        for u in units:
+            if not u.unknown:
+                doc = u.awards[0].document.id
+                old = plain.get(doc, (ZERO, ZERO))
+                plain[doc] = (old[0] + u.low, old[1] + u.high)
+        return [], _totals_of(plain, units, awards)
+    laminar = _nest(groups)
+    for unit in units:
+        unit.groups.sort(key=lambda g: groups[g].depth, reverse=True)
+    lo_x = {u.index: (ZERO if u.unknown else u.low) for u in units}
+    hi_x = {u.index: (ZERO if u.unknown else u.high) for u in units}
+    rank_lo = _ranks(groups, lo_x)
+    rank_hi = _ranks(groups, hi_x)
+    crossing = not all(laminar.values())
+    out: list[CeilingGroup] = []
+    for g in groups:
+        direct = [u for u in g.units if _direct(u, g, groups)]
+        before_lo = sum((rank_lo[c.index] for c in g.children), ZERO) + sum(
+            (lo_x[u.index] for u in direct), ZERO
+        )
+        before_hi = sum((rank_hi[c.index] for c in g.children), ZERO) + sum(
+            (hi_x[u.index] for u in direct), ZERO
+        )
+        unknown = sum(1 for u in g.units if u.unknown)
+        bounds = Amount(rank_lo[g.index], rank_hi[g.index])
+        members = tuple(a for u in g.units for a in u.awards)
+        out.append(
+            CeilingGroup(
+                g.id,
+                g.ceiling,
+                g.key,
+                key_text(g.ceiling, g.key),
+                members,
+                tuple(c.id for c in g.children),
+                Amount(before_lo, before_hi),
+                bounds,
+                unknown,
+            )
+        )
+    # Each unit's bounds within its groups.
+    for unit in units:
+        if not unit.groups:
+            continue
+        for award in unit.awards:
+            award.groups = [groups[g].id for g in unit.groups]
+        caps = [groups[g].ceiling.amount for g in unit.groups]
+        high = min([unit.high, *caps])
+        if unit.unknown:
+            _note_unknown(unit, groups, high)
+            continue
+        if all(laminar[g] for g in unit.groups):
+            low = _certain(unit, units, groups)
+        else:
+            low = _certain_crossing(unit, groups, units)
+        _settle(unit, Amount(low, high), groups, out)
+    for i, group in enumerate(out):
+        if not laminar[groups[i].index]:
+            # Overlapping ceilings: at least what each member is certain of.
+            certain = sum((a.amount.min or ZERO for a in group.members), ZERO)
+            assert group.bounds.max is not None
+            out[i] = group._replace(bounds=Amount(min(certain, group.bounds.max), group.bounds.max))
+    by_doc = _totals(units, groups, laminar, rank_lo, rank_hi, lo_x, hi_x)
+    if crossing:
+        for award in awards:
+            if award.groups and any(not laminar[_gindex(groups, gid)] for gid in award.groups):
+                award.notes.append(
+                    Text(
+                        "本项所受的两项上限相互交叉（如跨年度的按产品上限与年度上限），"
+                        "所示范围有效但可能偏宽",
+                        "two ceilings over this award overlap without one containing the other "
+                        "(such as a per-product ceiling across years and a yearly one): the "
+                        "bounds shown hold but may be wider than necessary",
+                    )
+                )
+    return out, _totals_of(by_doc, units, awards)
 
 
-def _totals(awards: list[Award]) -> dict[str | None, Totals]:
+def _totals_of(
+    by_doc: dict[str, tuple[Decimal, Decimal]], units: list[_Unit], awards: list[Award]
+) -> dict[str | None, Totals]:
+    """Totals for the whole estimate (key None) and for each document."""
     out: dict[str | None, Totals] = {}
-    for doc in [None, *sorted({a.document.id for a in awards})]:
-        lo = hi = ZERO
-        unknown = none = 0
+    docs = {a.document.id for a in awards}
+    for doc in [None, *sorted(docs)]:
         mine = [a for a in awards if doc is None or a.document.id == doc]
-        for award in mine:
-            amount = award.amount
-            if not amount.money:
-                none += 1
-            elif amount.min is None or amount.max is None:
-                unknown += 1
-            else:
-                lo += amount.min
-                hi += amount.max
+        lo = sum((v[0] for d, v in by_doc.items() if doc is None or d == doc), ZERO)
+        hi = sum((v[1] for d, v in by_doc.items() if doc is None or d == doc), ZERO)
+        unknown = sum(
+            1 for u in units if u.unknown and (doc is None or u.awards[0].document.id == doc)
+        )
+        none = sum(1 for a in mine if not a.amount.money)
         out[doc] = Totals(lo, hi, unknown, none, len(mine))
     return out
 
 
-def _scope_text(ceiling: Ceiling, key: Hashable) -> Text:
-    if ceiling.scope == "per_year":
-        return Text(f"{key} 年度", f"in {key}")
-    if ceiling.scope == "per_product":
-        return Text(f"产品 {key}", f"for product {key}")
-    if ceiling.scope == "per_product_year":
-        assert isinstance(key, tuple)
-        return Text(f"产品 {key[0]} {key[1]} 年度", f"for product {key[0]} in {key[1]}")
-    return Text("累计", "in total")
+def _gindex(groups: list[_Group], gid: str) -> int:
+    return next(g.index for g in groups if g.id == gid)
 
 
-def _cap(
-    award: Award,
-    ceiling: Ceiling,
-    key: Hashable,
-    used_min: dict[Hashable, Decimal],
-    used_max: dict[Hashable, Decimal],
-) -> None:
-    amount = award.amount
-    scope = _scope_text(ceiling, key)
-    label = f"{ceiling.id} ({ceiling.article}, {fmt(ceiling.amount)})"
-    if amount.min is None or amount.max is None:
-        award.notes.append(
-            Text(
-                f"受上限 {ceiling.article} {fmt(ceiling.amount)}（{scope.zh}）约束",
-                f"subject to ceiling {label} {scope.en}",
-            )
+def _units(awards: list[Award], stacks: list[StackGroup]) -> list[_Unit]:
+    units: list[_Unit] = []
+    in_stack: set[int] = set()
+    for stack in stacks:
+        in_stack.update(id(a) for a in stack.members)
+        units.append(_Unit(len(units), stack.members, stack.bounds))
+    for award in awards:
+        if id(award) in in_stack or not award.amount.money:
+            continue
+        units.append(_Unit(len(units), (award,), award.amount))
+    return units
+
+
+def _groups(units: list[_Unit]) -> list[_Group]:
+    """One group per ceiling and scope key; a stacking group's unit sits under a ceiling
+    only when all its alternatives do, under the same key."""
+    found: dict[str, _Group] = {}
+    for unit in units:
+        first = unit.awards[0]
+        for ceiling in first.document.ceilings:
+            for a in unit.awards:
+                if ceiling.covers(a.measure.id) and not ceiling.applies_to(a.measure):
+                    _note_outside(a, ceiling)
+            keys = {
+                scope_key(ceiling, a)
+                for a in unit.awards
+                if a.document.id == ceiling.document_id and ceiling.applies_to(a.measure)
+            }
+            if len(keys) != 1 or not all(
+                a.document.id == ceiling.document_id and ceiling.applies_to(a.measure)
+                for a in unit.awards
+            ):
+                continue
+            key = keys.pop()
+            gid = f"{ceiling.id}{_key_id(key)}"
+            group = found.get(gid)
+            if group is None:
+                group = found[gid] = _Group(len(found), gid, ceiling, key)
+            group.units.append(unit)
+            group.members.add(unit.index)
+            unit.groups.append(group.index)
+    return sorted(found.values(), key=lambda g: g.index)
+
+
+def _nest(groups: list[_Group]) -> dict[int, bool]:
+    """Link each group to the smallest group containing it; say which groups take part in
+    an overlap that is not nesting (then the exact formulas do not apply to them)."""
+    laminar = {g.index: True for g in groups}
+    # Smallest first; of two ceilings over the same awards, the lower one sits inside.
+    order = sorted(groups, key=lambda g: (len(g.members), g.ceiling.amount, g.index))
+    for i, g in enumerate(order):
+        for h in order[i + 1 :]:
+            shared = g.members & h.members
+            if not shared:
+                continue
+            if shared == g.members:
+                if g.parent is None:
+                    g.parent = h
+                continue
+            laminar[g.index] = laminar[h.index] = False
+    # Crossing spreads to every group it touches through nesting.
+    changed = True
+    while changed:
+        changed = False
+        for g in groups:
+            if g.parent is not None and laminar[g.index] != laminar[g.parent.index]:
+                laminar[g.index] = laminar[g.parent.index] = False
+                changed = True
+    for g in groups:
+        if g.parent is not None:
+            g.parent.children.append(g)
+    for g in groups:
+        depth, p = 0, g.parent
+        while p is not None:
+            depth, p = depth + 1, p.parent
+        g.depth = depth
+    return laminar
+
+
+def _direct(unit: _Unit, group: _Group, groups: list[_Group]) -> bool:
+    """Whether the unit sits in no group nested inside `group`."""
+    return not any(c.index in unit.groups for c in _descendants(group))
+
+
+def _descendants(group: _Group) -> Iterable[_Group]:
+    for child in group.children:
+        yield child
+        yield from _descendants(child)
+
+
+def _ranks(groups: list[_Group], x: dict[int, Decimal]) -> dict[int, Decimal]:
+    """r(g) for every group, from the inside out."""
+    out: dict[int, Decimal] = {}
+    for g in sorted(groups, key=lambda g: g.depth, reverse=True):
+        inner = {u for c in g.children for u in c.members}
+        total = sum((out[c.index] for c in g.children), ZERO)
+        total += sum((x[u] for u in g.members if u not in inner), ZERO)
+        out[g.index] = min(g.ceiling.amount, total)
+    return out
+
+
+def _top(unit: _Unit, groups: list[_Group]) -> _Group:
+    g = groups[unit.groups[0]]
+    while g.parent is not None:
+        g = g.parent
+    return g
+
+
+def _certain(unit: _Unit, units: list[_Unit], groups: list[_Group]) -> Decimal:
+    """r(x*) − r(x* without the unit) in its outermost group; x* puts the unit at its
+    minimum and every other at its maximum (unknown: unbounded)."""
+    top = _top(unit, groups)
+    tree = [top, *_descendants(top)]
+    x = {u.index: u.high for u in units if u.index in top.members}
+    x[unit.index] = unit.low
+    with_it = _ranks(tree, x)[top.index]
+    x[unit.index] = ZERO
+    without = _ranks(tree, x)[top.index]
+    return with_it - without
+
+
+def _certain_crossing(unit: _Unit, groups: list[_Group], units: list[_Unit]) -> Decimal:
+    """A valid lower bound where ceilings overlap: paid in full, or some ceiling above it is
+    full, in which case it gets at least that ceiling less what the others can take."""
+    low = unit.low
+    by_index = {u.index: u for u in units}
+    for gi in unit.groups:
+        g = groups[gi]
+        others = sum(
+            (
+                min([by_index[u].high, *(groups[h].ceiling.amount for h in by_index[u].groups)])
+                for u in g.members
+                if u != unit.index
+            ),
+            ZERO,
         )
-        return
-    earlier_max, earlier_min = used_max.get(key, ZERO), used_min.get(key, ZERO)
-    new_max = max(ZERO, min(amount.max, ceiling.amount - earlier_max))
-    new_min = max(ZERO, min(amount.min, ceiling.amount - earlier_min, new_max))
-    used_max[key] = earlier_max + new_max
-    used_min[key] = earlier_min + new_min
-    if (new_min, new_max) != (amount.min, amount.max):
-        before, after = amount.describe("en"), Amount(new_min, new_max).describe("en")
-        award.amount = Amount(new_min, new_max)
-        if earlier_max > earlier_min:  # the earlier awards are themselves uncertain
-            award.notes.append(
+        low = min(low, max(ZERO, g.ceiling.amount - others))
+    return low
+
+
+def _totals(
+    units: list[_Unit],
+    groups: list[_Group],
+    laminar: dict[int, bool],
+    rank_lo: dict[int, Decimal],
+    rank_hi: dict[int, Decimal],
+    lo_x: dict[int, Decimal],
+    hi_x: dict[int, Decimal],
+) -> dict[str, tuple[Decimal, Decimal]]:
+    """(certain, most possible) per document: the outermost groups and the awards under none."""
+    out: dict[str, tuple[Decimal, Decimal]] = {}
+
+    def add(doc: str, lo: Decimal, hi: Decimal) -> None:
+        old = out.get(doc, (ZERO, ZERO))
+        out[doc] = (old[0] + lo, old[1] + hi)
+
+    for unit in units:
+        if not unit.groups:
+            add(unit.awards[0].document.id, lo_x[unit.index], hi_x[unit.index])
+    crossing: dict[str, set[int]] = {}
+    for g in groups:
+        if g.parent is not None:
+            continue
+        doc = g.ceiling.document_id
+        if laminar[g.index]:
+            add(doc, rank_lo[g.index], rank_hi[g.index])
+        else:
+            crossing.setdefault(doc, set()).update(g.members)
+    by_index = {u.index: u for u in units}
+    for doc, members in crossing.items():
+        # Valid bounds where ceilings overlap: at least what each award is certain of; at
+        # most the lesser of two nested relaxations (dropping a ceiling never lowers the top).
+        lo = sum(
+            (by_index[u].awards[0].amount.min or ZERO for u in members if not by_index[u].unknown),
+            ZERO,
+        )
+        hi = min(
+            _relaxed(groups, members, hi_x, smallest_first=True),
+            _relaxed(groups, members, hi_x, smallest_first=False),
+        )
+        add(doc, lo, hi)
+    return out
+
+
+def _relaxed(
+    groups: list[_Group],
+    members: set[int],
+    x: dict[int, Decimal],
+    smallest_first: bool,
+) -> Decimal:
+    chosen: list[_Group] = []
+    pool = [g for g in groups if g.members <= members]
+    pool.sort(key=lambda g: (len(g.members), g.index), reverse=not smallest_first)
+    for g in pool:
+        if all(
+            not (g.members & h.members) or g.members <= h.members or h.members <= g.members
+            for h in chosen
+        ):
+            chosen.append(g)
+    copies = {g.index: _Group(g.index, g.id, g.ceiling, g.key) for g in chosen}
+    for g in chosen:
+        copies[g.index].members = set(g.members)
+    tree = list(copies.values())
+    _nest(tree)
+    ranks = _ranks(tree, x)
+    covered = {u for g in tree for u in g.members}
+    total = sum((ranks[g.index] for g in tree if g.parent is None), ZERO)
+    total += sum((x[u] for u in members if u not in covered), ZERO)
+    return total
+
+
+def _note_outside(award: Award, ceiling: Ceiling) -> None:
+    award.notes.append(
+        Text(
+            f"本项支付给个人（{award.measure.recipient}），不计入 {ceiling.article} 的企业上限 "
+            f"{fmt(ceiling.amount)}（{ceiling.id}）",
+            f"paid to a person ({award.measure.recipient}), so outside {ceiling.article}'s "
+            f"per-enterprise ceiling of {fmt(ceiling.amount)} ({ceiling.id})",
+        )
+    )
+
+
+def _note_unknown(unit: _Unit, groups: list[_Group], high: Decimal) -> None:
+    award = unit.awards[0]
+    names = ", ".join(groups[g].id for g in unit.groups)
+    award.notes.append(
+        Text(
+            f"一事一议，金额未定；受上限 {names} 约束，至多 {fmt(high)}；"
+            f"它可能占用该上限，同组其他奖励的下限已按此计算",
+            f"case by case, amount unknown; under ceiling {names}, so at most {fmt(high)}; it "
+            f"may take up the ceiling, and the other awards' minimum allows for that",
+        )
+    )
+
+
+def _settle(unit: _Unit, bounds: Amount, groups: list[_Group], out: list[CeilingGroup]) -> None:
+    """Give the unit's awards their bounds within the groups, with a step and a note."""
+    described = [g for g in out if g.id in {groups[i].id for i in unit.groups}]
+    shared = any(len(g.members) > 1 for g in described)
+    for award in unit.awards:
+        own = award.amount
+        assert own.min is not None and own.max is not None
+        assert bounds.min is not None and bounds.max is not None
+        new = Amount(min(own.min, bounds.min), min(own.max, bounds.max))
+        for group in described:
+            step = Step(
+                f"ceiling {group.id} ({group.article}, {fmt(group.amount)}, "
+                f"{group.key_text.en}): {len(group.members)} award(s), "
+                f"{group.before.describe('en')} before → {group.bounds.describe('en')}",
+                f"上限 {group.id}（{group.article}，{fmt(group.amount)}，{group.key_text.zh}）："
+                f"{len(group.members)} 项，合计 {group.before.describe('zh')} → "
+                f"{group.bounds.describe('zh')}",
+            )
+            award.steps.append(step)
+        if new == own:
+            continue
+        award.amount = new
+        cut = [g for g in described if g.cut]
+        names = ", ".join(f"{g.id} ({g.article}, {fmt(g.amount)})" for g in cut) or ", ".join(
+            g.id for g in described
+        )
+        if shared:
+            award.notes.insert(
+                0,
                 Text(
-                    f"上限 {ceiling.id} 由较早的奖励先占用；若较早奖励低于其上限，本项可更高，"
-                    f"合计仍不超过 {fmt(ceiling.amount)}",
-                    f"ceiling {ceiling.id} is taken first by earlier awards; if they come in below "
-                    f"their maximum this one can be higher, the total staying within "
-                    f"{fmt(ceiling.amount)}",
-                )
+                    f"与同组奖励共用上限 {names}：{own.describe('zh')} → {new.describe('zh')}"
+                    f"（上限由谁承担未定：至多为其他奖励最低时所得，至少为其他奖励最高时所得）",
+                    f"shares ceiling {names} with other awards: {own.describe('en')} → "
+                    f"{new.describe('en')} (how the cut is shared is not known: at most what it "
+                    f"gets if the others get their least, at least what it keeps if they get "
+                    f"their most)",
+                ),
             )
-        capped = Step(
-            f"ceiling {label} {scope.en}: {before} → {after}",
-            f"上限 {ceiling.id}（{ceiling.article}，{fmt(ceiling.amount)}，{scope.zh}）："
-            f"{amount.describe('zh')} → {award.amount.describe('zh')}",
-        )
-        award.steps.append(capped)
-        # Capping is a reason the figure differs from the formula: always said, traced or not.
-        award.notes.insert(0, Text(capped.zh, capped.en))
+        else:
+            award.notes.insert(
+                0,
+                Text(
+                    f"上限 {names}：{own.describe('zh')} → {new.describe('zh')}",
+                    f"ceiling {names}: {own.describe('en')} → {new.describe('en')}",
+                ),
+            )

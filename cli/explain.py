@@ -40,7 +40,7 @@ def explain_data(
             "summary": c.summary.get(lang),
         }
         for c in doc.ceilings
-        if c.covers(measure.id)
+        if c.applies_to(measure)
     ]
     e = doc.eligibility
     data: dict[str, Any] = {

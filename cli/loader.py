@@ -68,6 +68,7 @@ class _Builder:
         self.departments: dict[str, dict[str, Department]] = {}
         self.categories: dict[str, Text] = {}
         self.recipients: dict[str, Text] = {}
+        self.individuals: frozenset[str] = frozenset()
         self.applicant_fields: dict[str, FieldSpec] = {}
         self.kinds: dict[str, FactKind] = {}
 
@@ -185,6 +186,15 @@ class _Builder:
             block = top.sub(key)
             for name in block.data:
                 target[name] = block.text(name)
+        if top.has("individual_recipients"):
+            names = top.str_list("individual_recipients")
+            for name in names:
+                if name not in self.recipients:
+                    raise top.fail(
+                        "individual_recipients",
+                        f"unknown recipient '{name}'{suggest(name, self.recipients)}",
+                    )
+            self.individuals = frozenset(names)
         top.finish()
 
     def _facts(self, data: Any, source: str) -> None:
@@ -373,6 +383,23 @@ class _Builder:
                         f"unknown measure '{mid}'{suggest(mid, measure_ids)} in this document",
                     )
             covered = frozenset(ids)
+        exempt: frozenset[str] = frozenset()
+        if covered is None:
+            # A ceiling over all of a document's measures limits what the enterprise gets;
+            # awards paid to people stand outside it unless it names the recipients it limits.
+            limited = c.str_list("recipients", None)
+            if limited is None:
+                exempt = self.individuals
+            else:
+                for name in limited:
+                    if name not in self.recipients:
+                        raise c.fail(
+                            "recipients",
+                            f"unknown recipient '{name}'{suggest(name, self.recipients)}",
+                        )
+                exempt = frozenset(self.recipients) - frozenset(limited)
+        elif c.raw("recipients", None) is not None:
+            raise c.fail("recipients", "only a ceiling over 'all' measures names its recipients")
         ceiling = Ceiling(
             id=c.string("id"),
             article=c.string("article"),
@@ -381,6 +408,7 @@ class _Builder:
             amount=c.number("amount", positive=True),
             measures=covered,
             document_id=doc_id,
+            exempt=exempt,
         )
         c.finish()
         _check_ceiling_not_below(c, ceiling, measures)

@@ -180,9 +180,15 @@ class Ceiling:
     amount: Decimal
     measures: frozenset[str] | None  # None: every measure of the document
     document_id: str = ""
+    exempt: frozenset[str] = frozenset()  # recipients it does not limit (people, for "all")
 
     def covers(self, measure_id: str) -> bool:
         return self.measures is None or measure_id in self.measures
+
+    def applies_to(self, measure: Measure) -> bool:
+        """Whether the ceiling limits this measure's awards: it covers the measure and the
+        award is paid to someone the ceiling limits."""
+        return self.covers(measure.id) and measure.recipient not in self.exempt
 
 
 @record

@@ -112,6 +112,11 @@ def run_one(r: Reader, ruleset: Ruleset, scope: frozenset[str] | None = None) ->
         t = e.sub("totals")
         totals = (_bound(t, "min"), _bound(t, "max"), t.raw("case_by_case", None))
         t.finish()
+    groups: list[tuple[str, Decimal | None, Decimal | None]] = []
+    for index, item, line in e.items("ceilings") if e.seq("ceilings", None) is not None else ():
+        g = Reader(item, r.source, f"{e.field('ceilings')}[{index}]", InputError, line)
+        groups.append((g.string("id"), _bound(g, "min"), _bound(g, "max")))
+        g.finish()
     excluded = e.str_list("excluded", ())
     e.finish()
     r.finish()
@@ -142,6 +147,17 @@ def run_one(r: Reader, ruleset: Ruleset, scope: frozenset[str] | None = None) ->
             )
         if unknown is not None and t_now.case_by_case != unknown:
             problems.append(f"{t_now.case_by_case} case-by-case items, expected {unknown}")
+    found = {g.id: g.bounds for g in est.ceilings}
+    for gid, lo, hi in groups:
+        if gid not in found:
+            problems.append(f"expected ceiling group {gid} (groups: {', '.join(sorted(found))})")
+            continue
+        pays = found[gid]
+        if (lo is not None and pays.min != lo) or (hi is not None and pays.max != hi):
+            problems.append(
+                f"ceiling group {gid} pays {pays.describe('en')}, expected "
+                f"{fmt(lo) if lo is not None else '?'}..{fmt(hi) if hi is not None else '?'}"
+            )
     excluded_ids = {x.measure.id for x in est.excluded}
     for measure in excluded:
         if measure not in excluded_ids:

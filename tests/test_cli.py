@@ -60,11 +60,20 @@ def test_estimate_json_has_the_promised_fields():
     assert {d["region"] for d in data["documents"]} >= {"kunming", "yunnan"}
 
 
-def test_totals_add_the_known_bounds():
+def test_totals_and_ceiling_groups_worked_by_hand():
     data = estimate_json()
-    known = [a for a in data["awards"] if a["kind"] not in ("case_by_case", "no_money")]
-    assert data["totals"]["min"] == pytest.approx(sum(a["min"] for a in known))
-    assert data["totals"]["max"] == pytest.approx(sum(a["max"] for a in known))
+    # By hand from the texts, the example as of 2023-06-30: Kunming （六） up to 500
+    # (最高不超过500), （七） 50 for the patent and 2% × 8,000 = 160 for the paid-in capital,
+    # （九） 5% × 1,000 = 50; Yunnan 八（二） 20% × 600 = 120 and 20% × 1,200 = 240.
+    # Certain 50 + 160 + 50 + 120 + 240 = 620; at most 620 + 500 = 1,120.
+    assert (data["totals"]["min"], data["totals"]["max"]) == (620, 1120)
+    # （七）'s capital subsidy is at most 500 in all: the one award of 160 sits under it, uncut.
+    groups = {g["id"]: g for g in data["ceilings"]}
+    capital = groups["km-07-capital-total"]
+    assert (capital["article"], capital["scope"], capital["amount"]) == ("（七）", "total", 500)
+    assert (capital["before"]["min"], capital["before"]["max"]) == (160, 160)
+    assert (capital["min"], capital["max"]) == (160, 160)
+    assert [m["measure"] for m in capital["members"]] == ["km-07-capital"]
 
 
 @pytest.mark.parametrize("fmt", [f.value for f in OutputFormat if f.value != "table"])

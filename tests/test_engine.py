@@ -88,18 +88,31 @@ def test_higher_only_keeps_the_higher_and_says_what_it_dropped(tmp_path):
     assert any("converted_locally" in n.en for n in high.notes)
 
 
-def test_yearly_ceiling_is_shared_in_date_order(tmp_path):
+def test_yearly_ceiling_is_a_group_whatever_the_order(tmp_path):
     rules = ruleset(tmp_path)
-    facts = [{"kind": "renovation", "date": d, "invoice_amount": 300}
-             for d in ("2021-03-01", "2021-05-01", "2021-07-01", "2022-02-01")]
+    dates = ("2021-03-01", "2021-05-01", "2021-07-01", "2022-02-01")
+    facts = [{"kind": "renovation", "date": d, "invoice_amount": 300} for d in dates]
     result = estimate(rules, make_profile(rules, "suzhou", *facts), dt.date(2022, 6, 1))
-    # Each: 50% × 300 = 150 (under the item ceiling 200); 300 a year across the measure:
-    # 2021 gives 150, 150, then 0; 2022 starts afresh with 150.
-    got = sorted((a.fact.date.isoformat(), a.amount.max) for a in result.awards)
-    assert [m for _, m in got] == [150, 150, 0, 150]
-    assert result.totals.max == 450
-    cut = next(a for a in result.awards if a.amount.max == 0)
-    assert "t-year" in cut.notes[0].en and "150 → 0" in cut.notes[0].en
+    # Each: 50% × 300 = 150 (under the item ceiling 200), exact before the shared ceiling.
+    # 第二条 300 a year: 2021 holds three (450 before) → the group pays exactly 300; who
+    # bears the cut is not known, so each 2021 award gets 0–150 (all of it if the others
+    # bear the cut, nothing if the other two take the 300). 2022 holds one: exactly 150.
+    got = sorted((a.fact.date.isoformat(), a.amount.min, a.amount.max) for a in result.awards)
+    assert got == [("2021-03-01", 0, 150), ("2021-05-01", 0, 150), ("2021-07-01", 0, 150),
+                   ("2022-02-01", 150, 150)]
+    assert all(a.original.min == a.original.max == 150 for a in result.awards)
+    groups = {g.id: g for g in result.ceilings}
+    assert set(groups) == {"t-year:2021", "t-year:2022"}
+    year = groups["t-year:2021"]
+    assert (year.before.min, year.before.max) == (450, 450)
+    assert (year.bounds.min, year.bounds.max) == (300, 300) and len(year.members) == 3
+    # Totals come from the groups: 300 certain in 2021 plus 150 in 2022.
+    assert (result.totals.min, result.totals.max) == (450, 450)
+    # The same facts listed the other way round give the same result.
+    again = estimate(rules, make_profile(rules, "suzhou", *reversed(facts)), dt.date(2022, 6, 1))
+    assert sorted((a.fact.date.isoformat(), a.amount.min, a.amount.max)
+                  for a in again.awards) == got
+    assert again.totals == result.totals
 
 
 def test_validity_and_the_hint_to_use_as_of(tmp_path):
@@ -134,3 +147,43 @@ def test_compare_regions_moves_the_applicant(tmp_path):
     moved = estimate(rules, profile, dt.date(2022, 1, 1), region="suzhou")
     assert moved.moved_from == "kunming" and moved.region == "suzhou"
     assert awards(moved) == {("t-high", 150, 400)}
+
+
+def test_higher_only_between_ranges_keeps_both_where_the_higher_is_not_certain(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    # t-high now 50..400 against t-low's exact 100: either may be the higher.
+    text = DOC.replace("formula: {kind: range, min: 150, max: 400}",
+                       "formula: {kind: range, min: 50, max: 400}")
+    (folder / "t-doc.yaml").write_text(text, encoding="utf-8")
+    rules = load_ruleset([folder], use_cache=False)
+    result = estimate(rules, make_profile(rules, "suzhou", PHASE2), dt.date(2022, 1, 1))
+    # 就高不重复 (附则) between [100, 100] and [50, 400]: the pair pays [max of mins, max of
+    # maxes] = [100, 400]; neither is dropped, each alone 0 to its maximum.
+    assert awards(result) == {("t-low", 0, 100), ("t-high", 0, 400)}
+    assert not [x for x in result.excluded if x.stage == "stacking"]
+    (stack,) = result.stacks
+    assert (stack.rule, stack.article, stack.bounds.min, stack.bounds.max) == (
+        "higher_only", "附则", 100, 400)
+    assert (result.totals.min, result.totals.max) == (100, 400)
+    assert all("附则" in a.notes[-1].en for a in result.awards)
+
+
+def test_may_overlap_pays_at_least_the_higher_and_at_most_both(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    text = DOC.replace("    stacking_group: phase2\n", "").replace(
+        "  ceilings:\n",
+        "  may_overlap:\n"
+        "    - {id: t-both, article: 第一条, summary: {zh: 未说明, en: silent},"
+        " measures: [t-low, t-high]}\n  ceilings:\n")
+    (folder / "t-doc.yaml").write_text(text, encoding="utf-8")
+    rules = load_ruleset([folder], use_cache=False)
+    result = estimate(rules, make_profile(rules, "suzhou", PHASE2), dt.date(2022, 1, 1))
+    # 第一条 does not say whether both pay: [max(100, 150), 100 + 400] = [150, 500]. t-high's
+    # 150 is at least t-low's 100, so t-high is certainly paid (the higher): 150..400;
+    # t-low may or may not be paid as well: 0..100.
+    assert awards(result) == {("t-low", 0, 100), ("t-high", 150, 400)}
+    (stack,) = result.stacks
+    assert (stack.rule, stack.bounds.min, stack.bounds.max) == ("may_overlap", 150, 500)
+    assert (result.totals.min, result.totals.max) == (150, 500)

@@ -23,7 +23,6 @@ from typer.testing import CliRunner
 
 from policycalc import batch
 from policycalc.app import app
-from policycalc.ceilings import scope_key
 from policycalc.engine import estimate
 from policycalc.errors import DataError, PolicycalcError
 from policycalc.formulas import Share, evaluate, item_ceiling
@@ -232,50 +231,52 @@ def test_broken_policy_files_are_refused_with_one_clear_error(text):
 # ------------------------------------------------------------------ the money
 
 
-def _ceilings_hold(result: Any) -> None:
-    for status in result.documents:
-        doc = status.document
-        for ceiling in doc.ceilings:
-            sums: dict[Any, Decimal] = {}
-            for award in result.awards:
-                if award.document.id != doc.id or not ceiling.covers(award.measure.id):
-                    continue
-                if award.amount.max is None:
-                    continue
-                key = scope_key(ceiling, award)
-                sums[key] = sums.get(key, Decimal(0)) + award.amount.max
-            assert all(total <= ceiling.amount for total in sums.values()), ceiling.id
-
-
 @cases(1500)
 @given(profiles(), st.dates(dt.date(2019, 6, 1), dt.date(2024, 6, 1)))
 def test_money_rules_hold_for_any_valid_profile(data, as_of):
     profile = build_profile(data, RULESET, "p")
     result = estimate(RULESET, profile, as_of)
-    lo = hi = Decimal(0)
+    before = Decimal(0)
     unknown = 0
     for award in result.awards:
-        amount = award.amount
+        amount, original = award.amount, award.original
         if amount.money and amount.known:
             assert amount.min is not None and amount.max is not None
-            assert 0 <= amount.min <= amount.max
+            assert original.min is not None and original.max is not None
+            assert 0 <= amount.min <= amount.max <= original.max
             ceiling = item_ceiling(award.measure.formula)
             if ceiling is not None and not hasattr(award.measure.formula, "count_field"):
                 assert amount.max <= ceiling, award.measure.id
-            lo += amount.min
-            hi += amount.max
+            before += original.max
         elif amount.money:
             unknown += 1
+    # Totals come from the groups: never more than the awards before their ceilings, and a
+    # group never pays more than its ceiling.
     totals = result.totals
-    assert (totals.min, totals.max, totals.case_by_case) == (lo, hi, unknown)
-    _ceilings_hold(result)
-    # The result does not depend on the order the facts are listed in.
-    shuffled = dict(data, facts=random.Random(7).sample(data["facts"], len(data["facts"])))
-    again = estimate(RULESET, build_profile(shuffled, RULESET, "p"), as_of)
-    key = sorted((a.measure.id, str(a.amount.min), str(a.amount.max)) for a in result.awards)
-    assert key == sorted((a.measure.id, str(a.amount.min), str(a.amount.max))
-                         for a in again.awards)
-    assert again.totals == totals
+    assert 0 <= totals.min <= totals.max <= before
+    assert totals.case_by_case <= unknown
+    for group in result.ceilings:
+        assert group.bounds.min is not None and group.bounds.max is not None
+        assert 0 <= group.bounds.min <= group.bounds.max <= group.amount, group.id
+        assert all(any(m is a for a in result.awards) for m in group.members)
+    # The result does not depend on the order the facts are listed in, same-day facts too.
+    _same_in_any_order(data, as_of)
+    if data["facts"]:
+        day = data["facts"][0]["date"]
+        _same_in_any_order(dict(data, facts=[dict(f, date=day) for f in data["facts"]]), as_of)
+
+
+def _same_in_any_order(data: dict[str, Any], as_of: dt.date) -> None:
+    first = estimate(RULESET, build_profile(data, RULESET, "p"), as_of)
+    for seed in (7, 8):
+        shuffled = dict(data, facts=random.Random(seed).sample(data["facts"], len(data["facts"])))
+        again = estimate(RULESET, build_profile(shuffled, RULESET, "p"), as_of)
+        key = sorted((a.measure.id, str(a.amount.min), str(a.amount.max)) for a in first.awards)
+        assert key == sorted((a.measure.id, str(a.amount.min), str(a.amount.max))
+                             for a in again.awards)
+        assert again.totals == first.totals
+        assert sorted((g.id, g.bounds) for g in again.ceilings) == sorted(
+            (g.id, g.bounds) for g in first.ceilings)
 
 
 @cases(1000)

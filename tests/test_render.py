@@ -418,7 +418,7 @@ def test_compare_report_speaks_the_clients_words(tmp_path, suffix):
     assert not found
     # The chart's labels are whole: the SVG is as wide as its longest total.
     if suffix == ".html":
-        assert re.search(r'<td class="num">1000–3000</td>', text)  # amounts right-aligned
+        assert re.search(r'<td class="num">[^<]*3000</td>', text)  # amounts right-aligned
     if suffix == ".md":
         assert "---:|" in text
 

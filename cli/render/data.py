@@ -7,7 +7,15 @@ from typing import Any
 from ..formulas import describe
 from ..model import Department, Document, Lang, Measure, Ruleset, Text
 from ..money import Amount
-from ..results import Award, DocumentStatus, Estimate, Exclusion, Totals
+from ..results import (
+    Award,
+    CeilingGroup,
+    DocumentStatus,
+    Estimate,
+    Exclusion,
+    StackGroup,
+    Totals,
+)
 from .rows import num
 from .words import word
 
@@ -83,8 +91,9 @@ def award_data(award: Award, ruleset: Ruleset, lang: Lang, steps: bool = False) 
         "fact": fact_data(award.fact),
         "notes": [n.get(lang) for n in award.notes],
     }
-    if award.original != award.amount:
-        out["before_ceilings"] = amount_data(award.original)
+    out["before_ceilings"] = amount_data(award.original)
+    out["ceilings"] = list(award.groups)
+    out["stacking"] = award.stack
     if m.payment is not None:
         out["payment"] = payment_data(m.payment, lang)
     if steps:
@@ -139,6 +148,42 @@ def totals_data(totals: Totals) -> dict[str, Any]:
     }
 
 
+def member_data(award: Award) -> dict[str, Any]:
+    return {"measure": award.measure.id, "fact": award.fact.number}
+
+
+def ceiling_data(group: CeilingGroup, lang: Lang) -> dict[str, Any]:
+    """One ceiling group: the ceiling, its scope key, the awards under it, their sum before
+    it and what the group pays: [min(Σ mins, C), min(Σ maxes, C)] from the inside out."""
+    return {
+        "id": group.id,
+        "document": group.ceiling.document_id,
+        "ceiling": group.ceiling.id,
+        "article": group.article,
+        "scope": group.scope,
+        "key": group.key_text.get(lang),
+        "amount": num(group.amount),
+        "summary": group.ceiling.summary.get(lang),
+        "members": [member_data(a) for a in group.members],
+        "inner": list(group.inner),
+        "before": {"min": num(group.before.min), "max": num(group.before.max)},
+        "min": num(group.bounds.min),
+        "max": num(group.bounds.max),
+        "case_by_case": group.case_by_case,
+    }
+
+
+def stack_data(stack: StackGroup, lang: Lang) -> dict[str, Any]:
+    return {
+        "id": stack.id,
+        "rule": stack.rule,
+        "article": stack.article,
+        "members": [member_data(a) for a in stack.members],
+        **amount_data(stack.bounds),
+        "note": stack.note.get(lang),
+    }
+
+
 def estimate_data(
     est: Estimate, lang: Lang, steps: bool = False, general: bool = False
 ) -> dict[str, Any]:
@@ -158,6 +203,8 @@ def estimate_data(
         "documents": [status_data(s, lang) for s in est.documents],
         "awards": [award_data(a, est.ruleset, lang, steps) for a in est.awards],
         "excluded": [exclusion_data(x, lang) for x in est.excluded],
+        "ceilings": [ceiling_data(g, lang) for g in est.ceilings],
+        "stacking": [stack_data(x, lang) for x in est.stacks],
         "totals": totals_data(est.totals),
         "notes": [n.get(lang) for n in est.notes],
     }

@@ -458,6 +458,20 @@ def _settle(unit: _Unit, bounds: Amount, groups: list[_Group], out: list[Ceiling
             award.steps.append(step)
         if new == own:
             continue
+        unknown = [g for g in described if g.case_by_case]
+        if unknown and new.min != own.min:
+            names = ", ".join(
+                sorted({a.measure.id for g in unknown for a in g.members if not a.amount.known})
+            )
+            award.notes.append(
+                Text(
+                    f"同一上限下有一事一议的奖励（{names}），其金额未定，可能占满上限；"
+                    f"本项的下限已按此计算，金额确定后可提高",
+                    f"a case-by-case award under the same ceiling ({names}) has no stated amount "
+                    f"and may take all of it; this award's minimum allows for that and rises "
+                    f"once that amount is known",
+                )
+            )
         award.amount = new
         cut = [g for g in described if g.cut]
         names = ", ".join(f"{g.id} ({g.article}, {fmt(g.amount)})" for g in cut) or ", ".join(

@@ -193,8 +193,10 @@ def _from_award(
     if original != award.amount and original.known and award.amount.known:
         assert original.min is not None and original.max is not None
         assert award.amount.min is not None and award.amount.max is not None
+        # What the shared ceiling may take: at least what is certainly lost, at most the
+        # award's own maximum less what it is certain to keep (R4).
         cut = Amount(
-            max(ZERO, original.min - award.amount.min), max(ZERO, original.max - award.amount.max)
+            max(ZERO, original.min - award.amount.max), max(ZERO, original.max - award.amount.min)
         )
         cutting = [groups[g] for g in award.groups if g in groups and groups[g].cut]
         if cutting:

@@ -106,7 +106,10 @@ class CeilingGroup(NamedTuple):
 
     @property
     def cut(self) -> bool:
-        """Whether the ceiling may cut what its members would otherwise get."""
+        """Whether the ceiling may cut what its members would otherwise get (a case-by-case
+        member may take all of it)."""
+        if self.case_by_case:
+            return True
         return self.before.max is None or self.before.max > self.ceiling.amount
 
 

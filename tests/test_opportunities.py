@@ -86,13 +86,14 @@ def test_suzhou_next_clinical_stage_of_the_product(ruleset):
     # R&D spend is not known yet, so 0 to 400.
     profile = load_profile(str(ROOT / "examples" / "suzhou-antibody.toml"), ruleset)
     items = find_opportunities(ruleset, profile, day("2021-12-31")).items
-    o = _only(items, "sz-06-phase-completed")
+    o = _only(items, "sz-06-phase-completed", "no_fact")
     assert o.reason == "no_fact" and o.product == "SZ-mAb-2"
     assert _pair(o) == (Decimal(0), Decimal(400))
     assert "Phase III" in o.needs.en and "SZ-mAb-2" in o.needs.en
     # 第六条 entry awards (100/150/250 for Phases I–III) are all behind this product: its
     # Phase II entry is paid, Phase III entry too; no next entry stage is offered for it.
-    assert not [x for x in items if x.measure.id == "sz-06-phase-entered" and x.product]
+    assert not [x for x in items if x.measure.id == "sz-06-phase-entered" and x.product
+                and x.reason != "ceiling"]
 
 
 def test_suzhou_window_missed(ruleset):
@@ -113,8 +114,9 @@ def test_suzhou_window_missed(ruleset):
 
 def test_suzhou_device_ceiling_already_used(ruleset):
     # Suzhou 第七条: 20% × 2000 = 400, capped at 300 per class III device; at most 500万 per
-    # enterprise per year for device awards. Two certificates in 2020: the first gets 300, the
-    # second only 200 of its 300: the ceiling cuts 100.
+    # enterprise per year for device awards. Two certificates in 2020: 600 before the ceiling,
+    # 500 after. Who bears the 100 cut is not known (R4): each is 200..300, so each may lose
+    # from 0 up to 100 of its 300 to the shared ceiling.
     profile = make_profile(
         ruleset,
         "suzhou",
@@ -123,10 +125,10 @@ def test_suzhou_device_ceiling_already_used(ruleset):
         in_enterprise_database=True,
     )
     items = find_opportunities(ruleset, profile, day("2020-12-31")).items
-    o = _only(items, "sz-07-class3", "ceiling")
-    assert _pair(o) == (Decimal(100), Decimal(100))
-    assert o.fact is not None and o.fact.number == 2
-    assert "sz-07-device-yearly" in o.needs.en
+    found = [o for o in items if o.measure.id == "sz-07-class3" and o.reason == "ceiling"]
+    assert sorted(o.fact.number for o in found if o.fact is not None) == [1, 2]
+    assert all(_pair(o) == (Decimal(0), Decimal(100)) for o in found)
+    assert all("sz-07-device-yearly" in o.needs.en for o in found)
 
 
 # ------------------------------------------------------------------ Kunming and Yunnan

@@ -468,7 +468,7 @@ def estimate(
     day = parse_as_of(as_of)
     ruleset = load(data_dir, extra_data)
     result = run(ruleset, _profile(profile, ruleset, encoding), day)
-    view = EstimateView(result, lang_of(lang), steps=steps, show_all=show_all)
+    view = EstimateView(result, lang_of(lang), steps=steps, show_all=show_all, today=as_of is None)
     reads = _reads(profile, ruleset)
     with destination(output, reads) as out:
         if report is not None:
@@ -643,7 +643,7 @@ def compare_regions(
     notices: list[str] = []
     for result in results:
         notices.extend(n for n in lapse_notices(result) if n not in notices)
-    view = CompareView(results, language, day, ruleset.version)
+    view = CompareView(results, language, day, ruleset.version, today=as_of is None)
     reads = _reads(profile, ruleset)
     with destination(output, reads) as out:
         if report is not None:

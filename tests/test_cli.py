@@ -382,3 +382,15 @@ def test_every_command_lists_exit_codes_in_its_help():
         text = run(name, "-h").stdout
         assert "Exit codes: 0 success; 1" in text and "2 a usage or input error" in text, name
     assert "Exit codes:" in run("-h").stdout
+
+
+def test_the_table_header_says_when_the_date_is_today_by_default():
+    import datetime as dt
+
+    today = dt.date.today().isoformat()
+    header = run("estimate", EXAMPLE, "--lang", "en").stdout.splitlines()[0]
+    assert f"as of (today, by default) {today}" in header
+    given = run("estimate", EXAMPLE, "--lang", "en", "--as-of", AS_OF).stdout.splitlines()[0]
+    assert f"as of {AS_OF}" in given and "today" not in given
+    compare = run("compare-regions", EXAMPLE, "--regions", "kunming", "--lang", "en").stdout
+    assert f"as of (today, by default) {today}" in compare.splitlines()[0]

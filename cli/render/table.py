@@ -178,7 +178,9 @@ def _bounds(group: dict[str, Any]) -> str:
     return f"{lo}" if lo == hi else f"{lo}–{hi}"
 
 
-def print_estimate(data: dict[str, Any], lang: Lang, out: Console, show_all: bool = False) -> None:
+def print_estimate(
+    data: dict[str, Any], lang: Lang, out: Console, show_all: bool = False, today: bool = False
+) -> None:
     applicant = data["applicant"]
     who = applicant.get("name") or applicant.get("id") or ""
     moved = ""
@@ -187,7 +189,8 @@ def print_estimate(data: dict[str, Any], lang: Lang, out: Console, show_all: boo
         moved = word("as_if_in", lang).format(where)
     out.print(
         text(
-            f"{who}{moved} · {word('as_of', lang)} {data['as_of']} · ruleset {data['ruleset']}",
+            f"{who}{moved} · {word('as_of_today' if today else 'as_of', lang)} {data['as_of']}"
+            f" · ruleset {data['ruleset']}",
             "bold",
         )
     )
@@ -282,14 +285,15 @@ def _short_total(t: dict[str, Any]) -> str:
     return _span(t) + (f" +{t['case_by_case']}?" if t["case_by_case"] else "")
 
 
-def print_compare(payload: dict[str, Any], lang: Lang, out: Console) -> None:
+def print_compare(payload: dict[str, Any], lang: Lang, out: Console, today: bool = False) -> None:
     """Totals per region, a bar for each region's range, and categories against regions."""
     from .report import category_matrix
 
     regions = payload["regions"]
     out.print(
         text(
-            f"{word('as_of', lang)} {payload['as_of']} · ruleset {payload['ruleset']}",
+            f"{word('as_of_today' if today else 'as_of', lang)} {payload['as_of']}"
+            f" · ruleset {payload['ruleset']}",
             "bold",
         )
     )
@@ -504,13 +508,13 @@ def print_view(view: View, out: Console) -> None:
     )
 
     if isinstance(view, EstimateView):
-        print_estimate(data_of(view), view.lang, out, show_all=view.show_all)
+        print_estimate(data_of(view), view.lang, out, show_all=view.show_all, today=view.today)
     elif isinstance(view, CompareView):
         payload = compare_data(view)
-        print_compare(payload, view.lang, out)
+        print_compare(payload, view.lang, out, today=view.today)
         for data in payload["regions"]:
             out.rule()
-            print_estimate(data, view.lang, out)
+            print_estimate(data, view.lang, out, today=view.today)
     elif isinstance(view, ExplainView):
         from .explain import print_explain
 

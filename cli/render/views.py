@@ -39,6 +39,7 @@ class EstimateView:
     lang: Lang
     steps: bool = False
     show_all: bool = False
+    today: bool = False  # the as-of date is today's by default (no --as-of): headers say so
 
 
 @record
@@ -49,6 +50,7 @@ class CompareView:
     lang: Lang
     as_of: dt.date
     ruleset: str
+    today: bool = False  # as in EstimateView
 
 
 @record

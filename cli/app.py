@@ -294,6 +294,22 @@ def main_callback(
     """What money and support Chinese regional biomedicine policies offer an applicant."""
 
 
+def lapse_line(document: Any, as_of: dt.date, what: str) -> str | None:
+    """'Note: DOC lapsed after …: WHAT; pass --as-of …' for a document not in force."""
+    status = document.status(as_of)
+    if status == "lapsed":
+        return (
+            f"Note: {document.id} lapsed after {document.effective_until}: {what}; "
+            f"pass --as-of {document.effective_until} (or earlier) to count them"
+        )
+    if status == "not_yet":
+        return (
+            f"Note: {document.id} takes effect on {document.effective_from}: {what}; "
+            f"pass --as-of {document.effective_from} (or later) to count them"
+        )
+    return None
+
+
 def lapse_notices(result: Any) -> list[str]:
     """One line per lapsed or not-yet-effective document that has measures matching the
     profile, with the --as-of to use; printed on stderr whatever the output format."""
@@ -303,20 +319,11 @@ def lapse_notices(result: Any) -> list[str]:
             counts[item.document.id] = counts.get(item.document.id, 0) + 1
     lines = []
     for status in result.documents:
-        doc, number = status.document, counts.get(status.document.id, 0)
-        if not number:
-            continue
+        number = counts.get(status.document.id, 0)
         what = f"{number} matching measure{'s' if number > 1 else ''} not counted"
-        if status.status == "lapsed":
-            lines.append(
-                f"Note: {doc.id} lapsed after {doc.effective_until}: {what}; "
-                f"pass --as-of {doc.effective_until} (or earlier) to count them"
-            )
-        elif status.status == "not_yet":
-            lines.append(
-                f"Note: {doc.id} takes effect on {doc.effective_from}: {what}; "
-                f"pass --as-of {doc.effective_from} (or later) to count them"
-            )
+        line = lapse_line(status.document, result.as_of, what) if number else None
+        if line is not None:
+            lines.append(line)
     return lines
 
 
@@ -557,6 +564,11 @@ def _estimate_batch(
         if progress_bar is not None:
             progress_bar.stop()
         raw.close()
+    for doc_id, number in sorted(counts.lapsed.items()):
+        who = f"{number} applicant{'s' if number > 1 else ''}"
+        line = lapse_line(ruleset.documents[doc_id], day, f"measures matching {who} not counted")
+        if line is not None:
+            typer.echo(line, err=True)
     typer.echo(
         f"{counts.read} applicants read: {counts.estimated} "
         f"{'estimated' if mode == 'estimate' else 'looked at'}, "

@@ -15,9 +15,10 @@ import json
 import os
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -604,6 +605,7 @@ def _rows(item: Item, job: Job) -> tuple[Sequence[Mapping[str, Any]], str | None
         what = "too deeply nested" if isinstance(exc, RecursionError) else type(exc).__name__
         problem = InputError(f"this record cannot be estimated ({what})", source=job.source)
         return [], _error_line(problem, item)
+    _LAPSED.update({x.document.id for x in result.excluded if x.stage == "validity"})
     if job.summary:
         return [summary_row(result, item.line, item.number)], None
     return award_rows(result, job.lang, item.line, item.number), None
@@ -639,6 +641,19 @@ class Counts:
     estimated: int = 0
     rejected: int = 0
     rows: int = 0
+    # document id -> applicants with measures of it that match but are not counted because
+    # the document is not in force on the as-of date (reported once per document at the end)
+    lapsed: Counter[str] = field(default_factory=Counter)
+
+
+# Filled by _rows in whichever process estimates; drained and returned with each slice.
+_LAPSED: Counter[str] = Counter()
+
+
+def _drain_lapsed() -> Counter[str]:
+    found = Counter(_LAPSED)
+    _LAPSED.clear()
+    return found
 
 
 def run(
@@ -810,8 +825,11 @@ def _serve(task_fd: int, result_fd: int) -> None:
             _send(out, process_task(task))
 
 
-def process_task(task: tuple[Any, ...]) -> tuple[str, int, list[tuple[int, str]], int]:
-    """A worker's slice: joined output text, row count, errors by position, and its size."""
+def process_task(
+    task: tuple[Any, ...],
+) -> tuple[str, int, list[tuple[int, str]], int, Counter[str]]:
+    """A slice: joined output text, row count, errors by position, its size and the
+    documents not in force whose measures matched (applicants per document)."""
     part = task[1]
     texts: list[str] = []
     rows = 0
@@ -823,17 +841,18 @@ def process_task(task: tuple[Any, ...]) -> tuple[str, int, list[tuple[int, str]]
         else:
             texts.append(text_out)
             rows += count
-    return "".join(texts), rows, errors, len(part)
+    return "".join(texts), rows, errors, len(part), _drain_lapsed()
 
 
 def _write_many(
-    result: tuple[str, int, list[tuple[int, str]], int],
+    result: tuple[Any, ...],
     out: IO[str],
     report: Callable[[str], None],
     counts: Counts,
     progress: Callable[[int], None] | None,
 ) -> None:
-    text, rows, errors, size = result
+    text, rows, errors, size, lapsed = result
+    counts.lapsed.update(lapsed)
     for _, error in errors:
         report(error)
     counts.read += size

@@ -394,3 +394,24 @@ def test_the_table_header_says_when_the_date_is_today_by_default():
     assert f"as of {AS_OF}" in given and "today" not in given
     compare = run("compare-regions", EXAMPLE, "--regions", "kunming", "--lang", "en").stdout
     assert f"as of (today, by default) {today}" in compare.splitlines()[0]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_batch_names_each_lapsed_document_once_at_the_end(tmp_path, jobs):
+    # Three copies of the Kunming example: Kunming's measures lapsed after 2025-10-20 (issued
+    # 2020-10-21, in force 5 years), so today they match and are not counted, for 3 applicants.
+    line = json.dumps(yaml.safe_load((ROOT / "examples" / "kunming-cell.yaml").read_text(
+        encoding="utf-8")), default=str, ensure_ascii=False)
+    source = tmp_path / "three.jsonl"
+    source.write_text((line + "\n") * 3, encoding="utf-8")
+    result = run("estimate", "--batch", str(source), "--jobs", jobs)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.splitlines()
+    notes = [x for x in lines if x.startswith("Note:")]
+    assert notes == [
+        "Note: kunming-cell-2020 lapsed after 2025-10-20: measures matching 3 applicants not "
+        "counted; pass --as-of 2025-10-20 (or earlier) to count them"
+    ]
+    assert lines[-1].startswith("3 applicants read: 3 estimated")
+    inside = run("estimate", "--batch", str(source), "--jobs", jobs, "--as-of", AS_OF)
+    assert "Note:" not in inside.stderr

@@ -41,6 +41,7 @@ APPLICANT_FLAGS = (
 )
 REGISTRATIONS = ("business", "tax")
 SCOPES = ("per_year", "total", "per_product", "per_product_year")
+MAX_REGION_DEPTH = 8  # province, city, district: three levels are used; eight is plenty
 ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -156,6 +157,33 @@ class _Builder:
                     line=table.line_of(region.id),
                     field=f"regions.{region.id}",
                 )
+        self._region_tree(table, source)
+
+    def _region_tree(self, table: Reader, source: str) -> None:
+        """Parents must form a tree no deeper than MAX_REGION_DEPTH: a cycle (a province
+        inside its own city) would let an applicant of one collect the other's awards."""
+        for region in self.regions.values():
+            path = [region.id]
+            current = region.parent
+            while current is not None:
+                if current in path:
+                    cycle = [*path[path.index(current) :], current]
+                    raise DataError(
+                        f"region parents form a cycle: {' → '.join(cycle)}",
+                        source=source,
+                        line=table.line_of(region.id),
+                        field=f"regions.{region.id}.parent",
+                    )
+                path.append(current)
+                if len(path) > MAX_REGION_DEPTH:
+                    raise DataError(
+                        f"regions nested more than {MAX_REGION_DEPTH} levels deep "
+                        f"({' → '.join(path[:4])} → …)",
+                        source=source,
+                        line=table.line_of(region.id),
+                        field=f"regions.{region.id}.parent",
+                    )
+                current = self.regions[current].parent if current in self.regions else None
 
     def _departments(self, data: Any, source: str) -> None:
         top = Reader(data, source, "", DataError)

@@ -94,6 +94,10 @@ def parse_document(text: str, source: str, fmt: str | None = None) -> Any:
             line = getattr(exc, "lineno", None)
             message = str(exc).split(" (at line")[0]
             raise InputError(f"invalid TOML: {message}", source=source, line=line) from None
+        except ValueError as exc:  # an integer of thousands of digits
+            raise InputError(f"invalid TOML: {_plain(exc)}", source=source) from None
+        except RecursionError:
+            raise InputError("invalid TOML: nested too deeply", source=source) from None
     from .yamlsafe import load_yaml
 
     return load_yaml(text, source, allow_aliases=False, error=InputError)
@@ -114,6 +118,13 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"'{name}' is not a number")
 
 
+def _plain(exc: ValueError) -> str:
+    """A parser's ValueError in the user's terms (Python's digit limit names sys functions)."""
+    if "integer string conversion" in str(exc):
+        return "a number of more than 4,300 digits"
+    return str(exc)
+
+
 def parse_json(text: str, source: str, line: int | None = None) -> Any:
     try:
         return json.loads(
@@ -129,7 +140,7 @@ def parse_json(text: str, source: str, line: int | None = None) -> Any:
             line=line if line is not None else exc.lineno,
         ) from None
     except ValueError as exc:
-        raise InputError(f"invalid JSON: {exc}", source=source, line=line) from None
+        raise InputError(f"invalid JSON: {_plain(exc)}", source=source, line=line) from None
     except RecursionError:
         raise InputError("invalid JSON: nested too deeply", source=source, line=line) from None
 

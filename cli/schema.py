@@ -13,6 +13,9 @@ from .lines import LineDict, LineList
 from .records import Text
 
 MISSING: Any = object()
+# The largest amount, threshold or count policy data may state: 10亿万元 (ten trillion yuan).
+# Anything larger is a typo, and an exponent such as 1.0e+999999999 would overflow the engine.
+MAX_NUMBER = Decimal(1_000_000_000)
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
@@ -138,6 +141,8 @@ class Reader:
         if isinstance(value, bool) or not isinstance(value, int | Decimal):
             raise self.fail(key, f"expected a number, found {type_name(value)}")
         number = Decimal(value)
+        if not number.is_finite() or number > MAX_NUMBER:
+            raise self.fail(key, f"{number} is out of range (at most {MAX_NUMBER:,})")
         if number < 0 or (positive and number == 0):
             raise self.fail(
                 key, f"must be {'more than 0' if positive else 'at least 0'}, found {number}"

@@ -23,6 +23,8 @@ from .errors import PolicycalcError
 from .lines import LineDict, LineList
 
 MAX_DEPTH = 64
+MAX_INT_CHARS = 100  # a number written longer than this is no amount, date or count
+MAX_NODES = 1_000_000  # values a document may hold once its aliases are expanded
 
 
 class _Constructors:
@@ -61,6 +63,10 @@ class _Constructors:
 
     def construct_yaml_float(self, node: ScalarNode) -> Decimal:
         text = str(self.construct_scalar(node)).replace("_", "")  # type: ignore[attr-defined]
+        if len(text) > MAX_INT_CHARS:
+            raise ConstructorError(
+                None, None, f"a number of {len(text):,} characters is too long", node.start_mark
+            )
         try:
             value = Decimal(text)
         except InvalidOperation:
@@ -68,6 +74,14 @@ class _Constructors:
         if not value.is_finite():
             raise ConstructorError(None, None, f"'{text}' is not a finite number", node.start_mark)
         return value
+
+    def construct_yaml_int(self, node: ScalarNode) -> Any:
+        text = str(node.value)
+        if len(text) > MAX_INT_CHARS:
+            raise ConstructorError(
+                None, None, f"a number of {len(text):,} characters is too long", node.start_mark
+            )
+        return super().construct_yaml_int(node)  # type: ignore[misc]
 
     def construct_yaml_timestamp(self, node: ScalarNode) -> Any:
         try:
@@ -83,6 +97,7 @@ def _register(cls: Any) -> None:
     cls.add_constructor("tag:yaml.org,2002:seq", cls.construct_yaml_seq)
     cls.add_constructor("tag:yaml.org,2002:float", cls.construct_yaml_float)
     cls.add_constructor("tag:yaml.org,2002:timestamp", cls.construct_yaml_timestamp)
+    cls.add_constructor("tag:yaml.org,2002:int", cls.construct_yaml_int)
 
 
 class _TooBig(Exception):
@@ -163,7 +178,10 @@ def load_yaml(
     loader = None
     try:
         loader = loader_cls(text)
-        return loader.get_single_data()
+        data = loader.get_single_data()
+        if allow_aliases:
+            _check_expansion(data, source, error)
+        return data
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -184,6 +202,31 @@ def load_yaml(
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def _check_expansion(data: Any, source: str, error: type[PolicycalcError]) -> None:
+    """Refuse a document whose aliases expand to more than MAX_NODES values (an "alias
+    bomb": 1.4 KB that would print, compare or copy as hundreds of millions). Each distinct
+    value is visited once, so this costs nothing for honest data."""
+    sizes: dict[int, int] = {}
+    pending: list[tuple[Any, bool]] = [(data, False)]
+    while pending:
+        value, done = pending.pop()
+        if not isinstance(value, dict | list) or (not done and id(value) in sizes):
+            continue
+        children = list(value.values()) if isinstance(value, dict) else value
+        if not done:
+            sizes[id(value)] = 0  # in progress (an alias cycle counts once)
+            pending.append((value, True))
+            pending.extend((child, False) for child in children)
+            continue
+        total = 1 + sum(sizes.get(id(c), 1) for c in children)
+        if total > MAX_NODES:
+            raise error(
+                f"invalid YAML: its aliases expand to more than {MAX_NODES:,} values",
+                source=source,
+            )
+        sizes[id(value)] = total
 
 
 def is_finite_number(value: Any) -> bool:

@@ -231,3 +231,71 @@ def test_ceiling_below_what_a_measure_always_gives(tmp_path, formula, words):
 def test_ceiling_above_what_a_measure_always_gives_loads(tmp_path, formula):
     text = GOOD.replace("{kind: share, base: rd_spend, rate: 0.2, max: 300}", formula)
     assert "t-01" in load_ruleset([write(tmp_path, text)]).measures
+
+
+# ------------------------------------------------------------------ issue 11: data that could hang
+
+
+def _folder_with(tmp_path, name: str, text: str):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_an_alias_bomb_fails_fast_with_one_line(tmp_path):
+    import time
+
+    from policycalc.errors import DataError
+    from policycalc.rulesets import load_ruleset
+
+    bomb = "x0: &a0 [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n" + "".join(
+        f"x{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]\n" for i in range(1, 10))
+    assert len(bomb) < 1500  # 9**10 values once expanded
+    folder = _folder_with(tmp_path, "bomb.yaml", bomb + GOOD)
+    started = time.monotonic()
+    with pytest.raises(DataError, match="aliases expand to more than 1,000,000 values"):
+        load_ruleset([folder], use_cache=False)
+    assert time.monotonic() - started < 10
+
+
+def _regions(extra: str) -> str:
+    from policycalc.rulesets import bundled_data_dir
+
+    return (bundled_data_dir() / "regions.yaml").read_text(encoding="utf-8") + extra
+
+
+def test_circular_region_parents_are_a_validation_error_naming_them(tmp_path):
+    from policycalc.errors import DataError
+    from policycalc.rulesets import load_ruleset
+
+    folder = _folder_with(tmp_path, "regions.yaml", _regions(
+        "  loop-a: {zh: 甲, en: A, level: city, parent: loop-b}\n"
+        "  loop-b: {zh: 乙, en: B, level: province, parent: loop-a}\n"))
+    with pytest.raises(DataError, match="region parents form a cycle: loop-a → loop-b → loop-a"):
+        load_ruleset([folder], use_cache=False)
+
+
+def test_a_deep_region_hierarchy_is_refused_quickly(tmp_path):
+    from policycalc.errors import DataError
+    from policycalc.rulesets import load_ruleset
+
+    chain = "".join(f"  d{i}: {{zh: 区, en: D, level: district"
+                    f"{', parent: d' + str(i - 1) if i else ''}}}\n" for i in range(5000))
+    folder = _folder_with(tmp_path, "regions.yaml", _regions(chain))
+    with pytest.raises(DataError, match="nested more than 8 levels deep"):
+        load_ruleset([folder], use_cache=False)
+
+
+@pytest.mark.parametrize("amount", ["1.0e+999999999", "1000000001", "9" * 5000])
+def test_an_amount_out_of_range_is_a_validation_error(tmp_path, amount):
+    from policycalc.errors import DataError
+    from policycalc.rulesets import load_ruleset
+
+    text = GOOD.replace("amount: 500", f"amount: {amount}", 1)
+    assert text != GOOD
+    folder = _folder_with(tmp_path, "doc.yaml", text)
+    with pytest.raises(DataError) as info:
+        load_ruleset([folder], use_cache=False)
+    assert "out of range" in str(info.value) or "too long" in str(info.value)
+    assert "\n" not in str(info.value)

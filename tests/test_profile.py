@@ -121,3 +121,20 @@ def test_broken_toml_and_json(ruleset):
     assert "duplicate key" in error('{"applicant": {"region": "kunming", "region": "x"}}',
                                     ruleset, "p.json")
     assert "is not a number" in error('{"applicant": {"region": NaN}}', ruleset, "p.json")
+
+
+@pytest.mark.parametrize(("name", "text", "words"), [
+    ("p.toml", '[applicant]\nregion = "kunming"\nx = ' + "9" * 5000 + "\n", "4,300 digits"),
+    ("p.json", '{"applicant": {"x": ' + "9" * 5000 + "}}", "4,300 digits"),
+    ("p.yaml", "applicant:\n  x: " + "9" * 5000 + "\n", "5,000 characters is too long"),
+    ("p.toml", '[applicant]\nx = ' + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+    ("p.json", '{"applicant": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
+])
+def test_huge_numbers_and_deep_nesting_are_one_clear_error(name, text, words):
+    from policycalc.errors import InputError
+    from policycalc.profile import parse_document
+
+    with pytest.raises(InputError) as info:
+        parse_document(text, name)
+    assert words in str(info.value) and "\n" not in str(info.value)
+    assert "sys." not in str(info.value)

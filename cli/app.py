@@ -1,7 +1,5 @@
 """The command line: thin commands that parse options, call the core and render."""
 
-from __future__ import annotations
-
 import contextlib
 import datetime as dt
 import functools

@@ -57,14 +57,18 @@ def load_ruleset(
     ]
     seen: set[Path] = set()
     documents: list[Path] = []
+    # One folder cannot list a file twice; only several sources need resolving (a walk of
+    # every path component, measurable at start-up) to drop a file given twice.
+    several = len(doc_dirs) + len(files) > 1
     for path in [
         p
         for folder in doc_dirs
         for p in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
         if p.name not in SHARED_FILES
     ] + list(files):
-        if path.resolve() not in seen:
-            seen.add(path.resolve())
+        real = path.resolve() if several else path
+        if real not in seen:
+            seen.add(real)
             documents.append(path)
     raws = {path: _read_bytes(path) for _, path in tables} | {p: _read_bytes(p) for p in documents}
     key = None

@@ -181,8 +181,8 @@ def _from_award(
                 doc,
                 "missing_field",
                 Text(
-                    f"请提供 {names}：目前 {now.describe('zh')}，提供后可确定",
-                    f"give {names}: {now.describe('en')} now, exact or narrower once known",
+                    f"请提供 {names}：目前 {describe(now, 'zh')}，提供后可确定",
+                    f"give {names}: {describe(now, 'en')} now, exact or narrower once known",
                 ),
                 now,
                 fact,
@@ -222,10 +222,10 @@ def _from_award(
                 doc,
                 "ceiling",
                 Text(
-                    f"共享上限已被占用：{original.describe('zh')} 削减为 "
-                    f"{award.amount.describe('zh')}（{named.zh}）",
-                    f"a shared ceiling already used cuts {original.describe('en')} to "
-                    f"{award.amount.describe('en')} ({named.en})",
+                    f"共享上限已被占用：{describe(original, 'zh')} 削减为 "
+                    f"{describe(award.amount, 'zh')}（{named.zh}）",
+                    f"a shared ceiling already used cuts {describe(original, 'en')} to "
+                    f"{describe(award.amount, 'en')} ({named.en})",
                 ),
                 cut,
                 fact,
@@ -345,9 +345,9 @@ def _threshold(ruleset: Ruleset, doc: Document, measure: Any, fact: Fact) -> Opp
         "condition",
         Text(
             f"{label.zh} {formula.base} {fmt(Decimal(value))}（{year}）；须 {word} "
-            f"{fmt(lowest.lower)}，达到后 {paid.describe('zh')}",
+            f"{fmt(lowest.lower)}，达到后 {describe(paid, 'zh')}",
             f"{label.en}: {formula.base} {fmt(Decimal(value))} in {year}; {word} "
-            f"{fmt(lowest.lower)} needed, which brings {paid.describe('en')}",
+            f"{fmt(lowest.lower)} needed, which brings {describe(paid, 'en')}",
         ),
         paid,
         fact,
@@ -396,9 +396,9 @@ def _no_fact(ruleset: Ruleset, doc: Document, measure: Any) -> Opportunity:
         doc,
         "no_fact",
         Text(
-            f"资料中没有 {trigger.kind} 事实{when_zh}；有则可得 {bounds.describe('zh')}",
+            f"资料中没有 {trigger.kind} 事实{when_zh}；有则可得 {describe(bounds, 'zh')}",
             f"no {trigger.kind} fact{when_en} in the profile; one would bring "
-            f"{bounds.describe('en')}",
+            f"{describe(bounds, 'en')}",
         ),
         bounds,
     )
@@ -423,6 +423,15 @@ def _window_first(item: Opportunity) -> Opportunity:
         ),
         amount=_undecided(item.amount) if item.reason == "missing_field" else item.amount,
     )
+
+
+def describe(amount: Amount, lang: str) -> str:
+    """An amount in words, with "at least" where only the least is known."""
+    if amount.money and amount.max is None and amount.min:
+        return (
+            f"至少 {fmt(amount.min)}，上限未定" if lang == "zh" else f"at least {fmt(amount.min)}"
+        )
+    return amount.describe(lang)
 
 
 def _also_blocked(item: Opportunity, blocked: tuple[Text, ...]) -> Opportunity:
@@ -567,8 +576,8 @@ def _stage_opportunity(
         doc,
         "no_fact",
         Text(
-            f"下一阶段：{zh}，可得 {paid.describe('zh')}{extra_zh}",
-            f"next stage: {en} brings {paid.describe('en')}{extra_en}",
+            f"下一阶段：{zh}，可得 {describe(paid, 'zh')}{extra_zh}",
+            f"next stage: {en} brings {describe(paid, 'en')}{extra_en}",
         ),
         paid,
         None,

@@ -710,6 +710,15 @@ def opportunities(
             ".html or .md.",
         ),
     ] = None,
+    top: Annotated[
+        int,
+        typer.Option(
+            "--top",
+            metavar="N",
+            min=0,
+            help="Only the N with the most money at stake (default 0: all).",
+        ),
+    ] = 0,
     batch: Annotated[
         str | None,
         typer.Option(
@@ -758,7 +767,11 @@ def opportunities(
     if batch is not None:
         if profile is not None:
             raise UsageError("give a PROFILE or --batch FILE, not both", field="--batch")
-        for flag, given in (("--report", report is not None), ("--regions", regions is not None)):
+        for flag, given in (
+            ("--report", report is not None),
+            ("--regions", regions is not None),
+            ("--top", top != 0),
+        ):
             if given:
                 raise UsageError("goes with a single PROFILE, not --batch", field=flag)
         _estimate_batch(
@@ -821,6 +834,8 @@ def opportunities(
                 )
     applicant = _profile(profile, ruleset, encoding)
     results = tuple(find_opportunities(ruleset, applicant, day, region=r) for r in wanted)
+    if top:
+        results = tuple(r._replace(items=r.items[:top]) for r in results)
     view = OpportunitiesView(results, lang_of(lang), day, ruleset.version)
     with destination(output) as out:
         if report is not None:

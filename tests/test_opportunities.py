@@ -406,3 +406,25 @@ def test_table_groups_by_category(tmp_path):
     assert "contract manufacturing and services" in result.stdout
     assert "cq-03-rd-services" in result.stdout
     assert "[b]" not in result.stdout
+
+
+def test_chongqing_example_drug_approval_and_innovative_device(ruleset):
+    # examples/chongqing-antibody.yaml as of 2022-06-30. Chongqing 9．: 1000 per innovative
+    # drug, 500 per improved drug or biosimilar, 100 per classic TCM formula: no approval yet,
+    # 100 to 1000. 8．: a device in the national innovative-device procedure, not more than
+    # 20% of its R&D spend, at most 500: up to 500.
+    profile = load_profile(str(ROOT / "examples" / "chongqing-antibody.yaml"), ruleset)
+    items = find_opportunities(ruleset, profile, day("2022-06-30")).items
+    assert _pair(_only(items, "cq-09-drug")) == (Decimal(100), Decimal(1000))
+    assert _pair(_only(items, "cq-08-device")) == (Decimal(0), Decimal(500))
+    # 8．'s Phase III award is already paid for CQ-mAb-7 (up to 500, the share being itself a
+    # ceiling): nothing more to claim there.
+    assert not [o for o in items if o.measure.id == "cq-08-phase3"]
+
+
+def test_top_keeps_the_largest(tmp_path):
+    path = _write(tmp_path, "cq.yaml", CQ_290)
+    base = ["opportunities", path, "--as-of", "2023-01-01", "-f", "json"]
+    every = json.loads(runner.invoke(app, base).stdout)["opportunities"]
+    top = json.loads(runner.invoke(app, [*base, "--top", "3"]).stdout)["opportunities"]
+    assert top == every[:3]

@@ -466,3 +466,23 @@ def test_one_bilingual_word_table():
             ):
                 pairs[path.name] = pairs.get(path.name, 0) + 1
     assert pairs == {"words.py": 1}
+
+
+def test_ceiling_groups_show_under_their_awards_and_in_rows(tmp_path):
+    # Kunming （七）: 2% of paid-in capital, each payment at most 500 and at most 500 per
+    # enterprise in all. 2% × 20,000 = 400 and 2% × 10,000 = 200 add up to 600, cut to 500.
+    profile = {"applicant": {"id": "cap", "region": "kunming"},
+               "facts": [{"kind": "capital_paid_in", "date": "2021-04-01", "amount": 20000},
+                         {"kind": "capital_paid_in", "date": "2022-04-01", "amount": 10000}]}
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(profile), encoding="utf-8")
+    data = json.loads(run("estimate", str(path), "--as-of", AS_OF, "-f", "json").stdout)
+    (group,) = [g for g in data["ceilings"] if g["ceiling"] == "km-07-capital-total"]
+    table = run("estimate", str(path), "--as-of", AS_OF, "--lang", "en", columns=200)
+    assert "ceiling in total 500: 600 → 500" in table.stdout
+    rows = list(csv.DictReader(io.StringIO(
+        run("estimate", str(path), "--as-of", AS_OF, "-f", "csv").stdout)))
+    assert [r["ceilings"] for r in rows] == [group["id"], group["id"]]
+    report = tmp_path / "r.md"
+    run("estimate", str(path), "--as-of", AS_OF, "-f", "json", "--report", str(report))
+    assert "（七） 累计上限 500: 600 → 500" in report.read_text(encoding="utf-8")

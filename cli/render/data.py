@@ -255,7 +255,9 @@ def ceiling_text(group: dict[str, Any], lang: Lang, article: bool = True) -> str
     """A ceiling group in one line: article, kind and amount of the ceiling, its scope key,
     and what its awards add up to before it → what the group pays, e.g.
     "第六条 yearly ceiling 3000 (2020): 3500 → 3000"."""
-    head = f"{word('scope_' + group['scope'], lang)} {group['amount']} ({group['key']})"
+    head = f"{word('scope_' + group['scope'], lang)} {group['amount']}"
+    if group["scope"] != "total":  # "in total" says it already
+        head += f" ({group['key']})"
     if article:
         head = f"{group['article']} {head}"
     before = _span(group["before"]["min"], group["before"]["max"])

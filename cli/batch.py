@@ -430,10 +430,13 @@ def _csv_records(
             first = feed.taken[0]
             if width is None:
                 width = len(cells)
-            elif len(feed.taken) > 1 and len(cells) != width:
+            elif len(feed.taken) > 1 and (
+                len(cells) != width or any(_whole_row(x.text, width) for x in feed.taken[1:])
+            ):
+                # The quote swallowed lines that are rows of their own: it was never closed.
                 problem = (
-                    f"a quote opened on this line runs on to line {feed.taken[-1].number} "
-                    "and the cells no longer fit the header"
+                    f"a quote opened here runs on to line {feed.taken[-1].number}, over "
+                    "lines that are rows of their own: it is never closed"
                 )
         if problem is not None:
             yield first, None, InputError(problem, source=source, line=first.number)
@@ -442,6 +445,14 @@ def _csv_records(
         if not cells or not any(c.strip() for c in cells):
             continue
         yield first, cells, None
+
+
+def _whole_row(text: str | None, width: int) -> bool:
+    """A line that, read alone, has every cell of a row."""
+    try:
+        return len(next(csv.reader([text or ""]), [])) >= width
+    except csv.Error:
+        return False
 
 
 def _csv(lines: Iterator[Line], source: str, limit: int) -> Iterator[Item]:

@@ -230,3 +230,16 @@ def test_a_yaml_list_item_with_an_alias_or_a_bad_date_costs_only_itself(tmp_path
     assert [json.loads(r)["applicant"] for r in result.stdout.splitlines()] == ["a", "c"]
     assert f"{path}:3: invalid YAML: aliases" in result.stderr
     assert f"{path}:5: invalid YAML: '2021-02-30'" in result.stderr
+
+
+def test_a_quote_closed_by_a_later_row_does_not_swallow_the_rows_between(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text(CSV_HEAD + 'q,kunming,renovation,2021-03-15,"1000\n' + csv_good("a")
+                    + 'r,kunming,renovation,2021-03-15,1000"\n' + csv_good("b"),
+                    encoding="utf-8")
+    result = run("--batch", str(path), "--as-of", AS_OF, "--summary")
+    names = [json.loads(line)["applicant"] for line in result.stdout.splitlines()]
+    assert names == ["a", "b"]
+    assert f"{path}:2: a quote opened here" in result.stderr
+    assert f"{path}:4:" in result.stderr
+    assert "4 applicants read: 2 estimated, 2 rejected" in result.stderr

@@ -341,3 +341,178 @@ def test_any_command_line_exits_with_a_documented_code(argv):
     assert result.exit_code in (0, 1, 2)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         pytest.fail(f"{argv}: {result.exception!r}")
+
+
+# ------------------------------------------------------------------ hostile batches (issue 11)
+
+GOOD_CSV_HEAD = "id,applicant.region,kind,date,invoice_amount\n"
+BAD_CELLS = ['"1000', "²", "9" * 5000, "1.0e+999999999", "x" * 3000, "1,00", "½", "٣", "-0",
+             "NaN", "Infinity", '"a""b', '1000"', "\x00", "\u202e1000"]
+
+
+def _good_csv(name: str) -> bytes:
+    # Kunming （九）: 5% of a 1,000万 renovation invoice = 50.
+    return f"{name},kunming,renovation,2021-03-15,1000\n".encode()
+
+
+bad_csv_rows = st.one_of(
+    st.sampled_from(BAD_CELLS).map(
+        lambda cell: f"b,kunming,renovation,2021-03-15,{cell}\n".encode()),
+    st.binary(min_size=1, max_size=60).map(lambda raw: raw.replace(b"\n", b" ") + b"\n"),
+    st.text(alphabet=',"\r\nabc01²', max_size=30).map(lambda t: ("b," + t + "\n").encode()),
+)
+
+
+def _batch(raw: bytes, fmt: str, limit: int = 2048) -> tuple[batch.Counts, list[str], list[str]]:
+    job = batch.Job(RULESET, dt.date(2023, 6, 30), "en", True, "in." + fmt)
+    out = io.StringIO()
+    errors: list[str] = []
+    counts = batch.run(io.BytesIO(raw), fmt, job, out, errors.append, chunk=4, limit=limit)
+    return counts, out.getvalue().splitlines(), errors
+
+
+@cases(300)
+@given(st.lists(st.one_of(st.none(), bad_csv_rows), min_size=1, max_size=25))
+def test_hostile_csv_rows_never_cost_a_good_applicant(plan):
+    raw = GOOD_CSV_HEAD.encode()
+    good = []
+    for index, row in enumerate(plan):
+        if row is None:
+            good.append(f"g{index}")
+            raw += _good_csv(f"g{index}")
+        else:
+            raw += row
+        raw += _good_csv(f"h{index}")  # every bad row is followed by a good applicant
+        good.append(f"h{index}")
+    counts, written, errors = _batch(raw, "csv")
+    assert counts.read == counts.estimated + counts.rejected
+    assert len(written) == counts.estimated and len(errors) == counts.rejected
+    out = {json.loads(line)["applicant"]: json.loads(line) for line in written}
+    for name in good:  # a bad row may take an applicant with its own id, never another's
+        assert name in out, (name, errors)
+        assert out[name]["min"] == out[name]["max"] == 50
+    for error in errors:
+        assert "\n" not in error and error.startswith("in.csv:")
+
+
+@cases(300)
+@given(st.lists(st.one_of(st.just(None), st.binary(max_size=80), st.integers(2049, 6000)),
+                min_size=1, max_size=20))
+def test_hostile_json_lines_cost_only_themselves(plan):
+    raw = b""
+    for item in plan:
+        if item is None:
+            raw += GOOD_ROW.encode() + b"\n"
+        elif isinstance(item, int):
+            raw += b'{"x": "' + b"y" * item + b'"}\n'  # over the 2,048-byte limit
+        else:
+            raw += item.replace(b"\n", b" ") + b"\n"
+    counts, written, errors = _batch(raw, "jsonl")
+    assert counts.read == counts.estimated + counts.rejected
+    assert counts.estimated >= plan.count(None)
+    assert all(json.loads(line)["min"] == 50 for line in written if '"g"' in line)
+    assert all("\n" not in e for e in errors)
+
+
+@cases(200)
+@given(st.lists(st.one_of(st.just(GOOD_ROW), st.text(max_size=30),
+                          junk.map(lambda value: json.dumps(value, default=str))),
+                min_size=1, max_size=15))
+def test_a_json_list_keeps_every_good_item(items):
+    raw = ("[\n" + ",\n".join(items) + "\n]\n").encode("utf-8", "surrogatepass")
+    try:
+        counts, written, _errors = _batch(raw, "json")
+    except PolicycalcError as exc:  # the whole file is not a list at all
+        one_line(exc)
+        return
+    assert counts.read == counts.estimated + counts.rejected
+    good = sum(1 for line in written if json.loads(line)["applicant"] == "g")
+    # An item of raw text may break the brackets of the items after it; a good item before
+    # any raw text always survives.
+    first_raw = next((i for i, t in enumerate(items) if t != GOOD_ROW), len(items))
+    assert good >= first_raw
+
+
+@cases(200)
+@given(st.lists(st.one_of(
+    st.just("- applicant: {id: g, region: kunming}\n"
+            "  facts: [{kind: renovation, date: 2021-03-15, invoice_amount: 1000}]\n"),
+    st.sampled_from([
+        "- applicant: *nope\n", "- *x\n", "- applicant: {id: d, region: kunming}\n"
+        "  facts: [{kind: renovation, date: 2021-02-30, invoice_amount: 5}]\n",
+        "- applicant: {id: n, x: " + "9" * 500 + "}\n", "- 17\n", "- [1, 2]\n",
+        "- applicant: !!python/name:os.system x\n",
+    ])), min_size=1, max_size=12))
+def test_a_yaml_list_item_costs_only_itself(items):
+    counts, written, _errors = _batch("".join(items).encode(), "yaml", limit=1 << 20)
+    assert counts.read == len(items) == counts.estimated + counts.rejected
+    assert sum(1 for line in written if json.loads(line)["applicant"] == "g") == sum(
+        1 for i in items if "id: g" in i)
+
+
+# ------------------------------------------------------------------ hostile policy data
+
+
+@cases(150)
+@given(st.integers(1, 12), st.integers(1, 12))
+def test_aliases_that_expand_too_far_fail_fast(width, levels):
+    from policycalc.yamlsafe import MAX_NODES
+
+    text = "x0: &a0 [1]\n" + "".join(
+        f"x{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * width) + "]\n" for i in range(1, levels + 1))
+    values = [2]  # x0: a list and its one number; each level: a list of `width` of the last
+    for _ in range(levels):
+        values.append(1 + width * values[-1])
+    expanded = sum(values)  # worked out by hand, not by the code under test
+    raws, tables = TABLES
+    path = Path("/fuzz/doc.yaml")
+    with pytest.raises(DataError) as info:  # unknown top-level keys, if nothing else
+        build({**raws, path: (text + GOOD).encode()}, tables, [path])
+    one_line(info.value)
+    if expanded > MAX_NODES:
+        assert "aliases expand" in str(info.value)
+    elif expanded < MAX_NODES - 10_000:
+        assert "aliases expand" not in str(info.value)
+
+
+@cases(200)
+@given(st.lists(st.tuples(st.integers(0, 9), st.one_of(st.none(), st.integers(0, 9))),
+                min_size=1, max_size=12, unique_by=lambda t: t[0]))
+def test_any_region_graph_is_a_tree_or_one_clear_error(edges):
+    regions = (bundled_data_dir() / "regions.yaml").read_text(encoding="utf-8") + "".join(
+        f"  z{a}: {{zh: 区, en: Z, level: city"
+        + (f", parent: z{b}" if b is not None and b in dict(edges) else "") + "}\n"
+        for a, b in edges)
+    raws, tables = TABLES
+    path = next(p for name, p in tables if name == "regions.yaml")
+    try:
+        ruleset = build({**raws, path: regions.encode()}, tables, [])
+    except DataError as exc:
+        one_line(exc)
+        assert "cycle" in str(exc) or "levels deep" in str(exc)
+        return
+    for region in ruleset.regions:  # a tree: every chain ends, no region twice
+        chain = ruleset.chain(region)
+        assert len(chain) == len(set(chain)) <= 9
+
+
+@cases(300)
+@given(st.one_of(
+    st.integers(-10, 10).map(lambda e: f"1.0e+{10 ** e if e > 0 else e}"),
+    st.integers(0, 6000).map(lambda n: "9" * n or "0"),
+    st.sampled_from([".inf", "-.inf", ".nan", "1e400", "0x1F", "0o17", "1_000", "-0.0", "1e-400"]),
+))
+def test_any_amount_in_policy_data_is_in_range_or_one_clear_error(amount):
+    text = GOOD.replace("amount: 500", f"amount: {amount}", 1)
+    raws, tables = TABLES
+    path = Path("/fuzz/doc.yaml")
+    try:
+        ruleset = build({**raws, path: text.encode()}, tables, [path])
+    except DataError as exc:
+        one_line(exc)
+        return
+    for doc in ruleset.documents.values():
+        for ceiling in doc.ceilings:
+            assert ceiling.amount.is_finite() and 0 < ceiling.amount <= 10**9
+    profile = build_profile({"applicant": {"region": "chongqing"}, "facts": []}, ruleset, "p")
+    estimate(ruleset, profile, AS_OF)

@@ -27,7 +27,10 @@ GBK_HINT = " (it looks like GBK, as Excel on Chinese Windows saves it: pass --en
 
 
 def looks_like_gbk(raw: bytes) -> bool:
-    """Bytes that are not UTF-8 but read as GBK/GB18030 (a cut multi-byte tail is fine)."""
+    """Bytes that are not UTF-8 but read as GBK/GB18030 (a cut multi-byte tail is fine);
+    plain ASCII says nothing either way."""
+    if raw.isascii():
+        return False
     for cut in range(4):
         try:
             raw[: len(raw) - cut].decode("gb18030")

@@ -415,3 +415,11 @@ def test_a_batch_names_each_lapsed_document_once_at_the_end(tmp_path, jobs):
     assert lines[-1].startswith("3 applicants read: 3 estimated")
     inside = run("estimate", "--batch", str(source), "--jobs", jobs, "--as-of", AS_OF)
     assert "Note:" not in inside.stderr
+
+
+def test_no_gbk_hint_for_other_encodings(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(GBK_PROFILE.replace("滇池细胞治疗有限公司", "Café Therapeutics").encode("latin-1"))
+    result = run("estimate", str(path), "--as-of", AS_OF)
+    assert result.exit_code == 2 and "not UTF-8 text" in result.stderr
+    assert "--encoding gbk" not in result.stderr

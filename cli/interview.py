@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 from .errors import InputError
 from .model import AnyOf, Clause, Condition, FieldSpec, Lang, Measure, Ruleset, Text
-from .opportunities import PRODUCT_KINDS, own_bounds
+from .opportunities import PRODUCT_KINDS, formula_reads, own_bounds
 from .profile import MAX_AMOUNT, MAX_COUNT, MAX_DATE, MIN_DATE
 
 MAX_FACTS_PER_KIND = 20  # "another one?" stops asking after this many
@@ -75,13 +75,6 @@ def _condition_fields(clauses: tuple[Clause, ...]) -> list[str]:
         )
         out += [c.field for c in conds if c.field not in out]
     return out
-
-
-def formula_fields(formula: Any) -> list[str]:
-    """The fact fields a formula reads for its amount (shares, choices, bands, counts)."""
-    from .opportunities import _reads
-
-    return _reads(formula)
 
 
 def make_plan(ruleset: Ruleset, region: str, as_of: dt.date) -> Plan:
@@ -135,7 +128,7 @@ def make_plan(ruleset: Ruleset, region: str, as_of: dt.date) -> Plan:
             assert m.trigger is not None
             read += [f for f in _condition_fields(m.trigger.where) if f not in read]
         for m in measures:
-            read += [f for f in formula_fields(m.formula) if f not in read]
+            read += [f for f in formula_reads(m.formula) if f not in read]
         fields = required + [f for f in read if f not in required and f in kind.fields]
         best = max(range(len(measures)), key=lambda i: stakes[i])
         kinds.append(
@@ -435,7 +428,7 @@ def _ask_fact(s: _Session, k: KindPlan, applicant: dict[str, Any]) -> dict[str, 
 
 def _reads(measure: Measure, name: str) -> bool:
     assert measure.trigger is not None
-    return name in _condition_fields(measure.trigger.where) or name in formula_fields(
+    return name in _condition_fields(measure.trigger.where) or name in formula_reads(
         measure.formula
     )
 

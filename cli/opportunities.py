@@ -564,7 +564,7 @@ def _stage_opportunity(
         zh += "并取得注册批件"
         en += " with marketing registration approved"
     extra_zh = extra_en = ""
-    stage_inputs = [f for f in _reads(measure.formula) if f in STAGE_FIELDS and f != "phase"]
+    stage_inputs = [f for f in formula_reads(measure.formula) if f in STAGE_FIELDS and f != "phase"]
     if stage_inputs and paid.min != paid.max:
         extra_zh = f"；该阶段的 {', '.join(stage_inputs)} 决定确切金额"
         extra_en = f"; that stage's {', '.join(stage_inputs)} decides the exact figure"
@@ -672,21 +672,21 @@ def _selected(formula: Formula, values: dict[str, Any]) -> Formula | None:
     return formula
 
 
-def _reads(formula: Formula) -> list[str]:
+def formula_reads(formula: Formula) -> list[str]:
     """Every fact field the formula reads for its amount."""
     if isinstance(formula, Share | ShareRange):
         return [formula.base]
     if isinstance(formula, PerUnit):
-        return [formula.count_field, *_reads(formula.each)]
+        return [formula.count_field, *formula_reads(formula.each)]
     if isinstance(formula, Staged | Tiered):
         out = [formula.by]
         for option in formula.options.values():
-            out += [f for f in _reads(option) if f not in out]
+            out += [f for f in formula_reads(option) if f not in out]
         return out
     if isinstance(formula, Banded):
         out = [formula.base]
         for band in formula.bands:
-            out += [f for f in _reads(band.formula) if f not in out]
+            out += [f for f in formula_reads(band.formula) if f not in out]
         return out
     return []
 
@@ -743,11 +743,7 @@ def _fix(clause: Condition) -> Any:
         return clause.value
     if clause.op == "above":
         return clause.value + _STEP
-    if clause.op == "max":
-        return clause.value
-    if clause.op == "below":
-        return clause.value - _STEP
-    return None
+    return None  # an upper limit (subsidy year ≤ 3) is not reached by doing more
 
 
 def _distance(clause: Clause, values: dict[str, Any], prefix: str) -> Text:
@@ -780,6 +776,7 @@ __all__ = [
     "Opportunity",
     "find_opportunities",
     "formula_bounds",
+    "formula_reads",
     "own_bounds",
     "rank_key",
 ]

@@ -92,8 +92,11 @@ def test_suzhou_next_clinical_stage_of_the_product(ruleset):
     assert "Phase III" in o.needs.en and "SZ-mAb-2" in o.needs.en
     # 第六条 entry awards (100/150/250 for Phases I–III) are all behind this product: its
     # Phase II entry is paid, Phase III entry too; no next entry stage is offered for it.
-    assert not [x for x in items if x.measure.id == "sz-06-phase-entered" and x.product
-                and x.reason != "ceiling"]
+    assert not [
+        x
+        for x in items
+        if x.measure.id == "sz-06-phase-entered" and x.product and x.reason != "ceiling"
+    ]
 
 
 def test_suzhou_window_missed(ruleset):
@@ -428,3 +431,16 @@ def test_top_keeps_the_largest(tmp_path):
     every = json.loads(runner.invoke(app, base).stdout)["opportunities"]
     top = json.loads(runner.invoke(app, [*base, "--top", "3"]).stdout)["opportunities"]
     assert top == every[:3]
+
+
+def test_an_upper_limit_passed_is_no_near_miss(ruleset):
+    # Nanshan (五): rent support for at most three years in a row. A fourth subsidy year
+    # cannot be mended by doing more: no "condition" opportunity on that fact.
+    profile = make_profile(
+        ruleset,
+        "nanshan",
+        {"kind": "rent_paid", "date": "2022-06-30", "amount": 500, "subsidy_year": 4},
+        high_growth=True,
+    )
+    items = find_opportunities(ruleset, profile, day("2023-01-01")).items
+    assert not [o for o in items if o.measure.id == "ns-05-high-growth-rent" and o.fact]

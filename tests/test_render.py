@@ -486,3 +486,18 @@ def test_ceiling_groups_show_under_their_awards_and_in_rows(tmp_path):
     report = tmp_path / "r.md"
     run("estimate", str(path), "--as-of", AS_OF, "-f", "json", "--report", str(report))
     assert "（七） 累计上限 500: 600 → 500" in report.read_text(encoding="utf-8")
+
+
+def test_stacking_groups_show_in_the_table_and_rows():
+    # Jiangsu 5.: Phase II completed with Phase III started pays 1000–3000, and the class-1
+    # phase award up to 3000; the text does not say whether both pay: together
+    # [max of mins, sum of maxes] = [1000, 6000].
+    suzhou = str(ROOT / "examples" / "suzhou-antibody.toml")
+    args = ("estimate", suzhou, "--as-of", "2022-03-01", "--lang", "en")
+    data = json.loads(run(*args, "-f", "json").stdout)
+    (stack,) = [s for s in data["stacking"] if s["article"] == "5."]
+    table = run(*args, columns=200)
+    assert "both may pay: together 1000–6000" in table.stdout
+    rows = list(csv.DictReader(io.StringIO(run(*args, "-f", "csv").stdout)))
+    members = {m["measure"] for m in stack["members"]}
+    assert {r["measure"] for r in rows if r["stacking"] == stack["id"]} == members

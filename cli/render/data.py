@@ -267,3 +267,23 @@ def ceiling_text(group: dict[str, Any], lang: Lang, article: bool = True) -> str
     if before == after:
         return f"{head}: {after}{word('within_ceiling', lang)}"
     return f"{head}: {before} → {after}"
+
+
+def stack_text(stack: dict[str, Any], lang: Lang, article: bool = True) -> str:
+    """A stacking group in one line: its rule and what its alternatives pay together."""
+    head = word("stack_" + stack["rule"], lang)
+    if article:
+        head = f"{stack['article']} {head}"
+    return f"{head}: {word('together', lang)} {_span(stack['min'], stack['max'])}"
+
+
+def groups_of(data: dict[str, Any], document: str) -> tuple[list[Any], list[Any]]:
+    """The ceiling groups and stacking groups of one document in an estimate's data."""
+    owner = {a["measure"]: a["document"] for a in data["awards"]}
+    ceilings = [g for g in data.get("ceilings", []) if g["document"] == document]
+    stacks = [
+        s
+        for s in data.get("stacking", [])
+        if any(owner.get(m["measure"]) == document for m in s["members"])
+    ]
+    return ceilings, stacks

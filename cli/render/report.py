@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..model import Lang, Ruleset
-from .data import amount_text, ceiling_text, status_word, totals_text
+from .data import amount_text, ceiling_text, groups_of, stack_text, status_word, totals_text
 from .safe import md, visible, xml
 from .words import word
 
@@ -101,6 +101,11 @@ def client_words(text: str, labels: dict[str, str]) -> str:
     return _IDENT.sub(lambda m: labels.get(m.group(1) or m.group(2), m.group(0)), text)
 
 
+def _group_lines(data: dict[str, Any], document: str, lang: Lang) -> list[str]:
+    ceilings, stacks = groups_of(data, document)
+    return [ceiling_text(g, lang) for g in ceilings] + [stack_text(s, lang) for s in stacks]
+
+
 def _section(data: dict[str, Any], ruleset: Ruleset, lang: Lang) -> Section:
     labels = field_labels(ruleset, lang)
     a = data["applicant"]
@@ -125,11 +130,7 @@ def _section(data: dict[str, Any], ruleset: Ruleset, lang: Lang) -> Section:
             Group(
                 titles[award["document"]],
                 [],
-                [
-                    ceiling_text(g, lang)
-                    for g in data.get("ceilings", [])
-                    if g["document"] == award["document"]
-                ],
+                _group_lines(data, award["document"], lang),
             ),
         )
         group.rows.append(
@@ -266,7 +267,7 @@ def _md_section(s: Section, lang: Lang, level: str) -> list[str]:
         out += _md_table(headers, group.rows, {AMOUNT_COLUMN})
         out.append("")
         if group.ceilings:
-            out += [f"- {md(word('ceiling', lang))}: {md(c)}" for c in group.ceilings]
+            out += [f"- {md(c)}" for c in group.ceilings]
             out.append("")
     if s.excluded:
         out += ["", f"{level}# {md(word('excluded', lang))}", ""]
@@ -476,7 +477,7 @@ def svg_report(report: Report, lang: Lang) -> str:
                         f"{word('payment', lang)}: {row[6]}",
                     )
                 )
-            lines += [("p", f"{word('ceiling', lang)}: {c}") for c in group.ceilings]
+            lines += [("p", c) for c in group.ceilings]
         lines += [("note", n) for n in s.notes]
     y = 30
     body = []

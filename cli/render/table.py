@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..model import Lang
-from .data import amount_text, ceiling_text, status_word, totals_text
+from .data import amount_text, ceiling_text, groups_of, stack_text, status_word, totals_text
 from .safe import visible
 from .words import word
 
@@ -126,6 +126,7 @@ def _award_table(
     title: str,
     narrow: bool,
     ceilings: list[dict[str, Any]] | None = None,
+    stacks: list[dict[str, Any]] | None = None,
 ) -> Callable[[], Table]:
     def build() -> Table:
         table = Table(title=text(title), title_justify="left")
@@ -151,13 +152,14 @@ def _award_table(
                     _departments(deps, "support", "\n"),
                 ]
             table.add_row(*cells)
-        if ceilings:
-            # Each ceiling group under the awards it covers: what they add up to before it
-            # and what the group pays.
+        if ceilings or stacks:
+            # Each ceiling group under the awards it covers (what they add up to before it
+            # and what the group pays), and each group of alternatives (就高不重复).
             table.add_section()
-            for group in ceilings:
+            groups = [(g, ceiling_text(g, lang, article=False)) for g in ceilings or []]
+            groups += [(g, stack_text(g, lang, article=False)) for g in stacks or []]
+            for group, line in groups:
                 members = ", ".join(m["measure"] for m in group["members"])
-                line = ceiling_text(group, lang, article=False)
                 cells = [
                     text(group["article"]),
                     lines(text(line), text(members, "dim")),
@@ -210,9 +212,9 @@ def print_estimate(
     for doc_id, title in titles.items():
         rows = [a for a in shown if a["document"] == doc_id]
         if rows:
-            groups = [g for g in data.get("ceilings", []) if g["document"] == doc_id]
-            wide = _award_table(rows, lang, title, narrow=False, ceilings=groups)
-            narrow = _award_table(rows, lang, title, narrow=True, ceilings=groups)
+            groups, stacks = groups_of(data, doc_id)
+            wide = _award_table(rows, lang, title, False, groups, stacks)
+            narrow = _award_table(rows, lang, title, True, groups, stacks)
             out.print(fit(out, wide, narrow))
     if not shown:
         out.print(text(word("none", lang)))

@@ -231,3 +231,15 @@ def test_stale_temporary_cache_files_are_removed(tmp_path, monkeypatch):
     cache.put("k", {"a": 1})
     assert cache.get("k") == {"a": 1}
     assert not stale.exists() and fresh.exists()
+
+
+def test_concurrent_writers_of_one_file_all_succeed_and_leave_one_whole_file(tmp_path):
+    # 25 of 450 concurrent runs on one report used to fail on the shared temporary name.
+    from concurrent.futures import ThreadPoolExecutor
+
+    target = tmp_path / "report.md"
+    texts = [f"report {n}\n" * 1000 for n in range(40)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda text: write_file(target, text), texts))
+    assert target.read_text() in texts
+    assert leftovers(tmp_path) == []

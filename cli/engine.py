@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from .ceilings import apply_ceilings
 from .formulas import Step, evaluate
 from .model import AnyOf, Clause, Condition, Document, Fact, Measure, Profile, Ruleset, Text
+from .money import ZERO, Amount
 from .results import Award, DocumentStatus, Estimate, Exclusion
 from .stacking import apply_stacking
 
@@ -36,7 +37,7 @@ def estimate(
     notes: list[Text] = []
     future = [f for f in profile.facts if f.date > as_of]
     if future:
-        labels = ", ".join(f.label() for f in future)
+        labels = ", ".join(f"{f.label()} ({f.when})" for f in future)
         notes.append(
             Text(
                 f"晚于评估日 {as_of} 的事实不计：{labels}",
@@ -149,13 +150,19 @@ def _consider(
     if outcome.amount is None:
         assert outcome.reason is not None
         return Exclusion(measure, doc, fact, "threshold", outcome.reason)
-    gate = _gate(doc, status, eligibility, fact, as_of)
-    if gate is not None:
+    gate = _gate(doc, status, eligibility, fact, as_of, measure)
+    amount = outcome.amount
+    notes = [*result.assumed, *assumptions, *outcome.notes]
+    if isinstance(gate, _Partly):
+        # The dates leave it open whether the fact falls in the window: possible, min 0.
+        notes.insert(0, gate.reason)
+        if amount.known:
+            amount = Amount(ZERO, amount.max)
+    elif gate is not None:
         stage, reason = gate
         return Exclusion(measure, doc, fact, stage, reason, outcome.amount)
     steps = [_condition_step(measure, fact), *outcome.steps] if trace else []
-    notes = [*result.assumed, *assumptions, *outcome.notes]
-    return Award(measure, doc, fact, outcome.amount, outcome.amount, steps, notes)
+    return Award(measure, doc, fact, amount, amount, steps, notes)
 
 
 def _rname(ruleset: Ruleset, region: str | None, lang: str) -> str:
@@ -339,9 +346,20 @@ def _holds(
     return True
 
 
+class _Partly(NamedTuple):
+    """The fact's dates may or may not fall in the window: the award is possible."""
+
+    reason: Text
+
+
 def _gate(
-    doc: Document, status: str, eligibility: list[Text], fact: Fact, as_of: dt.date
-) -> tuple[str, Text] | None:
+    doc: Document,
+    status: str,
+    eligibility: list[Text],
+    fact: Fact,
+    as_of: dt.date,
+    measure: Measure | None = None,
+) -> tuple[str, Text] | _Partly | None:
     if status == "lapsed":
         return "validity", Text(
             f"文件已于 {doc.effective_until} 失效；可用 --as-of {doc.effective_until} 评估",
@@ -358,12 +376,92 @@ def _gate(
         return "eligibility", Text(
             "；".join(r.zh for r in eligibility), "; ".join(r.en for r in eligibility)
         )
+    if measure is not None and measure.event_window == "previous_year":
+        return _previous_year(doc, fact, as_of, measure)
+    return _window(doc, fact, as_of, fact.date, fact.end, "")
+
+
+def _window_text(doc: Document) -> str:
+    start = doc.window_start
+    if start is None and doc.start_unknown:
+        first = f"? (≤ {doc.known_by})" if doc.known_by else "?"
+    else:
+        first = str(start or "…")
+    return f"{first} – {doc.effective_until or '…'}"
+
+
+def _window(
+    doc: Document, fact: Fact, as_of: dt.date, first: dt.date, last: dt.date, what: str
+) -> tuple[str, Text] | _Partly | None:
+    """Whether [first, last] falls in the document's window: in (None), out, or partly.
+    `what` names the tested interval where it is not the fact's own date."""
     start, end = doc.window_start, doc.effective_until
-    if (start is not None and fact.date < start) or (end is not None and fact.date > end):
-        window = f"{start or '…'} – {end or '…'}"
+    window = _window_text(doc)
+    subject_zh = what or f"事实日期 {fact.when}"
+    subject_en = what or f"the fact's date {fact.when}"
+    if (start is not None and last < start) or (end is not None and first > end):
         return "window", Text(
-            f"事实日期 {fact.date} 不在文件适用期间（{window}）",
-            f"the fact's date {fact.date} is outside the document's window ({window})",
+            f"{subject_zh} 不在文件适用期间（{window}）",
+            f"{subject_en} is outside the document's window ({window})",
+        )
+    if (start is not None and first < start) or (end is not None and last > end):
+        return _Partly(
+            Text(
+                f"{subject_zh} 可能部分落在文件适用期间（{window}）之外：可能获得（最低 0）；"
+                f"给出完整日期可确定",
+                f"{subject_en} may fall partly outside the document's window ({window}): "
+                f"possible (minimum 0); give the full date to settle it",
+            )
+        )
+    if doc.start_unknown and start is None and doc.known_by is not None and first < doc.known_by:
+        return _Partly(
+            Text(
+                f"文件未写明施行日期（已知 {doc.known_by} 前已发布）；{subject_zh} 早于该日，"
+                f"可能不在适用期间：可能获得（最低 0）",
+                f"the document states no start date (it was public by {doc.known_by}); "
+                f"{subject_en} is earlier, so it may fall before the window: possible "
+                f"(minimum 0)",
+            )
+        )
+    if last > as_of:
+        return _Partly(
+            Text(
+                f"事实日期 {fact.when} 可能晚于评估日 {as_of}：可能获得（最低 0）；给出完整日期可确定",
+                f"the fact's date {fact.when} may be after --as-of {as_of}: possible "
+                f"(minimum 0); give the full date to settle it",
+            )
+        )
+    return None
+
+
+def _previous_year(
+    doc: Document, fact: Fact, as_of: dt.date, measure: Measure
+) -> tuple[str, Text] | _Partly | None:
+    """上一年度: the award is claimed in the year after the event, so the document's window is
+    tested on that application year, not on the event."""
+    first = dt.date(fact.date.year + 1, 1, 1)
+    last = dt.date(fact.end.year + 1, 12, 31)
+    year = str(first.year) if first.year == last.year else f"{first.year}–{last.year}"
+    if first > as_of:
+        return "window", Text(
+            f"{measure.article}奖励上一年度的事实：{fact.when} 的事实于 {year} 年申报，"
+            f"晚于评估日 {as_of}；可用 --as-of {first} 或更晚评估",
+            f"{measure.article} rewards the previous year's events: this one of {fact.when} "
+            f"is claimed in {year}, after --as-of {as_of}; evaluate with --as-of {first} or later",
+        )
+    # The applicant chooses when in that year to apply: any day of it inside the window (and
+    # not after --as-of) will do.
+    last = min(last, as_of)
+    start, end = doc.window_start, doc.effective_until
+    if doc.start_unknown and start is None and doc.known_by is not None:
+        start = None  # unknown: treat as reaching back; _window adds the note
+    if (start is not None and last < start) or (end is not None and first > end):
+        window = _window_text(doc)
+        return "window", Text(
+            f"{measure.article}奖励上一年度的事实：{fact.when} 的事实于 {year} 年申报，"
+            f"该年不在文件适用期间（{window}）",
+            f"{measure.article} rewards the previous year's events: this one of {fact.when} is "
+            f"claimed in {year}, which is outside the document's window ({window})",
         )
     return None
 
@@ -373,8 +471,8 @@ def _condition_step(measure: Measure, fact: Fact) -> Step:
     conds = [c.describe() for c in (*measure.trigger.where, *measure.trigger.applicant)]
     what = "; ".join(conds) if conds else "any"
     return Step(
-        f"{fact.label()} on {fact.date} matches {measure.trigger.kind} ({what})",
-        f"{fact.label()}（{fact.date}）符合 {measure.trigger.kind}（{what}）",
+        f"{fact.label()} on {fact.when} matches {measure.trigger.kind} ({what})",
+        f"{fact.label()}（{fact.when}）符合 {measure.trigger.kind}（{what}）",
     )
 
 

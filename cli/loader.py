@@ -286,7 +286,15 @@ class _Builder:
         if region not in self.regions:
             raise d.fail("region", f"unknown region '{region}'{suggest(region, self.regions)}")
         issued = d.date("issued", None)
-        start = d.date("effective_from", None)
+        start_unknown = d.raw("effective_from", None) == "unknown"
+        if start_unknown:
+            d.used.add("effective_from")
+            start = None
+        else:
+            start = d.date("effective_from", None)
+        known_by = d.date("known_by", None)
+        if known_by is not None and not start_unknown:
+            raise d.fail("known_by", "known_by bounds an unknown start: effective_from: unknown")
         end = d.date("effective_until", None)
         if start and end and end < start:
             raise d.fail("effective_until", f"ends ({end}) before it starts ({start})")
@@ -339,6 +347,8 @@ class _Builder:
             measures=tuple(measures),
             path=source,
             overlaps=tuple(overlaps),
+            start_unknown=start_unknown,
+            known_by=known_by,
         )
         d.finish()
         return doc
@@ -485,6 +495,7 @@ class _Builder:
             trigger=trigger,
             formula=formula,
             stacking_group=r.opt_str("stacking_group"),
+            event_window=r.choice("event_window", ("previous_year",), None),
             payment=self._payment(r) if r.raw("payment", None) is not None else None,
             notes=r.text("notes", None),
             source=source,

@@ -163,6 +163,7 @@ class Measure:
     formula: Formula
     stacking_group: str | None = None
     payment: Payment | None = None
+    event_window: str | None = None  # previous_year: events of the year before the application
     notes: Text | None = None
     source: str = ""
     line: int | None = None
@@ -240,6 +241,8 @@ class Document:
     measures: tuple[Measure, ...]
     path: str = ""
     overlaps: tuple[Overlap, ...] = ()
+    start_unknown: bool = False  # the text states no start; `known_by` bounds it
+    known_by: dt.date | None = None  # a date the document is known to exist by (posted copy)
 
     def status(self, as_of: dt.date) -> str:
         """in_force, not_yet or lapsed."""
@@ -291,6 +294,18 @@ class Fact(NamedTuple):
     product: str | None = None
     note: str | None = None
     line: int | None = None
+    until: dt.date | None = None  # a date given as a year or a month: the interval's last day
+    written: str | None = None  # the date as the profile wrote it, where it is an interval
+
+    @property
+    def end(self) -> dt.date:
+        """The last day the fact may have happened (its date, unless given as an interval)."""
+        return self.until if self.until is not None else self.date
+
+    @property
+    def when(self) -> str:
+        """The date as the user wrote it: "2022", "2022-05" or "2022-05-17"."""
+        return self.written if self.written is not None else self.date.isoformat()
 
     def label(self) -> str:
         name = f"#{self.number} {self.kind}"

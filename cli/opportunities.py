@@ -417,8 +417,8 @@ def _window_first(item: Opportunity) -> Opportunity:
     return item._replace(
         reason="window",
         needs=Text(
-            f"事实日期 {fact.date} 不在文件适用期间（{window}）；另：{item.needs.zh}",
-            f"the fact's date {fact.date} is outside the document's window ({window}); "
+            f"事实日期 {fact.when} 不在文件适用期间（{window}）；另：{item.needs.zh}",
+            f"the fact's date {fact.when} is outside the document's window ({window}); "
             f"besides: {item.needs.en}",
         ),
         amount=_undecided(item.amount) if item.reason == "missing_field" else item.amount,

@@ -296,7 +296,7 @@ def _fact(item: Any, index: int, ruleset: Ruleset, source: str, line: int | None
     if "date" not in item:
         fail("missing required key 'date'", ".date")
     try:
-        date = _date(item["date"])
+        date, until, written = _when(item["date"])
     except _Bad as exc:
         fail(str(exc), ".date", "date")
     required, defaults = _required_and_defaults(fields, kind_id, vocab)
@@ -328,7 +328,34 @@ def _fact(item: Any, index: int, ruleset: Ruleset, source: str, line: int | None
     for name in required:
         if name not in item:
             fail(f"missing required field '{name}' for kind '{kind_id}'", f".{name}")
-    return Fact(index + 1, kind_id, date, values, product, note, line)
+    return Fact(index + 1, kind_id, date, values, product, note, line, until, written)
+
+
+_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+_YEAR = re.compile(r"^\s*(\d{4})\s*$")
+
+
+def _when(value: Any) -> tuple[dt.date, dt.date | None, str | None]:
+    """A fact's date: a day, or an interval given as a year (2022) or a month (2022-05):
+    (first day, last day or None for a day, the text as written for an interval)."""
+    year = month = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        year = value
+    elif isinstance(value, str):
+        if found := _YEAR.match(value):
+            year = int(found.group(1))
+        elif found := _MONTH.match(value):
+            year, month = int(found.group(1)), int(found.group(2))
+            if not 1 <= month <= 12:
+                raise _Bad(f"'{value}' is not a month (YYYY-MM, month 1 to 12)")
+    if year is None:
+        return _date(value), None, None
+    if not MIN_DATE.year <= year <= MAX_DATE.year:
+        raise _Bad(f"year {year} is out of range ({MIN_DATE.year}–{MAX_DATE.year})")
+    if month is None:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31), str(year)
+    last = dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
+    return dt.date(year, month, 1), last, f"{year}-{month:02d}"
 
 
 def _date(value: Any) -> dt.date:
@@ -342,7 +369,9 @@ def _date(value: Any) -> dt.date:
         try:
             value = dt.date.fromisoformat(value.strip())
         except ValueError:
-            raise _Bad(f"'{value}' is not a date (YYYY-MM-DD) or a year") from None
+            raise _Bad(
+                f"'{value}' is not a date (YYYY-MM-DD), a month (YYYY-MM) or a year"
+            ) from None
     if not isinstance(value, dt.date):
         raise _Bad(f"expected a date (YYYY-MM-DD) or a year, found {type_name(value)}")
     if not MIN_DATE <= value <= MAX_DATE:

@@ -68,6 +68,7 @@ def _read_from_yaml(region: str, as_of: dt.date) -> tuple[set[tuple[str, str | N
             continue
         head = doc["document"]
         start, end = head.get("effective_from"), head.get("effective_until")
+        start = start if isinstance(start, dt.date) else None  # `unknown` (R3)
         if head["region"] not in chain or (start and as_of < start) or (end and as_of > end):
             continue
         rules = head.get("eligibility") or {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -138,3 +139,33 @@ def test_huge_numbers_and_deep_nesting_are_one_clear_error(name, text, words):
         parse_document(text, name)
     assert words in str(info.value) and "\n" not in str(info.value)
     assert "sys." not in str(info.value)
+
+
+def test_a_year_or_a_month_is_an_interval_and_is_quoted_as_written(ruleset):
+    from policycalc.engine import estimate
+    from policycalc.render.data import estimate_data
+
+    data = {"applicant": {"region": "chongqing", "legal_form": "enterprise",
+                          "independent_legal_person": True, "in_enterprise_database": True},
+            "facts": [{"kind": "device_registration", "date": 2022, "device_class": 3},
+                      {"kind": "device_registration", "date": "2022-02", "device_class": 3}]}
+    profile = build_profile(data, ruleset, "p")
+    year, month = profile.facts
+    assert (year.date, year.end, year.when) == (dt.date(2022, 1, 1), dt.date(2022, 12, 31), "2022")
+    assert (month.date, month.end, month.when) == (dt.date(2022, 2, 1), dt.date(2022, 2, 28),
+                                                   "2022-02")
+    # Chongqing's window opens 2022-03-31 (9．: 100 for a class III certificate): "2022" may
+    # be inside or not → 0..100; "2022-02" ends before it → excluded, the message quoting it.
+    est = estimate(ruleset, profile, dt.date(2022, 12, 31))
+    assert [(a.amount.min, a.amount.max) for a in est.awards] == [(0, 100)]
+    (window,) = [x for x in est.excluded if x.stage == "window"]
+    assert "2022-02" in window.reason.en
+    text = json.dumps(estimate_data(est, "en"), ensure_ascii=False)
+    assert "2022-01-01" not in text and "2022-02-01" not in text
+
+
+def test_a_bad_month_is_one_clear_error(ruleset):
+    data = {"applicant": {"region": "chongqing"},
+            "facts": [{"kind": "device_registration", "date": "2022-13", "device_class": 3}]}
+    with pytest.raises(InputError, match="not a month"):
+        build_profile(data, ruleset, "p")

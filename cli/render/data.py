@@ -70,7 +70,7 @@ def fact_data(award_fact: Any) -> dict[str, Any] | None:
     return {
         "index": award_fact.number,
         "kind": award_fact.kind,
-        "date": award_fact.date.isoformat(),
+        "date": award_fact.when,  # as the profile wrote it: 2022, 2022-05 or a day
         "product": award_fact.product,
     }
 
@@ -124,6 +124,8 @@ def document_data(doc: Document, lang: Lang) -> dict[str, Any]:
         "region": doc.region,
         "issued": doc.issued.isoformat() if doc.issued else None,
         "effective_from": doc.effective_from.isoformat() if doc.effective_from else None,
+        "start_unknown": doc.start_unknown,
+        "known_by": doc.known_by.isoformat() if doc.known_by else None,
         "effective_until": doc.effective_until.isoformat() if doc.effective_until else None,
         "validity": doc.validity.get(lang),
     }

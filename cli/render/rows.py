@@ -110,7 +110,7 @@ def award_rows(
                 "support": [d.zh if zh else d.en for d in deps.support],
                 "fact_index": fact.number,
                 "fact_kind": fact.kind,
-                "fact_date": fact.date.isoformat(),
+                "fact_date": fact.when,
                 "product": fact.product,
                 "ceilings": list(award.groups),
                 "stacking": award.stack,

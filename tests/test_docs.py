@@ -80,6 +80,8 @@ def test_every_help_example_runs_anywhere(tmp_path, command, line):
     )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
+    if command == "explain" and "--profile" in words:
+        assert "→" in result.stdout  # the example shows a computation, not "no match"
     for index, word in enumerate(words):
         if word in ("-o", "--output"):
             assert (tmp_path / words[index + 1]).stat().st_size > 0

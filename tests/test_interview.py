@@ -114,13 +114,21 @@ def test_questions_cover_every_field_the_money_measures_read(ruleset, region, as
     assert applicant <= set(plan.applicant), applicant - set(plan.applicant)
 
 
-def test_topics_in_order_of_money_at_stake(ruleset):
-    plan = make_plan(ruleset, "suzhou", dt.date(2021, 12, 31))
-    for _, kinds in plan.topics:
-        stakes = [k.stake for k in kinds]
-        assert stakes == sorted(stakes, reverse=True)
-    totals = [sum((k.stake for k in kinds), Decimal(0)) for _, kinds in plan.topics]
-    assert totals == sorted(totals, reverse=True)
+def test_money_at_stake_orders_the_kinds(ruleset):
+    # Chongqing 8．: Phases I, II, III at most 200, 300 and 700 (together 1,200); a national
+    # innovative device at most 500; a preclinical project at most 300. So within the
+    # clinical topic: phases entered first, then the device procedure, then preclinical.
+    plan = make_plan(ruleset, "chongqing", dt.date(2022, 6, 30))
+    clinical = dict(plan.topics)["clinical"]
+    assert [(k.kind, k.stake) for k in clinical] == [
+        ("clinical_phase_entered", Decimal(1200)),
+        ("innovative_device_review", Decimal(500)),
+        ("preclinical_project", Decimal(300)),
+    ]
+    # 9．: 1000 (innovative drug) is the most a drug approval brings; 100 for a class III
+    # device, 100 for a consistency evaluation, up to 100 for a supply-chain product.
+    approval = dict(plan.topics)["approval"]
+    assert approval[0].kind == "drug_approval" and approval[0].stake == Decimal(1000)
 
 
 # ------------------------------------------------------------------ answers as typed

@@ -307,6 +307,7 @@ class Output:
                 os.replace(self.tmp, self.final)
                 _PENDING.discard(self.tmp)
                 self.tmp = None
+            _remove_stale(self.final)
         except FileExistsError:
             self._remove()
             raise _refuse(self.label, "already exists; choose another name", self.field) from None
@@ -331,6 +332,41 @@ class Output:
                 os.unlink(self.tmp)
             _PENDING.discard(self.tmp)
             self.tmp = None
+
+
+STALE_SECONDS = 3600  # a temporary file this old belongs to no running command
+
+
+def _remove_stale(final: str) -> None:
+    """Remove the temporary files of this target that a run killed outright (SIGKILL, a
+    power cut) left behind: our own name pattern, a regular file of ours, over an hour old."""
+    import time
+
+    folder, name = os.path.split(final)
+    prefix = f".{name}."
+    now = time.time()
+    try:
+        entries = os.scandir(folder or ".")
+    except OSError:
+        return
+    with entries:
+        for entry in entries:
+            tail = entry.name[len(prefix) : -len(".part")]
+            if not (
+                entry.name.startswith(prefix)
+                and entry.name.endswith(".part")
+                and len(tail) == 12
+                and all(c in "0123456789abcdef" for c in tail)
+            ):
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+            if stat.S_ISREG(info.st_mode) and mine and now - info.st_mtime > STALE_SECONDS:
+                with suppress(OSError):
+                    os.unlink(entry.path)
 
 
 @contextmanager

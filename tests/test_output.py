@@ -243,3 +243,20 @@ def test_concurrent_writers_of_one_file_all_succeed_and_leave_one_whole_file(tmp
         list(pool.map(lambda text: write_file(target, text), texts))
     assert target.read_text() in texts
     assert leftovers(tmp_path) == []
+
+
+def test_a_temporary_file_left_by_a_killed_run_is_removed_once_stale(tmp_path):
+    from policycalc.output import STALE_SECONDS
+
+    target = tmp_path / "out.jsonl"
+    stale = tmp_path / ".out.jsonl.0123456789ab.part"  # SIGKILL cannot be caught
+    fresh = tmp_path / ".out.jsonl.ba9876543210.part"  # perhaps a run still writing
+    other = tmp_path / ".other.jsonl.0123456789ab.part"
+    for path in (stale, fresh, other):
+        path.write_text("half")
+    old = time.time() - 2 * STALE_SECONDS
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    write_file(target, "whole\n")
+    assert target.read_text() == "whole\n"
+    assert not stale.exists() and fresh.exists() and other.exists()

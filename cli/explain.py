@@ -10,10 +10,12 @@ from .formulas import describe
 from .model import Lang, Measure, Profile, Ruleset
 from .render.data import (
     award_data,
+    ceiling_data,
     document_data,
     exclusion_data,
     measure_data,
     payment_data,
+    stack_data,
     text,
 )
 
@@ -81,6 +83,18 @@ def explain_data(
         ]
         data["excluded"] = [
             exclusion_data(x, lang) for x in est.excluded if x.measure.id == measure.id
+        ]
+        # The ceiling groups the clause's awards sit in, and the stacking groups: each with
+        # its members, their sum before it and what it pays (the group's computation).
+        data["ceiling_groups"] = [
+            ceiling_data(g, lang)
+            for g in est.ceilings
+            if any(a.measure.id == measure.id for a in g.members)
+        ]
+        data["stacking_groups"] = [
+            stack_data(x, lang)
+            for x in est.stacks
+            if any(a.measure.id == measure.id for a in x.members)
         ]
         reached = {s.document.id for s in est.documents}
         data["reaches_applicant"] = doc.id in reached

@@ -158,3 +158,25 @@ def test_a_shared_ceiling_never_shows_nothing_as_exact():
     _, totals = apply_ceilings(awards, [])
     assert [(a.amount.min, a.amount.max) for a in awards] == [(0, 100)] * 3
     assert (totals[None].min, totals[None].max) == (100, 100)
+
+
+def test_explain_shows_the_group_computation(ruleset):
+    from policycalc.explain import explain_data
+    from policycalc.profile import build_profile
+
+    # Nanshan 三、(八): 70% of the interest at the ceiling rate, at most 100 a year per
+    # enterprise. Loan A: 70% × 200 = 140 → 100; loan B: interest not given → 0..100. Same
+    # day: the 2022 group holds both, 100..200 before, and pays exactly 100.
+    profile = build_profile({"applicant": {"region": "nanshan"}, "facts": [
+        {"kind": "loan_interest", "date": "2022-06-30", "interest_at_cap": 200,
+         "repaid_on_time": True},
+        {"kind": "loan_interest", "date": "2022-06-30", "repaid_on_time": True}]},
+        ruleset, "p")
+    data = explain_data(ruleset, ruleset.measures["ns-08-loan-interest"], profile,
+                        dt.date(2022, 12, 31), "en")
+    (group,) = data["ceiling_groups"]
+    assert (group["id"], group["article"], group["amount"]) == ("ns-08-yearly:2022", "(八)", 100)
+    assert group["before"] == {"min": 100, "max": 200}
+    assert (group["min"], group["max"]) == (100, 100)
+    assert [(c["min"], c["max"]) for c in data["computation"]] == [(0, 100), (0, 100)]
+    assert all(c["ceilings"] == ["ns-08-yearly:2022"] for c in data["computation"])

@@ -203,11 +203,10 @@ def print_estimate(
         if not doc["eligible"] and doc["status"] == "in_force":
             state += word("not_eligible", lang)
         until = doc["effective_until"] or word("not_stated", lang)
-        out.print(
-            text(
-                f"  • {doc['title']} [{doc['id']}] {doc['effective_from'] or '?'} – {until}: {state}"
-            )
-        )
+        # Title on its own line, then id, dates and status: at 80 columns a long title must not
+        # push the dates onto a line of their own mid-phrase.
+        out.print(text(f"  • {doc['title']}"))
+        out.print(text(f"    [{doc['id']}] {doc['effective_from'] or '?'} – {until}: {state}"))
     shown = [a for a in data["awards"] if show_all or a["kind"] != "no_money"]
     for doc_id, title in titles.items():
         rows = [a for a in shown if a["document"] == doc_id]
@@ -222,14 +221,16 @@ def print_estimate(
     excluded = data["excluded"]
     limit = None if show_all else 12
     if excluded:
-        out.print(text(f"\n{word('excluded', lang)} ({len(excluded)}):"))
+        out.print()
+        out.print(text(f"{word('excluded', lang)} ({len(excluded)}):"))
         for ex in excluded[:limit]:
             out.print(text(f"  – {ex['measure']} {ex['article']}: {ex['reason']}"))
         if limit is not None and len(excluded) > limit:
             out.print(text(word("more", lang).format(len(excluded) - limit)))
     general = data.get("general_measures") or []
     if general:
-        out.print(text(f"\n{word('general', lang)} ({len(general)}):"))
+        out.print()
+        out.print(text(f"{word('general', lang)} ({len(general)}):"))
         for m in general:
             kind = (
                 amount_text({"kind": m["kind"], "min": None, "max": None}, lang)
@@ -242,7 +243,8 @@ def print_estimate(
         out.print(text(f"! {note}", "yellow"))
     notes = sorted({n for a in data["awards"] for n in a.get("notes", [])})
     if notes:
-        out.print(text(f"\n{word('notes', lang)}:"))
+        out.print()
+        out.print(text(f"{word('notes', lang)}:"))
         for note in notes:
             out.print(text(f"  · {note}"))
 

@@ -206,7 +206,7 @@ def _from_award(
                     for g in cutting
                 ),
                 "; ".join(
-                    f"{g.ceiling.id} ({g.article}, {fmt(g.amount)} {g.key_text.en})"
+                    f"{g.ceiling.id} ({g.article}, {fmt(g.amount)}, {g.key_text.en})"
                     for g in cutting
                 ),
             )

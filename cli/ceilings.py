@@ -95,7 +95,7 @@ class _Group:
 
 
 def apply_ceilings(
-    awards: list[Award], stacks: list[StackGroup]
+    awards: list[Award], stacks: list[StackGroup], trace: bool = True
 ) -> tuple[list[CeilingGroup], dict[str | None, Totals]]:
     """Form the ceiling groups, give each award its honest bounds within them, and add the
     totals from the groups: for the whole estimate (key None) and for each document."""
@@ -157,7 +157,7 @@ def apply_ceilings(
             low = _certain(unit, units, groups)
         else:
             low = _certain_crossing(unit, groups, units)
-        _settle(unit, Amount(low, high), groups, out)
+        _settle(unit, Amount(low, high), groups, out, trace)
     for i, group in enumerate(out):
         if not laminar[groups[i].index]:
             # Overlapping ceilings: at least what each member is certain of.
@@ -184,17 +184,30 @@ def _totals_of(
     by_doc: dict[str, tuple[Decimal, Decimal]], units: list[_Unit], awards: list[Award]
 ) -> dict[str | None, Totals]:
     """Totals for the whole estimate (key None) and for each document."""
+    counts: dict[str, list[int]] = {}  # document → [case by case, no money, awards]
+    for award in awards:
+        entry = counts.setdefault(award.document.id, [0, 0, 0])
+        entry[2] += 1
+        if not award.amount.money:
+            entry[1] += 1
+    for unit in units:
+        if unit.unknown:
+            counts.setdefault(unit.awards[0].document.id, [0, 0, 0])[0] += 1
     out: dict[str | None, Totals] = {}
-    docs = {a.document.id for a in awards}
-    for doc in [None, *sorted(docs)]:
-        mine = [a for a in awards if doc is None or a.document.id == doc]
-        lo = sum((v[0] for d, v in by_doc.items() if doc is None or d == doc), ZERO)
-        hi = sum((v[1] for d, v in by_doc.items() if doc is None or d == doc), ZERO)
-        unknown = sum(
-            1 for u in units if u.unknown and (doc is None or u.awards[0].document.id == doc)
-        )
-        none = sum(1 for a in mine if not a.amount.money)
-        out[doc] = Totals(lo, hi, unknown, none, len(mine))
+    lo_all = hi_all = ZERO
+    for doc in sorted(counts):
+        lo, hi = by_doc.get(doc, (ZERO, ZERO))
+        unknown, none, count = counts[doc]
+        out[doc] = Totals(lo, hi, unknown, none, count)
+        lo_all += lo
+        hi_all += hi
+    out[None] = Totals(
+        lo_all,
+        hi_all,
+        sum(c[0] for c in counts.values()),
+        sum(c[1] for c in counts.values()),
+        len(awards),
+    )
     return out
 
 
@@ -437,16 +450,19 @@ def _note_unknown(unit: _Unit, groups: list[_Group], high: Decimal) -> None:
     )
 
 
-def _settle(unit: _Unit, bounds: Amount, groups: list[_Group], out: list[CeilingGroup]) -> None:
-    """Give the unit's awards their bounds within the groups, with a step and a note."""
-    described = [g for g in out if g.id in {groups[i].id for i in unit.groups}]
+def _settle(
+    unit: _Unit, bounds: Amount, groups: list[_Group], out: list[CeilingGroup], trace: bool
+) -> None:
+    """Give the unit's awards their bounds within the groups, with a step (when tracing)
+    and a note (always, where the bounds change)."""
+    described = [out[i] for i in unit.groups]
     shared = any(len(g.members) > 1 for g in described)
     for award in unit.awards:
         own = award.amount
         assert own.min is not None and own.max is not None
         assert bounds.min is not None and bounds.max is not None
         new = Amount(min(own.min, bounds.min), min(own.max, bounds.max))
-        for group in described:
+        for group in described if trace else ():
             step = Step(
                 f"ceiling {group.id} ({group.article}, {fmt(group.amount)}, "
                 f"{group.key_text.en}): {len(group.members)} award(s), "

@@ -77,7 +77,7 @@ def estimate(
                 excluded.append(found)
     awards, dropped, stacks = apply_stacking(awards, ruleset)
     excluded.extend(dropped)
-    groups, totals = apply_ceilings(awards, stacks)
+    groups, totals = apply_ceilings(awards, stacks, trace)
     notes.extend(_hints(documents, as_of))
     if not documents:
         covered = sorted({d.region for d in ruleset.documents.values()})

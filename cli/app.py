@@ -22,7 +22,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 # Shown under every command's help as written (`\b`: the help formatter keeps the lines).
 EXIT_CODES = (
     "\b\nExit codes: 0 success; 1 invalid policy data, a failed scenario or (batch) "
-    "rejected rows;\n2 a usage or input error (bad option, unreadable or invalid profile)."
+    "rejected rows;\n2 a usage or input error (bad option, unreadable or invalid profile, "
+    "an output target refused);\n3 an output file could not be written (disk full, "
+    "permission, read-only);\n129, 130, 143 stopped by SIGHUP, SIGINT or SIGTERM."
 )
 
 APP_SETTINGS: dict[str, Any] = {

@@ -587,8 +587,12 @@ def process(item: Item) -> tuple[str, int, str | None]:
 def _text(rows: Sequence[Mapping[str, Any]], job: Job) -> str:
     if job.fmt == "csv":
         return csv_text(rows, job.columns)
-    dumps = json.dumps
-    return "".join(dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows)
+    encode = _JSON.encode
+    return "".join(encode(row) + "\n" for row in rows)
+
+
+# One encoder for every row (json.dumps with options builds a new one per call).
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _rows(item: Item, job: Job) -> tuple[Sequence[Mapping[str, Any]], str | None]:

@@ -99,6 +99,8 @@ def apply_ceilings(
 ) -> tuple[list[CeilingGroup], dict[str | None, Totals]]:
     """Form the ceiling groups, give each award its honest bounds within them, and add the
     totals from the groups: for the whole estimate (key None) and for each document."""
+    if not awards:
+        return [], {None: Totals(ZERO, ZERO, 0, 0, 0)}
     units = _units(awards, stacks)
     groups = _groups(units)
     if not groups:

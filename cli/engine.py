@@ -297,8 +297,7 @@ def _match(measure: Measure, fact: Fact, profile: Profile, ruleset: Ruleset) -> 
     """None if the fact does not match the trigger; else what is missing, assumed or
     not met by the applicant (a fact that matches is worth reporting even then)."""
     assert measure.trigger is not None
-    kind = ruleset.vocabulary.kinds[measure.trigger.kind]
-    place = frozenset(n for n, spec in kind.fields.items() if spec.place)
+    place = _place(ruleset, measure.trigger.kind)
     result = _Match([], [], [])
     for clause in measure.trigger.where:
         if not _holds(clause, fact.values, result.missing, result.assumed, place):
@@ -309,6 +308,19 @@ def _match(measure: Measure, fact: Fact, profile: Profile, ruleset: Ruleset) -> 
         ):
             result.applicant_failed.append(clause.describe())
     return result
+
+
+_PLACE: dict[int, tuple[Any, frozenset[str]]] = {}
+
+
+def _place(ruleset: Ruleset, kind_id: str) -> frozenset[str]:
+    """The fields of a fact kind tied to the place (worked out once per kind)."""
+    kind = ruleset.vocabulary.kinds[kind_id]
+    entry = _PLACE.get(id(kind))
+    if entry is None or entry[0] is not kind:
+        entry = (kind, frozenset(n for n, spec in kind.fields.items() if spec.place))
+        _PLACE[id(kind)] = entry
+    return entry[1]
 
 
 def _holds(
@@ -396,6 +408,13 @@ def _window(
     """Whether [first, last] falls in the document's window: in (None), out, or partly.
     `what` names the tested interval where it is not the fact's own date."""
     start, end = doc.window_start, doc.effective_until
+    if (
+        (start is None or first >= start)
+        and (end is None or last <= end)
+        and not (doc.start_unknown and start is None and doc.known_by is not None)
+        and last <= as_of
+    ):
+        return None  # wholly inside (the common case: no text to build)
     window = _window_text(doc)
     subject_zh = what or f"事实日期 {fact.when}"
     subject_en = what or f"the fact's date {fact.when}"

@@ -338,6 +338,15 @@ _YEAR = re.compile(r"^\s*(\d{4})\s*$")
 def _when(value: Any) -> tuple[dt.date, dt.date | None, str | None]:
     """A fact's date: a day, or an interval given as a year (2022) or a month (2022-05):
     (first day, last day or None for a day, the text as written for an interval)."""
+    if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        # The common case, a plain YYYY-MM-DD day: straight to the date.
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            pass  # not a day after all: the full checks below say what it is
+        else:
+            if MIN_DATE <= day <= MAX_DATE:
+                return day, None, None
     year = month = None
     if isinstance(value, int) and not isinstance(value, bool):
         year = value

@@ -79,6 +79,20 @@ def _pickle() -> Any:
         return pickle
 
 
+def _load(handle: Any) -> Any:
+    """Unpickle with the cyclic collector paused: the ruleset is some ten thousand objects,
+    all alive, and the collections their allocation would trigger find nothing to free."""
+    import gc
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _pickle().load(handle)
+    finally:
+        if paused:
+            gc.enable()
+
+
 def folder() -> Path | None:
     if os.environ.get("POLICYCALC_CACHE", "").lower() in ("off", "0", "no", "false"):
         return None
@@ -116,7 +130,7 @@ def get(cache_key: str) -> Any:
         if not (stat.S_ISREG(info.st_mode) and mine) or info.st_mode & _OTHERS_WRITE:
             return None
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            return _pickle().load(handle)
+            return _load(handle)
     except Exception:  # a damaged or foreign entry is simply rebuilt
         return None
     finally:

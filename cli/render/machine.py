@@ -10,8 +10,8 @@ from .rows import flat_value
 
 
 def write_json(data: Any, out: TextIO) -> None:
-    json.dump(data, out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    # One string, one write: json.dump would write each token on its own (a thousand calls).
+    out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def write_jsonl(rows: Iterable[Mapping[str, Any]], out: TextIO) -> None:

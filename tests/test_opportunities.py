@@ -398,6 +398,32 @@ def test_batch_ranks_a_client_list(tmp_path):
     assert hit[0]["min"] == 150 and hit[0]["reason"] == "condition" and hit[0]["line"] == 3
 
 
+def test_batch_writes_a_row_for_an_applicant_without_opportunity(tmp_path):
+    # On 2021-06-30 Chongqing's measures (in force from 2022-03-31, 渝府办〔2022〕12号) are not
+    # yet in force and no other document reaches Chongqing: nothing to offer, yet the applicant
+    # still has its row, as in estimate (rows in = applicants out).
+    lines = [
+        {"applicant": {"id": "cq", "region": "chongqing"}, "facts": []},
+        {"applicant": {"id": "km", "region": "kunming"}, "facts": []},
+    ]
+    path = _write(tmp_path, "two.jsonl", "\n".join(json.dumps(x) for x in lines) + "\n")
+    for fmt in ("jsonl", "csv"):
+        result = runner.invoke(
+            app, ["opportunities", "--batch", path, "--as-of", "2021-06-30", "-f", fmt]
+        )
+        assert result.exit_code == 0, result.output
+        if fmt == "jsonl":
+            rows = [json.loads(x) for x in result.stdout.splitlines()]
+        else:
+            import csv
+            import io
+
+            rows = list(csv.DictReader(io.StringIO(result.stdout)))
+        cq = [r for r in rows if r["applicant"] == "cq"]
+        assert len(cq) == 1 and not cq[0]["measure"] and not cq[0]["rank"]
+        assert any(r["applicant"] == "km" and r["measure"] for r in rows)
+
+
 def test_table_groups_by_category(tmp_path):
     path = _write(tmp_path, "cq.yaml", CQ_290)
     result = runner.invoke(

@@ -91,17 +91,17 @@ class OpportunityRow(TypedDict):
     region: str
     as_of: str
     ruleset: str
-    rank: int
-    document: str
-    measure: str
-    article: str
-    title: str
-    category: str
-    reason: str
-    needs: str
+    rank: int | None
+    document: str | None
+    measure: str | None
+    article: str | None
+    title: str | None
+    category: str | None
+    reason: str | None
+    needs: str | None
     min: int | float | None
     max: int | float | None
-    recipient: str
+    recipient: str | None
     lead: list[str]
     support: list[str]
 
@@ -140,6 +140,30 @@ def opportunity_rows(
                 "recipient": data["recipient"],
                 "lead": data["departments"]["lead"],
                 "support": data["departments"]["support"],
+            }
+        )
+    if not out:
+        # Every applicant appears in the output, as in estimate: a row without an opportunity.
+        out.append(
+            {
+                "line": line,
+                "applicant": who,
+                "region": est.region,
+                "as_of": est.as_of.isoformat(),
+                "ruleset": est.ruleset.version,
+                "rank": None,
+                "document": None,
+                "measure": None,
+                "article": None,
+                "title": None,
+                "category": None,
+                "reason": None,
+                "needs": None,
+                "min": None,
+                "max": None,
+                "recipient": None,
+                "lead": [],
+                "support": [],
             }
         )
     return out

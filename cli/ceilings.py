@@ -236,7 +236,26 @@ def _groups(units: list[_Unit]) -> list[_Group]:
     found: dict[str, _Group] = {}
     for unit in units:
         first = unit.awards[0]
+        single = len(unit.awards) == 1
         for ceiling in first.document.ceilings:
+            if single:
+                # One award (the common case): the same tests as below, once each.
+                if not ceiling.covers(first.measure.id):
+                    continue
+                if not ceiling.applies_to(first.measure):
+                    _note_outside(first, ceiling)
+                    continue
+                if first.document.id != ceiling.document_id:
+                    continue
+                key = scope_key(ceiling, first)
+                gid = f"{ceiling.id}{_key_id(key)}"
+                group = found.get(gid)
+                if group is None:
+                    group = found[gid] = _Group(len(found), gid, ceiling, key)
+                group.units.append(unit)
+                group.members.add(unit.index)
+                unit.groups.append(group.index)
+                continue
             for a in unit.awards:
                 if ceiling.covers(a.measure.id) and not ceiling.applies_to(a.measure):
                     _note_outside(a, ceiling)
@@ -258,7 +277,7 @@ def _groups(units: list[_Unit]) -> list[_Group]:
             group.units.append(unit)
             group.members.add(unit.index)
             unit.groups.append(group.index)
-    return sorted(found.values(), key=lambda g: g.index)
+    return list(found.values())  # in order of index (each is its place of insertion)
 
 
 def _nest(groups: list[_Group]) -> dict[int, bool]:

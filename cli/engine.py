@@ -58,15 +58,16 @@ def estimate(
     awards: list[Award] = []
     excluded: list[Exclusion] = []
     general: list[Measure] = []
-    facts = sorted(profile.facts, key=lambda f: (f.date, f.number))
+    facts = sorted((f for f in profile.facts if f.date <= as_of), key=lambda f: (f.date, f.number))
     for doc, by_kind, doc_general, position in _index(ruleset, profile.region):
         status = doc.status(as_of)
         eligibility, assumptions = _eligibility(doc, profile, ruleset)
         documents.append(DocumentStatus(doc, status, tuple(eligibility), tuple(assumptions)))
         general.extend(doc_general)
-        pairs = [(m, f) for f in facts if f.date <= as_of for m in by_kind.get(f.kind, ())]
-        # In the document's own order of measures, then in the order the facts happened.
-        pairs.sort(key=lambda pair: position[pair[0].id])
+        pairs = [(m, f) for f in facts for m in by_kind.get(f.kind, ())]
+        if len(pairs) > 1:
+            # In the document's own order of measures, then in the order the facts happened.
+            pairs.sort(key=lambda pair: position[pair[0].id])
         for measure, fact in pairs:
             found = _consider(
                 measure, fact, doc, status, eligibility, assumptions, profile, ruleset, as_of, trace
@@ -216,8 +217,20 @@ def _index(ruleset: Ruleset, region: str) -> list[DocIndex]:
     return by_region[region]
 
 
+_CHAINS: dict[int, tuple[Ruleset, dict[str, frozenset[str]]]] = {}
+
+
 def _in_region(ruleset: Ruleset, region: str | None, target: str) -> bool:
-    return region is not None and target in ruleset.chain(region)
+    if region is None:
+        return False
+    entry = _CHAINS.get(id(ruleset))
+    if entry is None or entry[0] is not ruleset:
+        entry = (ruleset, {})
+        _CHAINS[id(ruleset)] = entry
+    chain = entry[1].get(region)
+    if chain is None:
+        chain = entry[1][region] = frozenset(ruleset.chain(region))
+    return target in chain
 
 
 def _eligibility(

@@ -348,6 +348,10 @@ def _certain(unit: _Unit, units: list[_Unit], groups: list[_Group]) -> Decimal:
     """r(x*) − r(x* without the unit) in its outermost group; x* puts the unit at its
     minimum and every other at its maximum (unknown: unbounded)."""
     top = _top(unit, groups)
+    if not top.children and len(top.members) == 1:
+        # Alone under one ceiling: the rank sums below, with the unit the only term.
+        cap = top.ceiling.amount
+        return min(cap, ZERO + (ZERO + unit.low)) - min(cap, ZERO + (ZERO + ZERO))
     tree = [top, *_descendants(top)]
     x = {u.index: u.high for u in units if u.index in top.members}
     x[unit.index] = unit.low

@@ -128,8 +128,20 @@ def _plain(exc: ValueError) -> str:
     return str(exc)
 
 
+_JSON: json.JSONDecoder | None = None  # one decoder for every record (json.loads builds one each)
+
+
 def parse_json(text: str, source: str, line: int | None = None) -> Any:
+    global _JSON
     try:
+        if isinstance(text, str) and not text.startswith("\ufeff"):
+            if _JSON is None:
+                _JSON = json.JSONDecoder(
+                    parse_float=Decimal,
+                    object_pairs_hook=_no_duplicates,
+                    parse_constant=_reject_constant,
+                )
+            return _JSON.decode(text)
         return json.loads(
             text,
             parse_float=Decimal,

@@ -242,8 +242,8 @@ def _eligibility(
     reasons: list[Text] = []
     assumptions: list[Text] = []
     article = f"（{rules.article}）" if rules.article else ""
-    region_name = ruleset.regions[doc.region].name
     if "business" in rules.registration and not _in_region(ruleset, profile.region, doc.region):
+        region_name = ruleset.regions[doc.region].name
         reasons.append(
             Text(
                 f"工商注册不在{region_name.zh}{article}",
@@ -251,6 +251,7 @@ def _eligibility(
             )
         )
     if "tax" in rules.registration and not _in_region(ruleset, profile.tax_region, doc.region):
+        region_name = ruleset.regions[doc.region].name
         reasons.append(
             Text(
                 f"税务登记不在{region_name.zh}{article}",

@@ -42,6 +42,8 @@ def apply_stacking(
     """The awards kept, those certainly dropped (as exclusions), and the stacking groups of
     the alternatives whose payment is not certain."""
     del ruleset  # the rules live on the documents
+    if len(awards) < 2:
+        return list(awards), [], []  # nothing to stack: every group needs two members
     higher: dict[tuple[str, str, int], list[Award]] = {}
     overlap: dict[tuple[str, str, int], list[Award]] = {}
     for award in awards:

@@ -509,28 +509,40 @@ def _condition_step(measure: Measure, fact: Fact) -> Step:
     )
 
 
+# (document id, status) -> (the document, its hint): the same text for every applicant
+_HINTS: dict[tuple[int, str], tuple[Document, Text | None]] = {}
+
+
 def _hints(documents: list[DocumentStatus], as_of: dt.date) -> list[Text]:
     out = []
     for status in documents:
+        if status.status == "in_force":
+            continue
         d = status.document
-        if status.status == "lapsed":
-            out.append(
-                Text(
-                    f"《{d.title.zh}》已于 {d.effective_until} 失效：其措施列为已排除；"
-                    f"用 --as-of {d.effective_until} 可按有效期内评估",
-                    f"{d.title.en} lapsed after {d.effective_until}: its measures are listed as "
-                    f"excluded; pass --as-of {d.effective_until} (or earlier) to evaluate it in force",
-                )
-            )
-        elif status.status == "not_yet":
-            out.append(
-                Text(
-                    f"《{d.title.zh}》{d.effective_from} 起施行；用 --as-of {d.effective_from} 评估",
-                    f"{d.title.en} takes effect on {d.effective_from}; pass --as-of "
-                    f"{d.effective_from} (or later)",
-                )
-            )
+        key = (id(d), status.status)
+        hit = _HINTS.get(key)
+        if hit is None or hit[0] is not d:
+            hit = _HINTS[key] = (d, _hint(d, status.status))
+        if hit[1] is not None:
+            out.append(hit[1])
     return out
+
+
+def _hint(d: Document, status: str) -> Text | None:
+    if status == "lapsed":
+        return Text(
+            f"《{d.title.zh}》已于 {d.effective_until} 失效：其措施列为已排除；"
+            f"用 --as-of {d.effective_until} 可按有效期内评估",
+            f"{d.title.en} lapsed after {d.effective_until}: its measures are listed as "
+            f"excluded; pass --as-of {d.effective_until} (or earlier) to evaluate it in force",
+        )
+    if status == "not_yet":
+        return Text(
+            f"《{d.title.zh}》{d.effective_from} 起施行；用 --as-of {d.effective_from} 评估",
+            f"{d.title.en} takes effect on {d.effective_from}; pass --as-of "
+            f"{d.effective_from} (or later)",
+        )
+    return None
 
 
 __all__ = ["Award", "DocumentStatus", "Estimate", "Exclusion", "estimate"]

@@ -197,19 +197,16 @@ def _totals_of(
             counts.setdefault(unit.awards[0].document.id, [0, 0, 0])[0] += 1
     out: dict[str | None, Totals] = {}
     lo_all = hi_all = ZERO
+    unknown_all = none_all = 0
     for doc in sorted(counts):
         lo, hi = by_doc.get(doc, (ZERO, ZERO))
         unknown, none, count = counts[doc]
         out[doc] = Totals(lo, hi, unknown, none, count)
         lo_all += lo
         hi_all += hi
-    out[None] = Totals(
-        lo_all,
-        hi_all,
-        sum(c[0] for c in counts.values()),
-        sum(c[1] for c in counts.values()),
-        len(awards),
-    )
+        unknown_all += unknown
+        none_all += none
+    out[None] = Totals(lo_all, hi_all, unknown_all, none_all, len(awards))
     return out
 
 

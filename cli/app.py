@@ -126,6 +126,17 @@ EncodingOpt = Annotated[
         show_default=False,
     ),
 ]
+# estimate and opportunities: a single profile in any format, a batch in jsonl or csv.
+BatchFormatOpt = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help=f"Output format: {FORMATS_HELP}; with --batch jsonl (default) or csv.",
+        show_default=False,
+    ),
+]
 LangOpt = Annotated[
     Language,
     typer.Option(
@@ -337,16 +348,7 @@ def estimate(
         ),
     ] = None,
     as_of: AsOfOpt = None,
-    fmt: Annotated[
-        OutputFormat | None,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar="FORMAT",
-            help=f"Output format: {FORMATS_HELP}; with --batch jsonl (default) or csv.",
-            show_default=False,
-        ),
-    ] = None,
+    fmt: BatchFormatOpt = None,
     lang: LangOpt = Language.zh,
     data_dir: DataDirOpt = None,
     extra_data: ExtraDataOpt = None,
@@ -687,16 +689,7 @@ def opportunities(
         ),
     ] = None,
     as_of: AsOfOpt = None,
-    fmt: Annotated[
-        OutputFormat | None,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar="FORMAT",
-            help=f"Output format: {FORMATS_HELP}; with --batch jsonl (default) or csv.",
-            show_default=False,
-        ),
-    ] = None,
+    fmt: BatchFormatOpt = None,
     lang: LangOpt = Language.zh,
     data_dir: DataDirOpt = None,
     extra_data: ExtraDataOpt = None,

@@ -447,15 +447,7 @@ def _window(
             )
         )
     if doc.start_unknown and start is None and doc.known_by is not None and first < doc.known_by:
-        return _Partly(
-            Text(
-                f"文件未写明施行日期（已知 {doc.known_by} 前已发布）；{subject_zh} 早于该日，"
-                f"可能不在适用期间：可能获得（最低 0）",
-                f"the document states no start date (it was public by {doc.known_by}); "
-                f"{subject_en} is earlier, so it may fall before the window: possible "
-                f"(minimum 0)",
-            )
-        )
+        return _before_known(doc, subject_zh, subject_en)
     if last > as_of:
         return _Partly(
             Text(
@@ -486,8 +478,6 @@ def _previous_year(
     # not after --as-of) will do.
     last = min(last, as_of)
     start, end = doc.window_start, doc.effective_until
-    if doc.start_unknown and start is None and doc.known_by is not None:
-        start = None  # unknown: treat as reaching back; _window adds the note
     if (start is not None and last < start) or (end is not None and first > end):
         window = _window_text(doc)
         return "window", Text(
@@ -496,7 +486,28 @@ def _previous_year(
             f"{measure.article} rewards the previous year's events: this one of {fact.when} is "
             f"claimed in {year}, which is outside the document's window ({window})",
         )
+    if doc.start_unknown and start is None and doc.known_by is not None and last < doc.known_by:
+        # Every day the claim could be made (up to --as-of) precedes the only known date.
+        return _before_known(
+            doc,
+            f"{measure.article}奖励上一年度的事实，{fact.when} 的事实于 {year} 年申报，该申报年度",
+            f"{measure.article} rewards the previous year's events, and this one of "
+            f"{fact.when} is claimed in {year}, which",
+        )
     return None
+
+
+def _before_known(doc: Document, subject_zh: str, subject_en: str) -> _Partly:
+    """A start the text does not state: a date before the only known one is possible."""
+    return _Partly(
+        Text(
+            f"文件未写明施行日期（已知 {doc.known_by} 前已发布）；{subject_zh} 早于该日，"
+            f"可能不在适用期间：可能获得（最低 0）",
+            f"the document states no start date (it was public by {doc.known_by}); "
+            f"{subject_en} is earlier, so it may fall before the window: possible "
+            f"(minimum 0)",
+        )
+    )
 
 
 def _condition_step(measure: Measure, fact: Fact) -> Step:

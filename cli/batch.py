@@ -153,13 +153,14 @@ def read_items(
     if fmt == "yaml":
         yield from _yaml(raw, source, encoding, limit)
         return
+    if fmt == "json":
+        yield from _json_list(raw, source, encoding, limit)
+        return
     lines = read_lines(raw, source, encoding, limit)
     if fmt == "jsonl":
         yield from _jsonl(lines)
-    elif fmt == "csv":
-        yield from _csv(lines, source, limit)
     else:
-        yield from _json_list(lines, source, limit)
+        yield from _csv(lines, source, limit)
 
 
 def _jsonl(lines: Iterable[Line]) -> Iterator[Item]:
@@ -177,131 +178,173 @@ def _jsonl(lines: Iterable[Line]) -> Iterator[Item]:
 
 
 _JSON_SPECIAL = re.compile(r'[\[\]{}",]')
-_JSON_STRING_REST = re.compile(r'(?:[^"\\]|\\.)*"', re.S)
+# The rest of a JSON string in this block: a string never runs over a line end (a raw
+# newline is invalid JSON: the item is reported, and the items after it are still found).
+_JSON_STRING_BODY = re.compile(r'[^"\\\n]*(?:\\[^\n][^"\\\n]*)*')
+_UNDECODED = re.compile("[\\udc80-\\udcff]")  # bytes the codec could not read (surrogateescape)
+_CLOSES = {"]": "[", "}": "{"}
+READ_BLOCK = 1 << 16
 
 
-def _json_list(lines: Iterable[Line], source: str, limit: int) -> Iterator[Item]:
-    """The items of a JSON list, one at a time: each item's text is cut out by tracking
-    strings and brackets and parsed (by the worker) on its own, so a broken item costs only
-    itself and memory holds one item, never the whole list."""
-    depth = 0  # 0 before the list, 1 inside it, more inside an item
-    done = False
-    in_string = False
+def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterator[Item]:
+    """The items of a JSON list, one at a time, read in blocks whatever its lines (a list
+    on one line, as json.dumps writes it, included). Each item's text is cut out by tracking
+    strings and brackets and parsed (by the worker) on its own, so a broken, undecodable or
+    too long item costs only itself, and memory holds one item, never the whole list."""
+    import codecs
+
+    utf8 = encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig")
+    name = "UTF-8" if utf8 else encoding
+    decoder = codecs.getincrementaldecoder("utf-8-sig" if utf8 else encoding)("surrogateescape")
+    stack: list[str] = []  # open brackets; the first is the list's own
+    started = done = False
+    in_string = escape = False
     parts: list[str] = []
     size = 0
-    first: int | None = None
-    broken: PolicycalcError | None = None
+    first: int | None = None  # line where the current item starts
+    too_long = False
     number = 0
+    line = 1  # the line at position `counted` of the current block
+    counted = 0
 
-    def add(piece: str, line_no: int) -> None:
-        nonlocal size, first, broken
-        if broken is not None:
-            return
+    def where(block: str, at: int) -> int:
+        nonlocal line, counted
+        line += block.count("\n", counted, at)
+        counted = at
+        return line
+
+    def add(block: str, begin: int, end: int) -> None:
+        nonlocal size, first, too_long
         if first is None:
-            if not piece.strip():
+            piece = block[begin:end]
+            rest = piece.lstrip()
+            if not rest:
                 return
-            first = line_no
-        size += len(piece)
+            first = where(block, begin + len(piece) - len(rest))
+            begin = end - len(rest)
+        size += end - begin
         if size > limit:
-            broken = _too_long(source, first, limit)
+            too_long = True
             parts.clear()
-            return
-        parts.append(piece)
+        elif not too_long:
+            parts.append(block[begin:end])
 
     def finish() -> Item | None:
-        nonlocal size, first, broken, number
+        nonlocal size, first, too_long, number
         item = None
-        if broken is not None:
+        if first is not None:
             number += 1
-            item = Item(number, broken.line, error=broken)
-        elif first is not None:
-            number += 1
-            item = Item(number, first, text="".join(parts))
+            if too_long:
+                item = Item(number, first, error=_too_long(source, first, limit))
+            else:
+                text = "".join(parts)
+                bad = _UNDECODED.search(text)
+                if bad is None:
+                    item = Item(number, first, text=text)
+                else:
+                    at = first + text.count("\n", 0, bad.start())
+                    problem = f"not {name} text (byte 0x{ord(bad.group()) - 0xDC00:02x})"
+                    item = Item(number, first, error=InputError(problem, source=source, line=at))
         parts.clear()
-        size, first, broken = 0, None, None
+        size, first, too_long = 0, None, False
         return item
 
-    for line in lines:
-        if line.error is not None:
-            if depth == 0 and not done:
-                raise line.error
-            if broken is None:
-                broken = line.error
-                if first is None:
-                    first = line.number
-            continue
-        text = line.text
-        assert text is not None
-        if done:
-            if text.strip():
-                number += 1
-                yield Item(
-                    number,
-                    line.number,
-                    error=InputError(
-                        "text after the end of the list", source=source, line=line.number
-                    ),
-                )
-                return
-            continue
+    def not_a_list(at: int | None) -> InputError:
+        return InputError(
+            "a JSON batch is a list of profiles ([{...}, {...}]); for one profile "
+            "per line use JSON Lines",
+            source=source,
+            line=at,
+        )
+
+    while True:
+        chunk = raw.read(READ_BLOCK)
+        block = decoder.decode(chunk, final=not chunk)
+        counted = 0
         pos = start = 0
-        while True:
+        end = len(block)
+        if done:
+            if block.strip():
+                at = where(block, len(block) - len(block.lstrip()))
+                number += 1
+                problem = InputError("text after the end of the list", source=source, line=at)
+                yield Item(number, at, error=problem)
+                return
+        elif not started:
+            rest = block.lstrip()
+            if rest:
+                if rest[0] != "[":
+                    raise not_a_list(where(block, end - len(rest)))
+                started = True
+                stack.append("[")
+                pos = start = end - len(rest) + 1
+        while started and not done and pos < end:
             if in_string:
-                rest = _JSON_STRING_REST.match(text, pos)
-                if rest is None:  # a string over a line end (invalid JSON: reported)
+                if escape:
+                    escape = False
+                    pos += 1
+                    continue
+                pos = _JSON_STRING_BODY.match(block, pos).end()  # type: ignore[union-attr]
+                if pos >= end:
                     break
-                in_string = False
-                pos = rest.end()
+                if block[pos] == "\\" and pos + 1 >= end:
+                    escape = True  # the escaped character starts the next block
+                    pos = end
+                    break
+                in_string = False  # a closing quote, or a line end that breaks the string
+                if block[pos] != "\n":
+                    pos += 1
                 continue
-            found = _JSON_SPECIAL.search(text, pos)
+            found = _JSON_SPECIAL.search(block, pos)
             if found is None:
+                pos = end
                 break
             char = found.group()
             pos = found.end()
-            if depth == 0:
-                if char != "[" or text[: found.start()].strip():
-                    raise InputError(
-                        "a JSON batch is a list of profiles ([{...}, {...}]); for one profile "
-                        "per line use JSON Lines",
-                        source=source,
-                        line=line.number,
-                    )
-                depth, start = 1, pos
-            elif char == '"':
+            if char == '"':
                 in_string = True
             elif char in "[{":
-                depth += 1
-            elif char in "]}":
-                depth -= 1
-                if depth == 0:  # the end of the list
-                    add(text[start : found.start()], line.number)
+                stack.append(char)
+            elif char in _CLOSES:
+                opener = _CLOSES[char]
+                if stack[-1] != opener:
+                    # A stray closer inside an item (the item is broken; its parse says
+                    # so): close up to its opener if one is open inside the item.
+                    if opener in stack[1:]:
+                        while stack.pop() != opener:
+                            pass
+                    continue
+                stack.pop()
+                if not stack:  # the end of the list
+                    add(block, start, found.start())
                     item = finish()
                     if item is not None:
                         yield item
                     done = True
-                    if text[pos:].strip():
+                    tail = block[pos:]
+                    if tail.strip():
+                        at = where(block, pos + len(tail) - len(tail.lstrip()))
                         number += 1
-                        yield Item(
-                            number,
-                            line.number,
-                            error=InputError(
-                                "text after the end of the list", source=source, line=line.number
-                            ),
+                        problem = InputError(
+                            "text after the end of the list", source=source, line=at
                         )
+                        yield Item(number, at, error=problem)
                         return
-                    break
-            elif char == "," and depth == 1:
-                add(text[start : found.start()], line.number)
+            elif char == "," and len(stack) == 1:
+                add(block, start, found.start())
                 item = finish()
                 if item is not None:
                     yield item
                 start = pos
-        if depth >= 1 and not done:
-            add(text[start:], line.number)
-    if depth == 0 and not done:
+        if started and not done:
+            add(block, start, end)
+        where(block, end)
+        if not chunk:
+            break
+    if not started:
         raise InputError("a JSON batch is a list of profiles; this file has none", source=source)
     if not done:
-        item = finish()  # the list never closes: its last item is reported as broken
+        item = finish()  # the list never closes: its last item is parsed as it stands
         if item is not None:
             yield item
 

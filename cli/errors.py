@@ -10,8 +10,11 @@ EXIT_OUTPUT = 3  # an output file could not be written (disk full, permission, r
 
 
 # An error is one line: control characters from the input (a key with a newline in it)
-# are shown escaped, never printed.
-_VISIBLE = {c: repr(chr(c))[1:-1] for c in (*range(32), 127)}
+# are shown escaped, never printed; so are lone surrogates (a file name of undecodable
+# bytes, a "\ud800" in a profile), which no output stream could encode.
+_VISIBLE = {c: repr(chr(c))[1:-1] for c in (*range(32), 127)} | {
+    c: f"\\u{c:04x}" for c in range(0xD800, 0xE000)
+}
 
 
 class PolicycalcError(Exception):

@@ -130,6 +130,43 @@ def _plain(exc: ValueError) -> str:
 
 _JSON: json.JSONDecoder | None = None  # one decoder for every record (json.loads builds one each)
 
+# A "\ud800" escape decodes to a lone surrogate: text no output can encode. Read from a
+# file, only JSON's escapes can make one (the bytes were decoded strictly); text handed in
+# by a caller may hold one as it is.
+_SURROGATE_ESCAPE = re.compile("\\\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(data: Any, path: str = "") -> tuple[str, str] | None:
+    """The first key or text in `data` holding a lone surrogate: (its place, the code)."""
+    if isinstance(data, str):
+        found = SURROGATE.search(data)
+        return (path, f"\\u{ord(found.group()):04x}") if found else None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            place = f"{path}.{key}" if path else str(key)
+            hit = lone_surrogate(key, place) or lone_surrogate(value, place)
+            if hit is not None:
+                return hit
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            hit = lone_surrogate(value, f"{path}[{index}]")
+            if hit is not None:
+                return hit
+    return None
+
+
+def refuse_surrogates(data: Any, source: str, line: int | None = None) -> Any:
+    hit = lone_surrogate(data)
+    if hit is not None:
+        raise InputError(
+            f"text with a lone surrogate ({hit[1]}) is not allowed",
+            source=source,
+            line=line,
+            field=hit[0] or None,
+        )
+    return data
+
 
 def parse_json(text: str, source: str, line: int | None = None) -> Any:
     global _JSON
@@ -141,13 +178,14 @@ def parse_json(text: str, source: str, line: int | None = None) -> Any:
                     object_pairs_hook=_no_duplicates,
                     parse_constant=_reject_constant,
                 )
-            return _JSON.decode(text)
-        return json.loads(
-            text,
-            parse_float=Decimal,
-            object_pairs_hook=_no_duplicates,
-            parse_constant=_reject_constant,
-        )
+            data = _JSON.decode(text)
+        else:
+            data = json.loads(
+                text,
+                parse_float=Decimal,
+                object_pairs_hook=_no_duplicates,
+                parse_constant=_reject_constant,
+            )
     except json.JSONDecodeError as exc:
         raise InputError(
             f"invalid JSON: {exc.msg} (column {exc.colno})",
@@ -158,6 +196,9 @@ def parse_json(text: str, source: str, line: int | None = None) -> Any:
         raise InputError(f"invalid JSON: {_plain(exc)}", source=source, line=line) from None
     except RecursionError:
         raise InputError("invalid JSON: nested too deeply", source=source, line=line) from None
+    if isinstance(text, str) and _SURROGATE_ESCAPE.search(text):
+        refuse_surrogates(data, source, line)
+    return data
 
 
 def open_input(path: str, what: str) -> BinaryIO:
@@ -326,6 +367,10 @@ def _fact(item: Any, index: int, ruleset: Ruleset, source: str, line: int | None
         elif key in ("product", "note"):
             if not isinstance(value, str | int) or isinstance(value, bool):
                 fail(f"expected text, found {type_name(value)}", f".{key}", key)
+            try:
+                _text(str(value))
+            except _Bad as exc:
+                fail(str(exc), f".{key}", key)
             if key == "product":
                 product = str(value)
             else:
@@ -453,4 +498,12 @@ def _value(spec: FieldSpec, value: Any, ruleset: Ruleset) -> Any:
         return str(value)
     if not isinstance(value, str):
         raise _Bad(f"expected text, found {type_name(value)}")
+    _text(value)
     return value
+
+
+def _text(value: str) -> None:
+    """Text a caller built (not read from a file) may hold a lone surrogate: refused."""
+    found = SURROGATE.search(value)
+    if found is not None:
+        raise _Bad(f"text with a lone surrogate (\\u{ord(found.group()):04x}) is not allowed")

@@ -10,6 +10,7 @@ Only `yaml.SafeLoader` is ever used. On top of it this loader
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -25,6 +26,7 @@ from .lines import LineDict, LineList
 MAX_DEPTH = 64
 MAX_INT_CHARS = 100  # a number written longer than this is no amount, date or count
 MAX_NODES = 1_000_000  # values a document may hold once its aliases are expanded
+_SURROGATE = re.compile("[\\ud800-\\udfff]")
 
 
 class _Constructors:
@@ -83,6 +85,18 @@ class _Constructors:
             )
         return super().construct_yaml_int(node)  # type: ignore[misc]
 
+    def construct_yaml_str(self, node: ScalarNode) -> str:
+        text: str = self.construct_scalar(node)  # type: ignore[attr-defined]
+        found = _SURROGATE.search(text)
+        if found is not None:  # "\ud800" in a quoted scalar: no output could encode it
+            raise ConstructorError(
+                None,
+                None,
+                f"text with a lone surrogate (\\u{ord(found.group()):04x}) is not allowed",
+                node.start_mark,
+            )
+        return text
+
     def construct_yaml_timestamp(self, node: ScalarNode) -> Any:
         try:
             return super().construct_yaml_timestamp(node)  # type: ignore[misc]
@@ -98,6 +112,7 @@ def _register(cls: Any) -> None:
     cls.add_constructor("tag:yaml.org,2002:float", cls.construct_yaml_float)
     cls.add_constructor("tag:yaml.org,2002:timestamp", cls.construct_yaml_timestamp)
     cls.add_constructor("tag:yaml.org,2002:int", cls.construct_yaml_int)
+    cls.add_constructor("tag:yaml.org,2002:str", cls.construct_yaml_str)
 
 
 class _TooBig(Exception):
@@ -127,13 +142,19 @@ class _Loader(_Constructors, yaml.SafeLoader):  # type: ignore[misc]
             )
         if depth > MAX_DEPTH:
             event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.MarkedYAMLError(
-                None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark
-            )
+            problem = f"nested more than {MAX_DEPTH} levels deep"
+            if self.item_limit is not None:
+                raise _TooBig(depth, problem, event.start_mark)
+            raise yaml.MarkedYAMLError(None, None, problem, event.start_mark)
         if self.item_limit is not None:
-            at = self.peek_event().start_mark.index  # type: ignore[no-untyped-call]
-            if at - self.item_start > self.item_limit:
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            if event.start_mark.index - self.item_start > self.item_limit:
                 raise _TooBig(depth)
+            anchor = getattr(event, "anchor", None)
+            if anchor is not None and anchor in self.anchors:
+                # Reused within the item (each item starts with no anchors): only it is lost.
+                problem = f"the anchor &{anchor} is defined twice"
+                raise _TooBig(depth, problem, event.start_mark)
         self._depth = depth + 1
         try:
             return super().compose_node(parent, index)
@@ -271,12 +292,15 @@ def iter_yaml_list(
             loader.item_start = event.start_mark.index
             loader.item_limit = limit
             loader._depth = 0
+            loader.anchors = {}  # an anchor name may be used again in a later item
             try:
                 node = loader.compose_node(None, None)
             except _TooBig as big:
                 depth = big.depth  # skip the rest of the item, event by event
-                if depth == 0:  # the item itself is an alias
-                    loader.get_event()  # type: ignore[no-untyped-call]
+                # depth 0: the item itself, an alias or a collection with a reused anchor
+                opened = loader.get_event() if depth == 0 else None  # type: ignore[no-untyped-call]
+                if isinstance(opened, CollectionStartEvent):
+                    depth = 1
                 while depth > 0:
                     skipped = loader.get_event()  # type: ignore[no-untyped-call]
                     if isinstance(skipped, CollectionStartEvent):

@@ -523,3 +523,127 @@ def test_any_amount_in_policy_data_is_in_range_or_one_clear_error(amount):
             assert ceiling.amount.is_finite() and 0 < ceiling.amount <= 10**9
     profile = build_profile({"applicant": {"region": "chongqing"}, "facts": []}, ruleset, "p")
     estimate(ruleset, profile, AS_OF)
+
+
+# ------------------------------------------------------------------ issue 18: hostile text
+
+LONE = st.sampled_from(["\ud800", "\udfff", "\udc80", "a\udbffb", "\ud83d"])
+
+
+@st.composite
+def with_lone_surrogate(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid profile with a lone surrogate in one key or text: any field, any place."""
+    data = draw(profiles())
+    lone = draw(LONE)
+    facts_ = data["facts"]
+    place = draw(st.sampled_from(["id", "name", "applicant key", "region", "fact key", "kind",
+                                  "date", "product", "note", "value", "top key"]))
+    fact = facts_[draw(st.integers(0, len(facts_) - 1))] if facts_ else None
+    if place in ("id", "name"):
+        data["applicant"][place] = "x" + lone
+    elif place == "applicant key":
+        data["applicant"][lone] = 1
+    elif place == "region":
+        data["applicant"]["region"] = lone
+    elif place == "top key":
+        data[lone] = []
+    elif fact is None:
+        data["applicant"]["id"] = lone
+    elif place == "fact key":
+        fact[lone + "x"] = 1
+    elif place in ("kind", "date", "product", "note"):
+        fact[place] = lone + "y"
+    else:  # any value of the fact
+        fact[draw(st.sampled_from(sorted(fact)))] = lone
+    return data
+
+
+def _strict_text() -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict", newline="")
+
+
+@cases(150)
+@given(with_lone_surrogate(), st.sampled_from(["p.json", "p.yaml", "built"]))
+def test_a_lone_surrogate_anywhere_in_a_profile_is_one_clear_error(data, name):
+    # JSON escapes it as \udXXX; JSON text is YAML too, where the escape means the same.
+    text = json.dumps(data, default=str)
+    try:
+        if name == "built":
+            profile = build_profile(data, RULESET, name)
+        else:
+            profile = build_profile(parse_document(text, name), RULESET, name)
+    except PolicycalcError as exc:
+        one_line(exc)
+        str(exc).encode("utf-8")  # the error line itself can be written
+        return
+    pytest.fail(f"a lone surrogate was accepted: {profile!r}"[:300])
+
+
+@cases(60)
+@given(st.lists(st.one_of(st.none(), with_lone_surrogate()), min_size=1, max_size=8),
+       st.sampled_from(["jsonl", "json", "json1", "yaml"]), st.sampled_from([1, 2]))
+def test_a_lone_surrogate_in_a_batch_costs_only_its_record(plan, fmt, jobs):
+    records = [json.loads(GOOD_ROW) if p is None else p for p in plan]
+    texts = [json.dumps(r, default=str) for r in records]
+    if fmt == "jsonl":
+        raw = "\n".join(texts) + "\n"
+    elif fmt == "json":
+        raw = "[\n" + ",\n".join(texts) + "\n]\n"
+    elif fmt == "json1":  # one line, as json.dumps writes a list
+        raw = json.dumps(records, default=str)
+    else:
+        raw = "".join(f"- {t}\n" for t in texts)
+    kind = "json" if fmt == "json1" else fmt
+    job = batch.Job(RULESET, dt.date(2023, 6, 30), "en", True, "in." + kind)
+    out = _strict_text()
+    errors: list[str] = []
+    counts = batch.run(io.BytesIO(raw.encode()), kind, job, out, errors.append, jobs=jobs,
+                       chunk=3)
+    out.flush()
+    assert counts.read == len(plan) and counts.rejected == len(plan) - plan.count(None)
+    assert counts.estimated == plan.count(None)
+    for error in errors:
+        assert "\n" not in error
+        error.encode("utf-8")
+
+
+@cases(80)
+@given(st.lists(st.one_of(st.none(), st.binary(min_size=1, max_size=40),
+                          st.integers(2049, 5000), st.sampled_from([b"\xff", b"\xc3", b"\xed\xa0\x80"])),
+                min_size=1, max_size=12),
+       st.booleans())
+def test_a_json_list_on_any_lines_keeps_every_good_item(plan, one_line_list):
+    """Good items beside undecodable, too long and junk ones: every good item is read, on
+    one line or many (junk is made bracket-neutral so it cannot merge items by design)."""
+    items = []
+    for part in plan:
+        if part is None:
+            items.append(GOOD_ROW.encode())
+        elif isinstance(part, int):
+            items.append(b'{"x": "' + b"y" * part + b'"}')  # over the 2,048-byte limit
+        else:
+            junk_ = bytes(b for b in part if b not in b'[]{}"\\,\n')
+            items.append(b'{"x": "' + junk_ + b'"}')
+    sep = b", " if one_line_list else b",\n"
+    raw = b"[" + sep.join(items) + b"]"
+    counts, written, errors = _batch(raw, "json")
+    assert counts.read == len(plan)
+    assert sum(1 for line in written if json.loads(line)["applicant"] == "g") == plan.count(None)
+    assert all("\n" not in e for e in errors)
+
+
+@cases(60)
+@given(st.lists(st.one_of(
+    st.none(),
+    st.integers(60, 120).map(lambda n: "- {applicant: {id: d, x: " + "[" * n + "]" * n + "}}\n"),
+    st.sampled_from(["- &a {applicant: {id: a, region: kunming}}\n",
+                     "- {applicant: &b {id: b}, facts: &b []}\n",
+                     "- &c [1, &c 2]\n", "- *zz\n", "- {applicant: *zz}\n"])),
+    min_size=1, max_size=10))
+def test_nesting_and_anchors_in_a_yaml_list_cost_only_their_item(plan):
+    good_item = ("- applicant: {id: g, region: kunming}\n"
+                 "  facts: [{kind: renovation, date: 2021-03-15, invoice_amount: 1000}]\n")
+    raw = "".join(good_item if p is None else p for p in plan)
+    counts, written, _errors = _batch(raw.encode(), "yaml", limit=1 << 20)
+    assert counts.read == len(plan)
+    assert sum(1 for line in written if json.loads(line)["applicant"] == "g") == plan.count(None)

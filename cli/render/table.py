@@ -2,8 +2,10 @@
 
 Every value is rich `Text` (never markup) with control characters made visible. A table is
 drawn in its wide form where it fits the width; otherwise in a narrow form that keeps every
-id, number and header whole (departments go under the measure, a grid becomes a list). When
-output is not a terminal, the width is $COLUMNS, else `PIPE_WIDTH`.
+id, number and header whole (departments go under the measure, a grid becomes a list). The
+width is $COLUMNS; else the terminal's, when the output is one; else, for a pipe or a file, the
+terminal on stderr when there is one (`facts | head` is read at that terminal); else
+`PIPE_WIDTH`. Text is folded, never clipped: a cell too narrow for a word wraps it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.console import Console
-from rich.table import Table
+from rich.table import Table as _RichTable
 from rich.text import Text
 
 from ..model import Lang
@@ -28,26 +30,56 @@ if TYPE_CHECKING:
     from .views import View
 
 _LATIN_WORD = re.compile(r"[!-~]+")
-PIPE_WIDTH = 120  # output to a file or a pipe: wide enough for the wide tables, no wider
+PIPE_WIDTH = 80  # a pipe or a file with no terminal anywhere: the classic terminal width
+
+
+class Table(_RichTable):
+    """A rich table whose cells fold a word too long for them instead of clipping it with
+    "…": a pipe or a file must keep every character."""
+
+    def add_column(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("overflow", "fold")
+        super().add_column(*args, **kwargs)
 
 
 class _Console(Console):
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        # A table wider than the width (ids kept whole at a very narrow width) is printed
+        # whole rather than cut at the right edge: nothing is ever lost.
+        kwargs.setdefault("crop", False)
+        super().print(*objects, **kwargs)
+
     def on_broken_pipe(self) -> None:
         # The reader went away (`| head`): the command line ends quietly with exit 0.
         self.quiet = True
         raise BrokenPipeError
 
 
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def output_width(stream: Any) -> int | None:
+    """The width to lay out for: None lets rich ask the terminal the output goes to."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if _isatty(stream):
+        return None
+    if _isatty(sys.stderr):
+        try:
+            return os.get_terminal_size(sys.stderr.fileno()).columns or PIPE_WIDTH
+        except (AttributeError, ValueError, OSError):
+            pass
+    return PIPE_WIDTH
+
+
 def console(stderr: bool = False, file: IO[str] | None = None) -> Console:
     stream = file if file is not None else (sys.stderr if stderr else sys.stdout)
-    width = None
-    if not os.environ.get("COLUMNS", "").isdigit():
-        try:
-            tty = stream.isatty()
-        except (AttributeError, ValueError):
-            tty = False
-        if not tty:
-            width = PIPE_WIDTH
+    width = output_width(stream)
     return _Console(file=file, stderr=stderr, highlight=False, soft_wrap=False, width=width)
 
 
@@ -77,6 +109,15 @@ def fit(out: Console, *candidates: Callable[[], Table]) -> Table:
 def natural_width(out: Console, table: Table) -> int:
     """The width a table takes when nothing in it wraps."""
     return out.measure(table, options=out.options.update_width(100_000)).maximum
+
+
+def drawn_width(out: Console, table: Table) -> int:
+    """The width a table takes when drawn at the console's width (more where the columns
+    that must stay whole do not fit)."""
+    from rich.segment import Segment
+
+    lines = Segment.split_lines(out.render(table, out.options))
+    return max((sum(cell_len(seg.text) for seg in line) for line in lines), default=0)
 
 
 # ------------------------------------------------------------------ estimate
@@ -396,7 +437,9 @@ def print_rows(
         return table
 
     table = wide()
-    if natural_width(out, table) <= out.width or _least_width(headers, body, whole) <= out.width:
+    if natural_width(out, table) <= out.width or (
+        _least_width(headers, body, whole) <= out.width and drawn_width(out, table) <= out.width
+    ):
         # It fits as it is, or by wrapping the free columns between words.
         out.print(table)
         return

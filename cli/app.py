@@ -21,10 +21,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Shown under every command's help as written (`\b`: the help formatter keeps the lines).
 EXIT_CODES = (
-    "\b\nExit codes: 0 success; 1 invalid policy data, a failed scenario or (batch) "
-    "rejected rows;\n2 a usage or input error (bad option, unreadable or invalid profile, "
-    "an output target refused);\n3 an output file could not be written (disk full, "
-    "permission, read-only);\n129, 130, 143 stopped by SIGHUP, SIGINT or SIGTERM."
+    "\b\nExit codes: 0 success; 1 invalid policy data, a failed scenario or (batch)\n"
+    "rejected rows; 2 a usage or input error (bad option, unreadable or invalid\n"
+    "profile, an output target refused); 3 an output file could not be written\n"
+    "(disk full, permission, read-only); 129, 130, 143 stopped by SIGHUP, SIGINT\n"
+    "or SIGTERM."
 )
 
 APP_SETTINGS: dict[str, Any] = {
@@ -305,25 +306,37 @@ def main_callback(
     """What money and support Chinese regional biomedicine policies offer an applicant."""
 
 
-def lapse_line(document: Any, as_of: dt.date, what: str) -> str | None:
-    """'Note: DOC lapsed after …: WHAT; pass --as-of …' for a document not in force."""
+def lapse_line(document: Any, as_of: dt.date, what: str, lang: Lang = "en") -> str | None:
+    """'Note: DOC lapsed after …: WHAT; pass --as-of …' for a document not in force, in the
+    language of the output (`what` already in it)."""
     status = document.status(as_of)
+    zh = lang == "zh"
     if status == "lapsed":
+        until = document.effective_until
+        if zh:
+            return (
+                f"提示：{document.id} 已于 {until} 失效：{what}；用 --as-of {until}（或更早）可计入"
+            )
         return (
-            f"Note: {document.id} lapsed after {document.effective_until}: {what}; "
-            f"pass --as-of {document.effective_until} (or earlier) to count them"
+            f"Note: {document.id} lapsed after {until}: {what}; "
+            f"pass --as-of {until} (or earlier) to count them"
         )
     if status == "not_yet":
+        start = document.effective_from
+        if zh:
+            return (
+                f"提示：{document.id} 自 {start} 起生效：{what}；用 --as-of {start}（或更晚）可计入"
+            )
         return (
-            f"Note: {document.id} takes effect on {document.effective_from}: {what}; "
-            f"pass --as-of {document.effective_from} (or later) to count them"
+            f"Note: {document.id} takes effect on {start}: {what}; "
+            f"pass --as-of {start} (or later) to count them"
         )
     return None
 
 
-def lapse_notices(result: Any) -> list[str]:
+def lapse_notices(result: Any, lang: Lang = "en") -> list[str]:
     """One line per lapsed or not-yet-effective document that has measures matching the
-    profile, with the --as-of to use; printed on stderr whatever the output format."""
+    profile, with the --as-of to use, in the output's language."""
     counts: dict[str, int] = {}
     for item in result.excluded:
         if item.stage == "validity":
@@ -331,11 +344,20 @@ def lapse_notices(result: Any) -> list[str]:
     lines = []
     for status in result.documents:
         number = counts.get(status.document.id, 0)
-        what = f"{number} matching measure{'s' if number > 1 else ''} not counted"
-        line = lapse_line(status.document, result.as_of, what) if number else None
+        if lang == "zh":
+            what = f"{number} 项匹配的措施未计入"
+        else:
+            what = f"{number} matching measure{'s' if number > 1 else ''} not counted"
+        line = lapse_line(status.document, result.as_of, what, lang) if number else None
         if line is not None:
             lines.append(line)
     return lines
+
+
+def shows_notes(fmt: Any, output: Path | None) -> bool:
+    """Whether the person at the terminal already reads the lapse notes: a table on stdout
+    prints them itself, so stderr does not repeat them."""
+    return fmt == OutputFormat.table and (output is None or str(output) == "-")
 
 
 @app.command(epilog=EXIT_CODES)
@@ -426,9 +448,12 @@ def estimate(
     \b
     Examples:
         policycalc estimate examples/kunming-cell.toml --as-of 2023-06-30
-        policycalc estimate examples/kunming-cell.toml --as-of 2023-06-30 --format json
-        policycalc estimate examples/kunming-cell.toml --as-of 2023-06-30 -f csv --excel -o kunming.csv
-        policycalc estimate --batch examples/clients.csv --summary --as-of 2023-06-30 -o summary.jsonl
+        policycalc estimate examples/kunming-cell.toml --as-of 2023-06-30 \\
+            --format json
+        policycalc estimate examples/kunming-cell.toml --as-of 2023-06-30 -f csv \\
+            --excel -o kunming.csv
+        policycalc estimate --batch examples/clients.csv --summary \\
+            --as-of 2023-06-30 -o summary.jsonl
     """
     encoding = check_encoding(encoding)
     if batch is not None:
@@ -486,8 +511,9 @@ def estimate(
             write_report(report, view, inputs=reads)
             typer.echo(f"wrote {report}", err=True)
         write(view, fmt, out, bom)
-    for line in lapse_notices(result):
-        typer.echo(line, err=True)
+    if not shows_notes(fmt, output):
+        for line in lapse_notices(result, lang_of(lang)):
+            typer.echo(line, err=True)
 
 
 def _estimate_batch(
@@ -625,7 +651,8 @@ def compare_regions(
 
     \b
     Example:
-        policycalc compare-regions examples/kunming-cell.yaml --regions kunming,chongqing --as-of 2023-06-30
+        policycalc compare-regions examples/kunming-cell.yaml \\
+            --regions kunming,chongqing --as-of 2023-06-30
     """
     from .engine import estimate as run
     from .render.views import CompareView, write
@@ -656,7 +683,9 @@ def compare_regions(
     results = tuple(run(ruleset, applicant, day, region=region) for region in wanted)
     notices: list[str] = []
     for result in results:
-        notices.extend(n for n in lapse_notices(result) if n not in notices)
+        notices.extend(n for n in lapse_notices(result, language) if n not in notices)
+    if shows_notes(fmt, output):
+        notices = []
     view = CompareView(results, language, day, ruleset.version, today=as_of is None)
     reads = _reads(profile, ruleset)
     with destination(output, reads) as out:
@@ -754,9 +783,12 @@ def opportunities(
 
     \b
     Examples:
-        policycalc opportunities examples/suzhou-antibody.toml --as-of 2021-12-31
-        policycalc opportunities examples/chongqing-antibody.yaml --regions chongqing,suzhou --as-of 2022-03-31 -f json
-        policycalc opportunities --batch examples/clients.csv --as-of 2023-06-30 -f csv -o left.csv
+        policycalc opportunities examples/suzhou-antibody.toml \\
+            --as-of 2021-12-31
+        policycalc opportunities examples/chongqing-antibody.yaml \\
+            --regions chongqing,suzhou --as-of 2022-03-31 -f json
+        policycalc opportunities --batch examples/clients.csv --as-of 2023-06-30 \\
+            -f csv -o left.csv
     """
     encoding = check_encoding(encoding)
     if batch is not None:
@@ -867,8 +899,10 @@ def explain(
 
     \b
     Examples:
-        policycalc explain km-09-renovation --profile examples/kunming-cell.toml --as-of 2023-06-30
-        policycalc explain cq-08-phase3 --profile examples/chongqing-antibody.yaml --as-of 2023-01-01
+        policycalc explain km-09-renovation --profile examples/kunming-cell.toml \\
+            --as-of 2023-06-30
+        policycalc explain cq-08-phase3 \\
+            --profile examples/chongqing-antibody.yaml --as-of 2023-01-01
     """
     from .render.views import ExplainView, write
     from .schema import suggest
@@ -877,9 +911,18 @@ def explain(
     bom = check_excel(excel, fmt)
     ruleset = load(data_dir, extra_data)
     if measure_id not in ruleset.measures:
+        from .catalogue import measures_like
+
+        hint = suggest(measure_id, ruleset.measures)
+        like = measures_like(ruleset, measure_id)
+        if like and not hint:
+            # A title or words for it, not an id: name the measures it describes.
+            language = lang_of(lang)
+            named = "; ".join(f"{i} ({ruleset.measures[i].title.get(language)})" for i in like)
+            hint = f"; measures whose title or summary matches: {named}"
         raise UsageError(
-            f"unknown measure '{measure_id}'{suggest(measure_id, ruleset.measures)}; "
-            f"`policycalc measures` lists them",
+            f"unknown measure '{measure_id}'{hint}; `policycalc measures --search WORDS` "
+            f"finds others",
             field="MEASURE_ID",
         )
     day = parse_as_of(as_of)
@@ -931,7 +974,8 @@ def measures(
     \b
     Examples:
         policycalc measures --region kunming --money
-        policycalc measures --category clinical --format csv --excel -o clinical.csv
+        policycalc measures --category clinical --format csv --excel \\
+            -o clinical.csv
         policycalc measures --stats
     """
     from .catalogue import STATS_COLUMNS, measure_rows, stats_rows
@@ -1153,8 +1197,10 @@ def interview(
 
     \b
     Examples:
-        policycalc interview --region chongqing --as-of 2023-01-01 --answers examples/cq-answers.txt -o client.toml
-        policycalc interview --region chongqing --as-of 2023-01-01 --answers examples/cq-answers.txt --lang en -f yaml
+        policycalc interview --region chongqing --as-of 2023-01-01 \\
+            --answers examples/cq-answers.txt -o client.toml
+        policycalc interview --region chongqing --as-of 2023-01-01 \\
+            --answers examples/cq-answers.txt --lang en -f yaml
     """
     from .interview import InterviewError, make_plan, profile_text, run_interview
     from .opportunities import find_opportunities

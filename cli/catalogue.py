@@ -57,6 +57,37 @@ def measure_rows(
     return rows
 
 
+def _grams(text: str) -> set[str]:
+    """Pairs of neighbouring characters, and whole latin words: what two wordings of one
+    thing share (Chinese has no spaces to split on)."""
+    low = text.lower()
+    grams = {low[i : i + 2] for i in range(len(low) - 1) if not low[i : i + 2].isspace()}
+    return grams | set(low.split())
+
+
+def measures_like(ruleset: Ruleset, query: str, limit: int = 5) -> list[str]:
+    """Ids of the measures whose title or summary (either language) says what `query`
+    says: those that contain it, else those sharing most of its character pairs."""
+    needle = query.strip().lower()
+    if not needle:
+        return []
+    found: list[tuple[float, str]] = []
+    wanted = _grams(needle)
+    for m in ruleset.measures.values():
+        texts = [m.title.zh, m.title.en, m.summary.zh, m.summary.en]
+        hay = " ".join(texts).lower()
+        if needle in hay:
+            in_title = needle in m.title.zh.lower() or needle in m.title.en.lower()
+            found.append((2.0 if in_title else 1.5, m.id))
+            continue
+        if wanted:
+            share = len(wanted & _grams(hay)) / len(wanted)
+            if share >= 0.5:
+                found.append((share, m.id))
+    found.sort(key=lambda f: (-f[0], f[1]))
+    return [ident for _, ident in found[:limit]]
+
+
 STATS_COLUMNS = [
     "document",
     "title",

@@ -216,23 +216,49 @@ LAPSE = ("kunming-cell-2020 lapsed after 2025-10-20: 4 matching measures not cou
          "pass --as-of 2025-10-20")
 
 
-@pytest.mark.parametrize("fmt", [f.value for f in OutputFormat])
+LAPSE_ZH = "提示：kunming-cell-2020 已于 2025-10-20 失效：4 项匹配的措施未计入；用 --as-of 2025-10-20"
+
+
+@pytest.mark.parametrize("fmt", [f.value for f in OutputFormat if f.value != "table"])
 def test_a_lapsed_document_that_would_match_is_named_on_stderr(fmt):
     # Kunming's ten measures: issued 2020-10-21, in force for 5 years, so lapsed by today
     # (late 2026); the example's renovation （九）, capital and patent （七） and Phase I
     # （六） facts match four of its measures (README worked example).
-    result = run("estimate", EXAMPLE, "--format", fmt)
+    result = run("estimate", EXAMPLE, "--format", fmt, "--lang", "en")
     assert result.exit_code == 0
     notes = [line for line in result.stderr.splitlines() if line.startswith("Note:")]
     assert len(notes) == 1 and LAPSE in notes[0]
+    # Issue 17: in the chosen language; Chinese is the default.
+    chinese = run("estimate", EXAMPLE, "--format", fmt)
+    assert [line for line in chinese.stderr.splitlines() if line.startswith("提示：")] == [
+        LAPSE_ZH + "（或更早）可计入"
+    ]
+    assert "Note:" not in chinese.stderr
     inside = run("estimate", EXAMPLE, "--format", fmt, "--as-of", AS_OF)
-    assert "Note:" not in inside.stderr
+    assert "Note:" not in inside.stderr and "提示" not in inside.stderr
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_table_says_a_lapse_once(lang, tmp_path):
+    # Issue 17: the table prints its own "!" line for a lapsed document; stderr does not
+    # repeat it. Written to a file, the person at the terminal is told on stderr.
+    result = run("estimate", EXAMPLE, "--lang", lang)
+    assert result.exit_code == 0
+    assert "kunming-cell-2020" not in result.stderr
+    assert result.stdout.count("2025-10-20") >= 1
+    target = tmp_path / "out.txt"
+    written = run("estimate", EXAMPLE, "--lang", lang, "-o", str(target))
+    assert written.stderr.count("kunming-cell-2020") == 1
 
 
 def test_compare_regions_names_lapsed_documents_once():
-    result = run("compare-regions", EXAMPLE, "--regions", "kunming,chongqing", "-f", "json")
+    result = run(
+        "compare-regions", EXAMPLE, "--regions", "kunming,chongqing", "-f", "json", "--lang", "en"
+    )
     assert result.exit_code == 0
     assert result.stderr.count("kunming-cell-2020 lapsed after 2025-10-20") == 1
+    table = run("compare-regions", EXAMPLE, "--regions", "kunming,chongqing")
+    assert "kunming-cell-2020" not in table.stderr  # the table says it itself
 
 
 # ------------------------------------------------------------------ options in a batch

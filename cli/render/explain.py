@@ -30,9 +30,10 @@ def _line(out: Console, *parts: str | tuple[str, str]) -> None:
 def print_explain(data: dict[str, Any], lang: Lang, out: Console) -> None:
     m, d = data["measure"], data["document"]
     _line(out, (m["measure"], "bold"), f" — {m['title']}")
+    number = d["number"] if d.get("number") and d["number"] != "unknown" else None
     _line(
         out,
-        f"{word('document', lang)}: {d['title']} ({d['number']}), "
+        f"{word('document', lang)}: {d['title']} ({number or word('number_unknown', lang)}), "
         f"{word('article', lang)} {m['article']}",
     )
     state = word(data["status"], lang)
@@ -70,8 +71,8 @@ def print_explain(data: dict[str, Any], lang: Lang, out: Console) -> None:
     for c in data["ceilings"]:
         _line(
             out,
-            f"{word('ceiling', lang)} {c['id']} ({c['article']}, {c['scope']}, "
-            f"{c['amount']}): {c['summary']}",
+            f"{word('ceiling', lang)} {c['id']} ({c['article']}, {word('scope_' + c['scope'], lang)}"
+            f" {c['amount']}): {c['summary']}",
         )
     if data["stacking"]:
         s = data["stacking"]

@@ -463,6 +463,18 @@ def svg_report(report: Report, lang: Lang) -> str:
         ("note", word("disclaimer", lang)),
         ("p", f"{word('as_of', lang)}: {report.as_of} · {word('ruleset', lang)}: {report.ruleset}"),
     ]
+    grid: list[list[str]] = []
+    if report.compare and report.categories:
+        # The category matrix, as in the HTML and Markdown reports: categories against
+        # regions, one row each, columns as wide as their widest cell.
+        regions = [s.region for s in report.sections]
+        grid = [[word("category", lang), *regions]]
+        grid += [[c, *[report.matrix[c][r] for r in regions]] for c in report.categories]
+        lines.append(("h2", word("categories", lang)))
+        lines += [("grid", "\t".join(row)) for row in grid]
+    widths = (
+        [max(_cells(visible(row[i])) for row in grid) for i in range(len(grid[0]))] if grid else []
+    )
     for s in report.sections:
         lines.append(("h2", f"{s.heading} · {s.region} — {word('total', lang)}: {s.total}"))
         lines += [("p", line) for line in s.documents]
@@ -483,6 +495,16 @@ def svg_report(report: Report, lang: Lang) -> str:
     body = []
     sizes = {"h1": 22, "h2": 16, "h3": 14, "p": 13, "note": 12}
     for kind, content in lines:
+        if kind == "grid":
+            x = 20.0
+            for i, cell in enumerate(content.split("\t")):
+                weight = ' font-weight="bold"' if content == "\t".join(grid[0]) else ""
+                body.append(
+                    f'<text x="{x:.0f}" y="{y}" font-size="13"{weight}>{xml(visible(cell))}</text>'
+                )
+                x += widths[i] * 7.5 + 24
+            y += 21
+            continue
         for chunk in _wrap(visible(content), 150):
             weight = ' font-weight="bold"' if kind in ("h1", "h2", "h3") else ""
             colour = ' fill="#8a4b0f"' if kind == "note" else ""

@@ -34,7 +34,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "category": ("类别", "Category"),
     "title": ("政策资金测算报告", "Policy support estimate"),
     "compare_title": ("地区比较报告", "Comparison of regions"),
-    "compare": ("地区比较", "compare-regions"),
+    "compare": ("地区比较", "Regions compared"),
     "region_total": ("金额合计（万元）", "Total (万元)"),
     "money_awards": ("资金措施", "Awards"),
     "case_by_case": ("一事一议", "Case by case"),
@@ -75,6 +75,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "stacking": ("就高不重复", "Stacking"),
     "group": ("组", "group"),
     "reading": ("解读", "Reading"),
+    "number_unknown": ("文号未查到", "number not known"),
     "lead_short": ("牵头", "lead"),
     "support_short": ("配合", "cooperating"),
     "not_reached": (

@@ -123,8 +123,17 @@ EncodingOpt = Annotated[
         "--encoding",
         metavar="ENCODING",
         help="Encoding of the profile or batch file: utf-8 (default; a BOM is fine), or gbk "
-        "for a file saved by Excel on Chinese Windows.",
+        "for a file saved by Excel on Chinese Windows. A batch file that is not UTF-8 but "
+        "reads as Chinese GBK text is read as GBK without it, with a note.",
         show_default=False,
+    ),
+]
+SheetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sheet",
+        metavar="NAME",
+        help="Batch from a workbook (.xlsx): the sheet to read (default: the first).",
     ),
 ]
 # estimate and opportunities: a single profile in any format, a batch in jsonl or csv.
@@ -215,8 +224,11 @@ def parse_as_of(value: str | None) -> dt.date:
 
 
 def check_encoding(name: str) -> str:
+    """A Python codec name; `auto` (estimate and opportunities: not given) stays `auto`."""
     import codecs
 
+    if name == "auto":
+        return name
     try:
         return codecs.lookup(name).name
     except LookupError:
@@ -240,7 +252,10 @@ def _profile(path: str, ruleset: Ruleset, encoding: str = "utf-8") -> Any:
     from .profile import load_profile
 
     return load_profile(
-        resolve(path), ruleset, read_stdin() if path == "-" else None, encoding=encoding
+        resolve(path),
+        ruleset,
+        read_stdin() if path == "-" else None,
+        encoding="utf-8" if encoding == "auto" else encoding,
     )
 
 
@@ -387,7 +402,7 @@ def estimate(
     ] = False,
     output: OutputOpt = None,
     excel: ExcelOpt = False,
-    encoding: EncodingOpt = "utf-8",
+    encoding: EncodingOpt = "auto",
     report: ReportOpt = None,
     batch: Annotated[
         str | None,
@@ -407,6 +422,7 @@ def estimate(
             "(default: from the file name or content).",
         ),
     ] = None,
+    sheet: SheetOpt = None,
     summary: Annotated[
         bool,
         typer.Option("--summary", help="Batch: one row per applicant instead of one per award."),
@@ -481,6 +497,7 @@ def estimate(
             excel,
             encoding,
             parse_size(max_record_size),
+            sheet=sheet,
         )
         return
     check_report(report)
@@ -488,6 +505,7 @@ def estimate(
         ("--summary", summary),
         ("--jobs", jobs != 1),
         ("--input-format", input_format is not None),
+        ("--sheet", sheet is not None),
         ("--quiet", quiet),
     ):
         if given:
@@ -532,6 +550,7 @@ def _estimate_batch(
     encoding: str,
     max_record: int = 1 << 20,
     mode: str = "estimate",
+    sheet: str | None = None,
 ) -> None:
     import io
 
@@ -539,6 +558,7 @@ def _estimate_batch(
     from .bundled import resolve
     from .profile import GBK_HINT, looks_like_gbk
     from .schema import one_of
+    from .workbook import ZIP_MAGIC
 
     if fmt not in (OutputFormat.jsonl, OutputFormat.csv):
         raise UsageError(f"batch output is jsonl or csv, not {fmt.value}", field="--format")
@@ -556,14 +576,31 @@ def _estimate_batch(
         from .profile import open_input
 
         raw = open_input(resolve(source), "a batch file")
-    peeked = raw.peek(4096)[:4096]
-    utf8 = encoding in ("utf-8", "utf-8-sig")
-    head = peeked.decode("utf-8" if utf8 else encoding, "ignore")
-    kind = input_format or batch.guess_input_format(label, head)
+    try:
+        peeked = raw.peek(4096)[:4096]
+        if input_format is None and peeked.startswith(ZIP_MAGIC):
+            kind = "xlsx"
+        else:
+            utf8 = encoding in ("utf-8", "utf-8-sig", "auto")
+            head = peeked.decode("utf-8" if utf8 else encoding, "ignore")
+            kind = input_format or batch.guess_input_format(label, head)
+        if kind == "xlsx":
+            if encoding != "auto":
+                raise UsageError("goes with a text batch, not a workbook", field="--encoding")
+        else:
+            if sheet is not None:
+                raise UsageError("goes with a workbook batch (.xlsx)", field="--sheet")
+            batch.check_text_encoding(peeked, encoding, label)
+    except BaseException:
+        raw.close()
+        raise
     job = batch.Job(ruleset, day, language, summary, label, fmt.value, mode)
 
     def report(line: str) -> None:
         typer.echo(f"Error: {line}", err=True)
+
+    def note(line: str) -> None:
+        typer.echo(line, err=True)
 
     progress_bar = None
     if not quiet and sys.stderr.isatty():
@@ -583,8 +620,11 @@ def _estimate_batch(
                 progress=progress_bar.advance if progress_bar is not None else None,
                 encoding=encoding,
                 limit=max_record,
+                note=note,
+                sheet=sheet,
             )
     except UnicodeDecodeError:
+        utf8 = encoding in ("utf-8", "utf-8-sig", "auto")
         name = "UTF-8" if utf8 else encoding
         hint = GBK_HINT if utf8 and looks_like_gbk(peeked) else ""
         raise UsageError(f"not {name} text{hint}", source=label) from None
@@ -724,7 +764,7 @@ def opportunities(
     extra_data: ExtraDataOpt = None,
     output: OutputOpt = None,
     excel: ExcelOpt = False,
-    encoding: EncodingOpt = "utf-8",
+    encoding: EncodingOpt = "auto",
     report: Annotated[
         Path | None,
         typer.Option(
@@ -772,6 +812,7 @@ def opportunities(
         ),
     ] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Batch: no progress bar.")] = False,
+    sheet: SheetOpt = None,
 ) -> None:
     """What else the applicant could claim, and what stands in the way of each.
 
@@ -816,11 +857,13 @@ def opportunities(
             excel,
             encoding,
             mode="opportunities",
+            sheet=sheet,
         )
         return
     for flag, given in (
         ("--jobs", jobs != 1),
         ("--input-format", input_format is not None),
+        ("--sheet", sheet is not None),
         ("--quiet", quiet),
     ):
         if given:

@@ -8,6 +8,7 @@ stays flat because input is read and written in bounded chunks.
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import io
@@ -16,22 +17,23 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from .engine import estimate
-from .errors import InputError, PolicycalcError
+from .errors import InputError, PolicycalcError, UsageError
 from .lines import LineList
-from .model import Lang, Ruleset
+from .model import Lang, Ruleset, Vocabulary
 from .profile import GBK_HINT, build_profile, grouped_number, looks_like_gbk, parse_json
 from .render.machine import csv_header, csv_text
 from .render.rows import AWARD_COLUMNS, SUMMARY_COLUMNS, award_rows, num, summary_row
+from .schema import suggest
 
-INPUT_FORMATS = ("jsonl", "json", "yaml", "csv")
+INPUT_FORMATS = ("jsonl", "json", "yaml", "csv", "xlsx")
 
 
 class Item(NamedTuple):
@@ -52,6 +54,8 @@ def guess_input_format(path: str, head: str) -> str:
         return "yaml"
     if suffix == ".csv":
         return "csv"
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
     text = head.lstrip("\ufeff \t\r\n")
     if text.startswith("["):
         return "json"
@@ -79,17 +83,63 @@ class Line(NamedTuple):
     offset: int  # byte offset of its start in the file
     text: str | None
     error: PolicycalcError | None = None
+    guess: str | None = None  # an unreadable line read loosely: only to tell whose row it is
+
+
+AUTO = "auto"  # --encoding not given: UTF-8 (a BOM is fine), else GBK when the bytes say so
+_UTF8 = ("utf-8", "utf8", "utf-8-sig", "utf_8", "u8")
+
+
+def is_utf8(encoding: str) -> bool:
+    return encoding.replace("_", "-").lower() in _UTF8
+
+
+def check_text_encoding(head: bytes, encoding: str, source: str) -> None:
+    """Refuse, before any record, a text batch that cannot be read line by line as asked:
+    UTF-16 or UTF-32 (Excel's "Unicode text"), or a UTF-8 file read as another encoding."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(
+            "the file is UTF-16 text (Excel's 'Unicode text'); a batch is read in UTF-8 or "
+            "GBK: save it as 'CSV UTF-8', or as a workbook (.xlsx)",
+            source=source,
+        )
+    if encoding == AUTO:
+        return
+    if "\n,".encode(encoding, "replace") != b"\n," or "a".encode(encoding) != b"a":
+        raise UsageError(
+            f"a batch is read line by line in an encoding that keeps ASCII as it is (utf-8, "
+            f"gbk, gb18030, latin-1…), not {encoding}; save the file as 'CSV UTF-8'",
+            field="--encoding",
+        )
+    if head.startswith(b"\xef\xbb\xbf") and not is_utf8(encoding):
+        raise InputError(
+            f"the file starts with a UTF-8 byte-order mark: it is UTF-8 text, not {encoding}; "
+            "leave out --encoding",
+            source=source,
+        )
 
 
 def read_lines(
-    raw: IO[bytes], source: str, encoding: str = "utf-8", limit: int = MAX_RECORD
+    raw: IO[bytes],
+    source: str,
+    encoding: str = "utf-8",
+    limit: int = MAX_RECORD,
+    note: Callable[[str], None] | None = None,
 ) -> Iterator[Line]:
     """The input line by line, never holding more than `limit` bytes of one line: a longer
-    line, or one that does not decode, becomes that line's own error (with its byte offset)."""
+    line, or one that does not decode, becomes that line's own error (with its byte offset).
+
+    With `encoding` AUTO the file's encoding is decided once, at its first line that is not
+    ASCII: UTF-8 when that line is UTF-8, else GB18030 (GBK, as Excel on Chinese Windows
+    saves a CSV) when it reads as Chinese text, with one `note`. After that every line is
+    decoded as decided; a line of the other kind is its own error, never mojibake.
+    """
     offset = 0
     number = 0
-    utf8 = encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig")
+    auto = encoding == AUTO
+    utf8 = auto or is_utf8(encoding)
     codec = "utf-8" if utf8 else encoding
+    decided = not auto  # AUTO: undecided while every line is ASCII
     readline = raw.readline
     while True:
         chunk = readline(limit + 1)
@@ -104,22 +154,69 @@ def read_lines(
                 offset += len(more)
                 if not more or more.endswith(b"\n"):
                     break
-            yield Line(number, start, None, _too_long(source, number, limit))
+            guess = chunk[:4096].decode(codec, "replace")
+            yield Line(number, start, None, _too_long(source, number, limit), guess)
             continue
+        if not decided and not chunk.isascii():
+            decided = True
+            try:
+                chunk.decode("utf-8")
+            except UnicodeDecodeError:
+                if looks_like_gbk(chunk):
+                    codec, utf8 = "gb18030", False
+                    if note is not None:
+                        note(f"Note: {source}: read as GBK; pass --encoding to choose")
+                else:
+                    decided = False  # this line is its own error; the file is still open
         try:
             text = chunk.decode(codec)
+            if auto and codec == "gb18030" and not chunk.isascii() and _is_utf8(chunk):
+                raise UnicodeDecodeError(codec, chunk, 0, 1, "UTF-8 in a GBK file")
         except UnicodeDecodeError as exc:
-            name = "UTF-8" if utf8 else encoding
-            hint = GBK_HINT if utf8 and looks_like_gbk(chunk) else ""
-            message = (
-                f"not {name} text at byte {start + exc.start:,} of the file "
-                f"(0x{chunk[exc.start]:02x}){hint}"
+            yield Line(
+                number,
+                start,
+                None,
+                InputError(
+                    _not_text(chunk, start, exc, encoding, codec), source=source, line=number
+                ),
+                chunk.decode(codec, "replace"),
             )
-            yield Line(number, start, None, InputError(message, source=source, line=number))
             continue
         if number == 1:
             text = text.lstrip("\ufeff")
         yield Line(number, start, text)
+
+
+def _is_utf8(chunk: bytes) -> bool:
+    try:
+        chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _not_text(chunk: bytes, start: int, exc: UnicodeDecodeError, encoding: str, codec: str) -> str:
+    """Why a line does not decode, and what to do about it."""
+    if exc.reason == "UTF-8 in a GBK file":
+        return (
+            "this line is UTF-8 text, but the file was read as GBK from an earlier line; "
+            "save the whole file in one encoding, or pass --encoding to choose"
+        )
+    if encoding == AUTO:
+        hint = (
+            GBK_HINT
+            if looks_like_gbk(chunk)
+            else "; pass --encoding (e.g. gbk, latin-1) if the file is in another encoding"
+        )
+        name = "UTF-8"
+    else:
+        name = "UTF-8" if is_utf8(encoding) else encoding
+        hint = GBK_HINT if is_utf8(encoding) and looks_like_gbk(chunk) else ""
+    return (
+        f"not {name} text at byte {start + exc.start:,} of the file "
+        f"(0x{chunk[exc.start]:02x}){hint}"
+    )
 
 
 def _too_long(source: str, line: int, limit: int) -> InputError:
@@ -144,23 +241,64 @@ def read_items(
     stream: IO[Any],
     fmt: str,
     source: str,
-    encoding: str = "utf-8",
+    encoding: str = AUTO,
     limit: int = MAX_RECORD,
+    note: Callable[[str], None] | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> Iterator[Item]:
     """Applicants one at a time, each with its line; a record that cannot be read is an Item
-    with its error, and the records after it are still read."""
+    with its error, and the records after it are still read. With a `vocabulary`, a table's
+    columns are checked against it before any row is read."""
     raw = as_binary(stream)
     if fmt == "yaml":
-        yield from _yaml(raw, source, encoding, limit)
+        yield from _yaml(raw, source, "utf-8" if encoding == AUTO else encoding, limit)
         return
     if fmt == "json":
-        yield from _json_list(raw, source, encoding, limit)
+        yield from _json_list(raw, source, "utf-8" if encoding == AUTO else encoding, limit)
         return
-    lines = read_lines(raw, source, encoding, limit)
+    lines = read_lines(_line_ends(raw), source, encoding, limit, note)
     if fmt == "jsonl":
         yield from _jsonl(lines)
     else:
-        yield from _csv(lines, source, limit)
+        kinds = vocabulary.kinds if vocabulary is not None else None
+        yield from _table(_csv_records(lines, source, limit, kinds), source, vocabulary)
+
+
+def _line_ends(raw: IO[bytes]) -> IO[bytes]:
+    """The input with its line ends as LF or CRLF: a file whose lines end in CR alone (old
+    Mac exports) is read with each CR as a line end."""
+    peek = getattr(raw, "peek", None)
+    if peek is None:
+        raw = io.BufferedReader(raw)  # type: ignore[type-var]
+        peek = raw.peek
+    head = peek(4096)[:4096]
+    if b"\r" in head and b"\n" not in head:
+        return _CarriageReturns(raw)  # type: ignore[return-value]
+    return raw
+
+
+class _CarriageReturns:
+    """A stream whose lines end in CR, read line by line as if they ended in LF (same length,
+    so byte offsets stay true)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.held = b""
+
+    def readline(self, limit: int = -1) -> bytes:
+        while True:
+            at = self.held.find(b"\r")
+            if at >= 0 and (limit < 0 or at < limit):
+                line, self.held = self.held[:at] + b"\n", self.held[at + 1 :]
+                return line
+            if 0 <= limit <= len(self.held):
+                line, self.held = self.held[:limit], self.held[limit:]
+                return line
+            more = self.raw.read(1 << 16)
+            if not more:
+                line, self.held = self.held, b""
+                return line
+            self.held += more
 
 
 def _jsonl(lines: Iterable[Line]) -> Iterator[Item]:
@@ -361,8 +499,11 @@ def _yaml(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterator[It
         yield Item(number, line, data, error)
 
 
-def _cell(value: str, source: str = "", line: int | None = None, column: str = "") -> Any:
-    """A CSV cell as the type it looks like; the vocabulary check does the rest."""
+def _cell(value: Any, source: str = "", line: int | None = None, column: str = "") -> Any:
+    """A CSV cell as the type it looks like; the vocabulary check does the rest. A sheet's
+    typed cell (number, date, true/false) keeps its type; a number exactly as shown."""
+    if not isinstance(value, str):
+        return _typed(value)
     text = value.strip()
     lowered = text.lower()
     if lowered in ("true", "yes"):
@@ -402,6 +543,18 @@ def _cell(value: str, source: str = "", line: int | None = None, column: str = "
         return text
 
 
+def _typed(value: Any) -> Any:
+    """A typed cell from a sheet as a profile value: floats as the Decimal they show."""
+    if isinstance(value, bool | int | Decimal):
+        return value
+    if isinstance(value, float):
+        number = Decimal(repr(value))
+        return int(number) if number == number.to_integral_value() else number
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
 class _Feed:
     """Physical lines for the csv module, one record at a time, with a way back: the lines
     of a record that turned out to be broken are given again, one by one."""
@@ -438,19 +591,25 @@ class _Broken(Exception):
     """A record cannot go on (an unreadable line, or past the limits)."""
 
 
+Record = tuple[Line, list[Any] | None, PolicycalcError | None]
+
+
 def _csv_records(
-    lines: Iterator[Line], source: str, limit: int
-) -> Iterator[tuple[Line, list[str] | None, PolicycalcError | None]]:
+    lines: Iterator[Line], source: str, limit: int, kinds: Collection[str] | None = None
+) -> Iterator[Record]:
     """CSV records: (first line, cells, None) or (first line, None, why it was rejected).
 
-    A quoted cell may run over several lines; one whose quote never closes (or closes only
-    where the cells no longer fit the header) rejects its first line only, and reading
-    resumes on the next line, so an unterminated quote never swallows later applicants.
+    A quoted cell may hold line ends (RFC 4180; Alt+Enter in Excel) and run over several
+    lines; one whose quote never closes (or closes only where the cells no longer fit the
+    header, or over lines that are rows of their own) rejects its first line only, and
+    reading resumes on the next line, so an unterminated quote never swallows later
+    applicants.
     """
     csv.field_size_limit(max(limit, 131072))
     feed = _Feed(lines, limit)
     reader = csv.reader(feed, strict=True)
     width: int | None = None
+    id_at = kind_at = -1
     while True:
         feed.start()
         problem: str | None = None
@@ -473,8 +632,12 @@ def _csv_records(
             first = feed.taken[0]
             if width is None:
                 width = len(cells)
+                names = [c.strip() for c in cells]
+                id_at = names.index("id") if "id" in names else -1
+                kind_at = names.index("kind") if "kind" in names else -1
             elif len(feed.taken) > 1 and (
-                len(cells) != width or any(_whole_row(x.text, width) for x in feed.taken[1:])
+                len(cells) != width
+                or any(_own_row(x.text, width, id_at, kind_at, kinds) for x in feed.taken[1:])
             ):
                 # The quote swallowed lines that are rows of their own: it was never closed.
                 problem = (
@@ -490,70 +653,187 @@ def _csv_records(
         yield first, cells, None
 
 
-def _whole_row(text: str | None, width: int) -> bool:
-    """A line that, read alone, has every cell of a row."""
+def _own_row(
+    text: str | None, width: int, id_at: int, kind_at: int, kinds: Collection[str] | None
+) -> bool:
+    """A line that, read alone, is a row: every cell of one, an id, and a known fact kind
+    (or none). A line of text inside a multi-line cell seldom is."""
     try:
-        return len(next(csv.reader([text or ""]), [])) >= width
+        cells = next(csv.reader([text or ""]), [])
     except csv.Error:
         return False
+    if len(cells) < width:
+        return False
+    if kinds is None or id_at < 0:
+        return True
+    kind = cells[kind_at].strip() if kind_at >= 0 else ""
+    return bool(cells[id_at].strip()) and (not kind or kind in kinds)
 
 
-def _csv(lines: Iterator[Line], source: str, limit: int) -> Iterator[Item]:
-    records = _csv_records(lines, source, limit)
+def _guess_id(line: Line, at: int) -> str | None:
+    """Whose row an unreadable record is: its id cell read loosely, if there is one."""
+    text = line.text if line.text is not None else line.guess
+    if text is None:
+        return None
+    try:
+        cells = next(csv.reader([text.split("\n", 1)[0]]), [])
+    except csv.Error:
+        cells = text.split(",")
+    return cells[at].strip() if at < len(cells) else None
+
+
+def column_name(index: int) -> str:
+    """A spreadsheet column's letters: 0 → A, 26 → AA."""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
+def _columns(names: list[str], source: str, line: int, vocabulary: Vocabulary | None) -> None:
+    """Refuse a table whose columns are not what a batch reads: one line, at the header."""
+    where: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if not name:
+            continue
+        if name in where:
+            raise InputError(
+                f"column '{name}' appears twice (columns {column_name(where[name])} and "
+                f"{column_name(index)}); keep one",
+                source=source,
+                line=line,
+                field=name,
+            )
+        where[name] = index
+    if "id" not in where:
+        raise InputError(
+            "a CSV batch needs an 'id' column (layout: README, or estimate --help)"
+            + (f"{suggest('id', where)}" if where else ""),
+            source=source,
+            line=line,
+        )
+    if vocabulary is None:
+        return
+    known = {"id", "kind", "date", "product", "note"}
+    known.update(f"applicant.{name}" for name in vocabulary.applicant)
+    for kind in vocabulary.kinds.values():
+        known.update(kind.fields)
+    for name in where:
+        if name not in known:
+            what = "applicant field" if name.startswith("applicant.") else "column"
+            raise InputError(
+                f"unknown {what} '{name}'{suggest(name, known)} (`policycalc facts` lists the "
+                "fields)",
+                source=source,
+                line=line,
+                field=name,
+            )
+
+
+def _table(records: Iterator[Record], source: str, vocabulary: Vocabulary | None) -> Iterator[Item]:
+    """Applicants from table rows (CSV or a sheet), one row per fact.
+
+    The rows of one applicant are the consecutive rows with its id. A row that fails, for
+    any reason, rejects its whole applicant, naming every failing row: an applicant is never
+    split into parts estimated apart. An id met again after other applicants is a duplicate,
+    rejected, naming where it was first read.
+    """
     head = next(records, None)
     if head is None:
         raise InputError("the CSV batch is empty", source=source)
-    first, names, error = head
+    first, header, error = head
     if error is not None:
         raise error
-    assert names is not None
-    names = [n.strip() for n in names]
-    if "id" not in names:
-        raise InputError(
-            "a CSV batch needs an 'id' column (layout: README, or estimate --help)",
-            source=source,
-            line=first.number,
-        )
+    assert header is not None
+    names = [str(n).strip() if n is not None else "" for n in header]
+    _columns(names, source, first.number, vocabulary)
     at = names.index("id")
     number = 0
-    current: str | None = None
-    start = 0
-    data: dict[str, Any] | None = None
-    failure: PolicycalcError | None = None
+    seen: dict[str, int] = {}
+    group: _Applicant | None = None
     for line, cells, bad in records:
         if cells is None:
-            # An unreadable row: its applicant is the one its first cell names, if we can tell.
-            guess = (line.text or "").split(",", 1)[0].strip().strip('"') if line.text else None
-            if data is not None and guess == current:
-                failure = failure or bad
-                continue
-            if data is not None:
-                yield Item(number, start, data, failure)
-                data, current = None, None
-            number += 1
-            yield Item(number, line.number, error=bad)
+            ident = _guess_id(line, at)
+            if ident is None and group is not None:
+                ident = group.ident
+        else:
+            value = cells[at] if at < len(cells) else None
+            ident = "" if value is None else _text_cell(value).strip()
+        if group is not None and ident == group.ident:
+            group.add(line, cells, bad, names)
             continue
-        ident = cells[at].strip() if at < len(cells) else ""
-        if ident != current or data is None:
-            if data is not None:
-                yield Item(number, start, data, failure)
-            number += 1
-            current, start, failure = ident, line.number, None
-            data = {"applicant": {"id": ident}, "facts": []}
-            if not ident:
-                failure = InputError(
-                    "the 'id' column is empty", source=source, line=line.number, field="id"
+        if group is not None:
+            yield group.item()
+        number += 1
+        group = _Applicant(number, ident, line.number, source)
+        if ident is None:
+            pass
+        elif not ident:
+            group.fail(
+                InputError("the 'id' column is empty", source=source, line=line.number, field="id")
+            )
+        elif ident in seen:
+            group.fail(
+                InputError(
+                    f"applicant '{ident}' was already read at line {seen[ident]}; the rows of "
+                    "one applicant go next to each other (sort the rows by id)",
+                    source=source,
+                    line=line.number,
+                    field="id",
                 )
-        if failure is not None:
-            continue
+            )
+        else:
+            seen[ident] = line.number
+        group.add(line, cells, bad, names)
+    if group is not None:
+        yield group.item()
+
+
+class _Applicant:
+    """The rows of one applicant being gathered, and what failed in them."""
+
+    def __init__(self, number: int, ident: str | None, line: int, source: str) -> None:
+        self.number = number
+        self.ident = ident
+        self.line = line
+        self.source = source
+        self.data: dict[str, Any] = {"applicant": {"id": ident or ""}, "facts": []}
+        self.failures: list[PolicycalcError] = []
+
+    def fail(self, error: PolicycalcError) -> None:
+        self.failures.append(error)
+
+    def add(
+        self, line: Line, cells: list[Any] | None, bad: PolicycalcError | None, names: list[str]
+    ) -> None:
+        if bad is not None:
+            self.fail(bad)
+            return
+        assert cells is not None
         try:
             if len(cells) > len(names):
-                raise InputError("more cells than columns", source=source, line=line.number)
-            _csv_row(data, dict(zip(names, cells, strict=False)), source, line.number)
+                raise InputError("more cells than columns", source=self.source, line=line.number)
+            _csv_row(self.data, dict(zip(names, cells, strict=False)), self.source, line.number)
         except InputError as exc:
-            failure = exc
-    if data is not None:
-        yield Item(number, start, data, failure)
+            self.fail(exc)
+
+    def item(self) -> Item:
+        if not self.failures:
+            return Item(self.number, self.line, self.data)
+        return Item(self.number, self.line, error=joined(self.failures))
+
+
+def joined(failures: Sequence[PolicycalcError]) -> PolicycalcError:
+    """Several failures of one applicant as one error: the first, carrying the others (one
+    stderr line names them all; see `_error_line`)."""
+    first = failures[0]
+    if len(failures) == 1:
+        return first
+    error = copy.copy(first)
+    error.others = list(failures[1:])
+    return error
 
 
 def _csv_row(data: dict[str, Any], row: dict[str, Any], source: str, line: int) -> None:
@@ -561,7 +841,7 @@ def _csv_row(data: dict[str, Any], row: dict[str, Any], source: str, line: int) 
     for column, value in row.items():
         if column is None:
             raise InputError("more cells than columns", source=source, line=line)
-        if column == "id" or value is None or not str(value).strip():
+        if column == "id" or value is None or (isinstance(value, str) and not value.strip()):
             continue
         if column.startswith("applicant."):
             name = column.split(".", 1)[1]
@@ -575,9 +855,15 @@ def _csv_row(data: dict[str, Any], row: dict[str, Any], source: str, line: int) 
                     field=column,
                 )
             data["applicant"][name] = new
+        elif not column:
+            raise InputError(
+                f"a cell under a column without a name ('{str(value)[:40]}')",
+                source=source,
+                line=line,
+            )
         else:
             keep = column in ("product", "note", "kind")
-            fact[column] = value if keep else _cell(value, source, line, column)
+            fact[column] = _text_cell(value) if keep else _cell(value, source, line, column)
     if fact:
         if "kind" not in fact:
             raise InputError(
@@ -585,6 +871,15 @@ def _csv_row(data: dict[str, Any], row: dict[str, Any], source: str, line: int) 
             )
         fact["_line"] = line
         data["facts"].append(fact)
+
+
+def _text_cell(value: Any) -> str:
+    """A text column's cell (product, note, kind) as text, whatever type a sheet gave it."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 # ------------------------------------------------------------------ the work
@@ -599,6 +894,7 @@ class Job:
     source: str
     fmt: str = "jsonl"  # jsonl or csv: workers write the output text themselves
     mode: str = "estimate"  # estimate | opportunities (one row per opportunity)
+    sheet: tuple[str, tuple[str, ...]] | None = None  # a workbook's sheet: its name and columns
 
     @property
     def columns(self) -> list[str]:
@@ -640,7 +936,7 @@ _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 def _rows(item: Item, job: Job) -> tuple[Sequence[Mapping[str, Any]], str | None]:
     if item.error is not None:
-        return [], _error_line(item.error, item)
+        return [], _error_line(item.error, item, job)
     try:
         data = parse_json(item.text, job.source, item.line) if item.text is not None else item.data
         if isinstance(data, dict) and isinstance(data.get("facts"), list):
@@ -652,21 +948,59 @@ def _rows(item: Item, job: Job) -> tuple[Sequence[Mapping[str, Any]], str | None
                 for f in data["facts"]
             ]
             data["facts"] = facts
-        profile = build_profile(data, job.ruleset, job.source, item.line)
+        try:
+            profile = build_profile(data, job.ruleset, job.source, item.line)
+        except PolicycalcError as exc:
+            raise _every_failure(data, exc, job, item) from None
         if job.mode == "opportunities":
             return _opportunity_rows(profile, item, job), None
         result = estimate(job.ruleset, profile, job.as_of, trace=False)
     except PolicycalcError as exc:
-        return [], _error_line(exc, item)
+        return [], _error_line(exc, item, job)
     except (RecursionError, MemoryError, ValueError, ArithmeticError) as exc:
         # A record too deep, too big or too odd to compute: its own failure, not the batch's.
         what = "too deeply nested" if isinstance(exc, RecursionError) else type(exc).__name__
         problem = InputError(f"this record cannot be estimated ({what})", source=job.source)
-        return [], _error_line(problem, item)
+        return [], _error_line(problem, item, job)
     _LAPSED.update({x.document.id for x in result.excluded if x.stage == "validity"})
     if job.summary:
         return [summary_row(result, item.line, item.number)], None
     return award_rows(result, job.lang, item.line, item.number), None
+
+
+_FACT_AT = re.compile(r"facts\[(\d+)\]")
+
+
+def _every_failure(data: Any, first: PolicycalcError, job: Job, item: Item) -> PolicycalcError:
+    """All the facts of an applicant that fail, as one error: after the first, the profile is
+    checked again without each failing fact in turn (only when something failed)."""
+    facts = data.get("facts") if isinstance(data, dict) else None
+    if not isinstance(facts, LineList):
+        return first
+    failures = [first]
+    kept = list(range(len(facts)))  # the original position of each fact still checked
+    error = first
+    for _ in range(20):
+        found = _FACT_AT.match(error.field or "")
+        if found is None or int(found.group(1)) >= len(kept):
+            break
+        del kept[int(found.group(1))]
+        rest = LineList([facts[k] for k in kept])
+        rest.line = facts.line
+        rest.item_lines = [facts.line_of(k) or 0 for k in kept]
+        try:
+            build_profile({**data, "facts": rest}, job.ruleset, job.source, item.line)
+            break
+        except PolicycalcError as exc:
+            error = exc
+            again = _FACT_AT.match(exc.field or "")
+            shown = copy.copy(exc)
+            if again is not None and int(again.group(1)) < len(kept):
+                shown.field = (
+                    f"facts[{kept[int(again.group(1))]}]{(exc.field or '')[again.end() :]}"
+                )
+            failures.append(shown)
+    return joined(failures)
 
 
 def _opportunity_rows(profile: Any, item: Item, job: Job) -> Sequence[Mapping[str, Any]]:
@@ -677,10 +1011,44 @@ def _opportunity_rows(profile: Any, item: Item, job: Job) -> Sequence[Mapping[st
     return opportunity_rows(found, job.lang, item.line, item.number)
 
 
-def _error_line(error: PolicycalcError, item: Item) -> str:
+def _error_line(error: PolicycalcError, item: Item, job: Job | None = None) -> str:
+    """An applicant's error as one line: where and what, then every other failing row."""
     if error.line is None and item.line is not None:
         error.line = item.line
-    return str(error)
+    sheet = job.sheet if job is not None else None
+    text = placed(error, sheet)
+    if error.others:
+        more = "; ".join(placed(other, sheet, short=True) for other in error.others)
+        text += f" (the applicant is rejected whole; also {more})"
+    return text
+
+
+def placed(
+    error: PolicycalcError, sheet: tuple[str, tuple[str, ...]] | None, short: bool = False
+) -> str:
+    """An error with its place: FILE:LINE: FIELD, or for a sheet FILE: Sheet1!C7: FIELD.
+    `short`: without the file (the other failures of an applicant already named it)."""
+    if sheet is None:
+        if not short:
+            return str(error)
+        shown = copy.copy(error)
+        shown.source = None  # `line N: field: what`
+        return str(shown)
+    title, names = sheet
+    field = error.field or ""
+    found = _FACT_AT.match(field)
+    column = field[found.end() + 1 :] if found is not None else field
+    row = error.line
+    if row is None:
+        cell = title
+    elif column in names:
+        cell = f"{title}!{column_name(names.index(column))}{row}"
+    else:
+        cell = f"{title}!{row}:{row}"
+    shown = copy.copy(error)
+    shown.source, shown.line = (None if short else f"{error.source}: {cell}"), None
+    text = str(shown)
+    return f"{cell}: {text}" if short else text
 
 
 # ------------------------------------------------------------------ writers
@@ -723,8 +1091,10 @@ def run(
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
     chunk: int = 512,
-    encoding: str = "utf-8",
+    encoding: str = AUTO,
     limit: int = MAX_RECORD,
+    note: Callable[[str], None] | None = None,
+    sheet: str | None = None,
 ) -> Counts:
     """Read applicants from `stream` (binary; a text stream is accepted), estimate each and
     write its text in input order; bad ones go to `report`.
@@ -733,12 +1103,20 @@ def run(
     and about CHUNK_BYTES of text, so memory stays flat however long the batch is, and no
     record longer than `limit` bytes is ever held whole.
     """
+    items: Iterator[Item]
+    if kind == "xlsx":
+        from .workbook import read_sheet
+
+        title, names, records = read_sheet(as_binary(stream), job.source, sheet)
+        job = replace(job, sheet=(title, tuple(names)))
+        items = _placed_items(_table(records, job.source, job.ruleset.vocabulary), job)
+    else:
+        items = read_items(stream, kind, job.source, encoding, limit, note, job.ruleset.vocabulary)
     set_job(job)
     import gc
 
     gc.freeze()  # the ruleset lives for the whole run: keep it out of every collection
     counts = Counts()
-    items = read_items(stream, kind, job.source, encoding, limit)
     if jobs <= 1:
         for part in _chunks(items, chunk):
             _write_many(process_task(("items", part)), out, report, counts, progress)
@@ -756,6 +1134,14 @@ def run(
         for k in range(max(0, sent - window), sent):
             _write_many(workers.receive(k % jobs), out, report, counts, progress)
     return counts
+
+
+def _placed_items(items: Iterator[Item], job: Job) -> Iterator[Item]:
+    """A sheet's applicants; a refusal of the whole sheet names its cell (Sheet1!C1)."""
+    try:
+        yield from items
+    except PolicycalcError as exc:
+        raise type(exc)(placed(exc, job.sheet)) from None
 
 
 class _Workers:

@@ -27,17 +27,29 @@ GBK_HINT = " (it looks like GBK, as Excel on Chinese Windows saves it: pass --en
 
 
 def looks_like_gbk(raw: bytes) -> bool:
-    """Bytes that are not UTF-8 but read as GBK/GB18030 (a cut multi-byte tail is fine);
-    plain ASCII says nothing either way."""
+    """Bytes that are not UTF-8 but read as Chinese text in GBK/GB18030 (a cut multi-byte
+    tail is fine): most of what they decode to is in GB2312, the common characters. Latin-1
+    letters (é, ü) also decode as GBK, but to rare characters, so they do not pass; plain
+    ASCII says nothing either way."""
     if raw.isascii():
         return False
     for cut in range(4):
         try:
-            raw[: len(raw) - cut].decode("gb18030")
-            return True
+            text = raw[: len(raw) - cut].decode("gb18030")
         except UnicodeDecodeError:
             continue
+        wide = [c for c in text if c > "\x7f"]
+        common = sum(1 for c in wide if _in_gb2312(c))
+        return common * 2 >= len(wide) > 0
     return False
+
+
+def _in_gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def read_text(raw: bytes, source: str, encoding: str = "utf-8") -> str:

@@ -53,8 +53,26 @@ def csv_text(rows: Iterable[Mapping[str, Any]], columns: list[str]) -> str:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    for row in rows:
-        writer.writerow([flat_value(row.get(k)) for k in columns])
+    table = [[flat_value(row.get(k)) for k in columns] for row in rows]
+    writer.writerows(table)
+    text = buffer.getvalue()
+    if "\r" not in text:
+        return text
+    # The csv module quotes a cell holding LF or a quote, but not one holding CR alone (it
+    # only looks for the line terminator's characters): such a row is written with a CRLF
+    # terminator, which quotes it, then ended with LF like the others. A CR can never end a
+    # row early in a spreadsheet nor forge one.
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    crlf = csv.writer(buffer, lineterminator="\r\n")
+    for cells in table:
+        if any(isinstance(c, str) and "\r" in c for c in cells):
+            crlf.writerow(cells)
+            buffer.seek(buffer.tell() - 2)
+            buffer.write("\n")
+            buffer.truncate()
+        else:
+            writer.writerow(cells)
     return buffer.getvalue()
 
 

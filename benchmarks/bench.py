@@ -8,7 +8,11 @@ Each figure is a ratio against a baseline measured in the same run on the same m
    that json-parses and json-dumps the same lines (goal: at most 8);
 3. memory: peak RSS for --big profiles against --small, with --jobs 1 and with --jobs 2
    (the largest process: the command or one of its workers) (goal: at most 1.2);
-4. `--jobs 2` against `--jobs 1` on the same N profiles (goal: at least 1.7 times faster).
+4. `--jobs 2` against `--jobs 1` on the same N profiles (goal: at least 1.7 times faster);
+5. the Python API: `policycalc.estimate_many` over the same N profiles (each line parsed with
+   json.loads and handed over as a mapping) against the same bare parse-and-dump loop, both
+   in one process on one core, in CPU time (goal: at most 5); and, beside it, the same with
+   every result's rows dumped as JSON, which is what the command writes.
 
 Usage: python benchmarks/bench.py [--profiles 100000] [--big 1000000] [--small 10000]
 Needs the `policycalc` command installed (pip install .).
@@ -38,6 +42,37 @@ out = sys.stdout
 for line in open(sys.argv[1], encoding="utf-8"):
     if line.strip():
         out.write(json.dumps(json.loads(line), ensure_ascii=False) + "\\n")
+"""
+
+API_LOOP = """
+import json, sys, time
+import policycalc
+path, as_of = sys.argv[1], sys.argv[2]
+ruleset = policycalc.load_ruleset()
+dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def profiles():
+    for line in open(path, encoding="utf-8"):
+        if line.strip():
+            yield json.loads(line)
+
+
+start = time.process_time()
+for line in open(path, encoding="utf-8"):
+    if line.strip():
+        dumps(json.loads(line))
+bare = time.process_time() - start
+start = time.process_time()
+count = sum(1 for _ in policycalc.estimate_many(profiles(), as_of, ruleset=ruleset))
+api = time.process_time() - start
+start = time.process_time()
+for result in policycalc.estimate_many(profiles(), as_of, ruleset=ruleset):
+    if result.ok:
+        for row in result.rows():
+            dumps(row)
+rows = time.process_time() - start
+print(json.dumps({"bare": bare, "api": api, "rows": rows, "count": count}))
 """
 
 
@@ -137,6 +172,17 @@ def main() -> None:
         t_two, _ = timed([*batch, str(data), "--jobs", "2"])
         print(f"4. parallel: --jobs 1 {t_tool:.2f} s, --jobs 2 {t_two:.2f} s "
               f"-> {t_tool / t_two:.2f}x faster (goal >= 1.7; {os.cpu_count()} cores)")
+
+        # 5. the API's estimate_many, in one process (CPU time: one core's work)
+        api_loop = folder / "api_loop.py"
+        api_loop.write_text(API_LOOP, encoding="utf-8")
+        found = json.loads(subprocess.run(
+            [py, str(api_loop), str(data), AS_OF], capture_output=True, text=True, check=True
+        ).stdout)
+        print(f"5. API: estimate_many over {found['count']} profiles {found['api']:.2f} s CPU "
+              f"vs bare json loop {found['bare']:.2f} s -> ratio {found['api'] / found['bare']:.2f} "
+              f"(goal <= 5); with rows dumped {found['rows']:.2f} s -> ratio "
+              f"{found['rows'] / found['bare']:.2f}")
 
         # 3. memory: peak RSS, big against small
         small = folder / "small.jsonl"

@@ -13,7 +13,16 @@ from typing import Annotated, Any, TextIO, TypeVar
 import typer
 
 from . import __version__
-from .errors import EXIT_DATA, EXIT_OK, PolicycalcError, UsageError
+from .errors import (
+    EXIT_DATA,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    EXIT_USAGE,
+    Error,
+    OutputError,
+    PolicyDataError,
+    UsageError,
+)
 from .model import Lang, Ruleset
 from .render.views import OutputFormat
 
@@ -182,6 +191,15 @@ def quiet_broken_pipe() -> None:
         pass  # stdout is not a real file (a test runner's buffer): nothing left to flush
 
 
+def exit_code_of(error: Error) -> int:
+    """The exit code of each kind of error (the README lists them)."""
+    if isinstance(error, PolicyDataError):
+        return EXIT_DATA
+    if isinstance(error, OutputError):
+        return EXIT_OUTPUT
+    return EXIT_USAGE
+
+
 def fail_on_error(func: F) -> F:
     """Turn every known error into one `Error: …` line on stderr and its exit code."""
 
@@ -189,10 +207,10 @@ def fail_on_error(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except PolicycalcError as exc:
+        except Error as exc:
             for error in (exc, *exc.others):
                 typer.echo(f"Error: {error}", err=True)
-            raise typer.Exit(exc.exit_code) from None
+            raise typer.Exit(exit_code_of(exc)) from None
         except BrokenPipeError:
             quiet_broken_pipe()
             raise typer.Exit(EXIT_OK) from None

@@ -1,8 +1,19 @@
-"""Named errors. Each becomes one `Error: …` line and a documented exit code at the edge."""
+"""Errors, typed by what went wrong (not by exit code), each with its place (file, line,
+field) and a one-line message. They name no command-line option: the command layer
+(app.py) turns each kind into its exit code and words.
+
+    Error                     anything policycalc reports
+    ├── PolicyDataError       the policy data (bundled or given) is invalid
+    ├── InputError            an input cannot be read or is invalid
+    │   ├── ProfileError      a profile
+    │   └── BatchRecordError  one record of a batch (its `number`, from 1)
+    ├── ArgumentError         an argument is invalid: a date, a region or measure id, a choice
+    └── OutputError           a result could not be written (disk full, permission, …)
+"""
 
 from __future__ import annotations
 
-# Exit codes (documented in the README).
+# Exit codes (documented in the README); app.py maps each kind of error to one.
 EXIT_OK = 0
 EXIT_DATA = 1  # invalid policy data, failed scenario, or some batch rows rejected
 EXIT_USAGE = 2  # bad option, bad profile or other bad input
@@ -17,10 +28,8 @@ _VISIBLE = {c: repr(chr(c))[1:-1] for c in (*range(32), 127)} | {
 }
 
 
-class PolicycalcError(Exception):
+class Error(Exception):
     """An error with a place (file, line, field) and a one-line message."""
-
-    exit_code = EXIT_USAGE
 
     def __init__(
         self,
@@ -35,7 +44,7 @@ class PolicycalcError(Exception):
         self.source = source
         self.line = line
         self.field = field
-        self.others: list[PolicycalcError] = []  # further problems found in the same run
+        self.others: list[Error] = []  # further problems found in the same run
 
     def where(self) -> str:
         parts = []
@@ -53,19 +62,56 @@ class PolicycalcError(Exception):
         return f"{where}: {text}" if where else text
 
 
-class DataError(PolicycalcError):
-    """The policy data (bundled or --data-dir) is invalid."""
-
-    exit_code = EXIT_DATA
+class PolicyDataError(Error):
+    """The policy data (bundled, or a folder or file given) is invalid or unreadable."""
 
 
-class InputError(PolicycalcError):
-    """A profile, scenario or batch row is invalid."""
+class InputError(Error):
+    """An input (a profile, scenario, batch file or answers file) cannot be read or is
+    invalid."""
 
-    exit_code = EXIT_USAGE
+
+class ProfileError(InputError):
+    """A profile cannot be read, or does not fit the vocabulary."""
 
 
-class UsageError(PolicycalcError):
-    """An option or argument is invalid."""
+class BatchRecordError(InputError):
+    """One record of a batch (a profile among many) cannot be read or estimated; the records
+    after it still are. `number` is its place among the records, from 1."""
 
-    exit_code = EXIT_USAGE
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        number: int | None = None,
+    ) -> None:
+        super().__init__(message, source=source, line=line, field=field)
+        self.number = number
+
+    @classmethod
+    def of(cls, error: Error, number: int | None) -> BatchRecordError:
+        """The error of the `number`th record, with the place and words of `error`."""
+        if isinstance(error, BatchRecordError) and error.number == number:
+            return error
+        found = cls(
+            error.message, source=error.source, line=error.line, field=error.field, number=number
+        )
+        found.__cause__ = error
+        return found
+
+
+class ArgumentError(Error):
+    """An argument is invalid: a date, a region or measure id, a format or other choice."""
+
+
+class OutputError(Error):
+    """A result could not be written."""
+
+
+# The names the modules used before the errors were typed by meaning.
+PolicycalcError = Error
+DataError = PolicyDataError
+UsageError = ArgumentError

@@ -18,11 +18,19 @@ from .render.data import (
     stack_data,
     text,
 )
+from .results import Estimate
 
 
 def explain_data(
-    ruleset: Ruleset, measure: Measure, profile: Profile | None, as_of: dt.date, lang: Lang
+    ruleset: Ruleset,
+    measure: Measure,
+    profile: Profile | None,
+    as_of: dt.date,
+    lang: Lang,
+    est: Estimate | None = None,
 ) -> dict[str, Any]:
+    """The clause as plain data; with a profile, its computation in the profile's estimate
+    (`est`, where the caller has made it already)."""
     doc = ruleset.documents[measure.document_id]
     trigger = None
     if measure.trigger is not None:
@@ -75,7 +83,8 @@ def explain_data(
         "status": doc.status(as_of),
     }
     if profile is not None:
-        est = estimate(ruleset, profile, as_of)
+        if est is None:
+            est = estimate(ruleset, profile, as_of)
         data["computation"] = [
             award_data(a, ruleset, lang, steps=True)
             for a in est.awards

@@ -32,7 +32,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
-from .errors import EXIT_OUTPUT, PolicycalcError, UsageError
+from .errors import OutputError, PolicycalcError, UsageError
 
 # ------------------------------------------------------------------ signals
 
@@ -107,10 +107,8 @@ def worker_signals() -> None:
 # ------------------------------------------------------------------ errors
 
 
-class WriteError(PolicycalcError):
+class WriteError(OutputError):
     """An output file could not be written."""
-
-    exit_code = EXIT_OUTPUT
 
 
 def reason(exc: OSError) -> str:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .errors import InputError
+from .errors import ProfileError as InputError  # every error here is the profile's
 from .lines import LineDict, LineList
 from .model import Fact, FieldSpec, Profile, Ruleset
 from .schema import suggest, type_name

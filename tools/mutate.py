@@ -148,8 +148,16 @@ class Finder:
         if new == node.value:
             return
         self.out.append(
-            Mutant(cls, file, node.start_mark.line + 1, path, node.value, new,
-                   node.start_mark.index, node.end_mark.index)
+            Mutant(
+                cls,
+                file,
+                node.start_mark.line + 1,
+                path,
+                node.value,
+                new,
+                node.start_mark.index,
+                node.end_mark.index,
+            )
         )
 
     # formulas: amounts, rates, caps, band thresholds
@@ -175,14 +183,24 @@ class Finder:
                     for bkey, bvalue in _items(band) if isinstance(band, MappingNode) else ():
                         btext = _scalar(bvalue)
                         if bkey in ("min", "max", "below", "above") and btext is not None:
-                            self.add("threshold", file, bvalue, f"{where}[{index}].{bkey}",
-                                     _bigger(btext))  # type: ignore[arg-type]
+                            self.add(
+                                "threshold",
+                                file,
+                                bvalue,
+                                f"{where}[{index}].{bkey}",
+                                _bigger(btext),
+                            )  # type: ignore[arg-type]
                         elif bkey == "formula":
                             self.formula(file, bvalue, f"{where}[{index}].formula")
 
     # conditions: enum values, flags, numeric bounds
     def condition(
-        self, file: str, node: Node, path: str, kind: str, field: str = "",
+        self,
+        file: str,
+        node: Node,
+        path: str,
+        kind: str,
+        field: str = "",
         siblings: frozenset[str] = frozenset(),
     ) -> None:
         if isinstance(node, MappingNode):
@@ -190,8 +208,13 @@ class Finder:
                 if key in ("min", "max", "below", "above") and _scalar(value) is not None:
                     text = _scalar(value)
                     if text is not None and _number(text) is not None:
-                        self.add("threshold", file, value, f"{path}.{key}",  # type: ignore[arg-type]
-                                 _bigger(text))
+                        self.add(
+                            "threshold",
+                            file,
+                            value,
+                            f"{path}.{key}",  # type: ignore[arg-type]
+                            _bigger(text),
+                        )
                 elif key in ("any", "all", "not"):
                     self.condition(file, value, f"{path}.{key}", kind, field)
                 else:
@@ -241,9 +264,12 @@ class Finder:
         if isinstance(measures, SequenceNode):
             ids = [_scalar(_get(m, "id") or ScalarNode("", "")) or "?" for m in measures.value]
             money = [
-                i for i, m in zip(ids, measures.value)
-                if _scalar(_get(_get(m, "formula") or ScalarNode("", ""), "kind")
-                           or ScalarNode("", "")) != "no_money"
+                i
+                for i, m in zip(ids, measures.value, strict=True)
+                if _scalar(
+                    _get(_get(m, "formula") or ScalarNode("", ""), "kind") or ScalarNode("", "")
+                )
+                != "no_money"
             ]
         if pass_ == 0:
             for m in measures.value if isinstance(measures, SequenceNode) else ():
@@ -266,11 +292,16 @@ class Finder:
                 elif key == "ceilings" and isinstance(value, SequenceNode):
                     for ceiling in value.value:
                         self.ceiling(file, ceiling, money)
-        for measure, mid in zip(measures.value if isinstance(measures, SequenceNode) else (), ids):
+        for measure, mid in zip(
+            measures.value if isinstance(measures, SequenceNode) else (), ids, strict=True
+        ):
             base = f"measures[{mid}]"
             recipient = _get(measure, "recipient")
             formula = _get(measure, "formula")
-            money = formula is not None and _scalar(_get(formula, "kind") or ScalarNode("", "")) != "no_money"
+            money = (
+                formula is not None
+                and _scalar(_get(formula, "kind") or ScalarNode("", "")) != "no_money"
+            )
             if isinstance(recipient, ScalarNode) and money:
                 others = [r for r in self.recipients if r not in (recipient.value, "none")]
                 self.add("recipient", file, recipient, f"{base}.recipient", self.rng.choice(others))
@@ -297,8 +328,13 @@ class Finder:
             outside = [i for i in ids if i not in listed]
             for index, member in enumerate(members.value):
                 if isinstance(member, ScalarNode) and outside:
-                    self.add("members", file, member, f"{base}.measures[{index}]",
-                             self.rng.choice(outside))
+                    self.add(
+                        "members",
+                        file,
+                        member,
+                        f"{base}.measures[{index}]",
+                        self.rng.choice(outside),
+                    )
 
 
 def find_mutants(data: Path) -> list[Mutant]:
@@ -326,8 +362,16 @@ class Workspace:
         self.keep = keep
         self.repo = self.dir / "repo"
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
-        for name in ("cli", "tests", "policy_data", "examples", "scenarios", "docs", "benchmarks",
-                     ".ci"):
+        for name in (
+            "cli",
+            "tests",
+            "policy_data",
+            "examples",
+            "scenarios",
+            "docs",
+            "benchmarks",
+            ".ci",
+        ):
             if (ROOT / name).is_dir():
                 shutil.copytree(ROOT / name, self.repo / name, ignore=ignore)
         for name in ("README.md", "pyproject.toml"):
@@ -355,8 +399,14 @@ class Workspace:
     def run(self, args: list[str], timeout: float) -> tuple[int | None, str]:
         try:
             proc = subprocess.run(
-                args, cwd=self.repo, env=self.env, capture_output=True, text=True,
-                timeout=timeout, check=False, preexec_fn=lambda: os.nice(10),
+                args,
+                cwd=self.repo,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+                preexec_fn=lambda: os.nice(10),
             )
         except subprocess.TimeoutExpired:
             return None, ""
@@ -393,8 +443,10 @@ LOAD = (
 def try_mutant(ws: Workspace, mutant: Mutant, tests: list[str], timeout: float) -> tuple[str, str]:
     target = ws.repo / "policy_data" / mutant.file
     original = target.read_text(encoding="utf-8")
-    assert original[mutant.start:mutant.end] == mutant.old, mutant
-    target.write_text(original[:mutant.start] + mutant.new + original[mutant.end:], encoding="utf-8")
+    assert original[mutant.start : mutant.end] == mutant.old, mutant
+    target.write_text(
+        original[: mutant.start] + mutant.new + original[mutant.end :], encoding="utf-8"
+    )
     try:
         code, out = ws.run([sys.executable, "-c", LOAD], 120)
         if code == 3:
@@ -414,12 +466,21 @@ def try_mutant(ws: Workspace, mutant: Mutant, tests: list[str], timeout: float) 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--classes", default=",".join(CLASSES),
-                        help=f"comma-separated classes (default all: {','.join(CLASSES)})")
-    parser.add_argument("--sample", type=int, default=0,
-                        help="at most N mutants per class, chosen at random (default: all)")
+    parser.add_argument(
+        "--classes",
+        default=",".join(CLASSES),
+        help=f"comma-separated classes (default all: {','.join(CLASSES)})",
+    )
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=0,
+        help="at most N mutants per class, chosen at random (default: all)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed for --sample")
-    parser.add_argument("--files", default="", help="only these policy_data files (comma-separated)")
+    parser.add_argument(
+        "--files", default="", help="only these policy_data files (comma-separated)"
+    )
     parser.add_argument("--match", default="", help="only mutants whose description contains this")
     parser.add_argument("--tests", nargs="*", help="test files to run (default: all but fuzz)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per mutant")
@@ -463,8 +524,11 @@ def main(argv: list[str] | None = None) -> int:
             print(out[-3000:])
             raise SystemExit("mutate: the tests fail on the unchanged copy; nothing measured")
         print(f"mutate: the unchanged copy passes ({time.monotonic() - started:.0f}s)", flush=True)
-        print(f"mutate: {total} mutants ({', '.join(f'{c} {len(m)}' for c, m in chosen.items())}); "
-              f"tests: pytest -x -q {' '.join(tests)}", flush=True)
+        print(
+            f"mutate: {total} mutants ({', '.join(f'{c} {len(m)}' for c, m in chosen.items())}); "
+            f"tests: pytest -x -q {' '.join(tests)}",
+            flush=True,
+        )
         done = 0
         for c, ms in chosen.items():
             for m in ms:
@@ -472,22 +536,31 @@ def main(argv: list[str] | None = None) -> int:
                 outcome, detail = try_mutant(ws, m, tests, args.timeout)
                 done += 1
                 results[c].append((m, outcome, detail))
-                print(f"[{done}/{total}] {outcome:8} {time.monotonic() - started:5.0f}s "
-                      f"{c}: {m.describe()}" + (f"  ({detail})" if detail else ""), flush=True)
+                print(
+                    f"[{done}/{total}] {outcome:8} {time.monotonic() - started:5.0f}s "
+                    f"{c}: {m.describe()}" + (f"  ({detail})" if detail else ""),
+                    flush=True,
+                )
     except KeyboardInterrupt:
         print("mutate: interrupted; figures so far", flush=True)
     finally:
         ws.close()
     print()
-    print(f"{'class':10} {'tried':>5} {'invalid':>7} {'caught':>6} {'survived':>8} {'timeout':>7}  caught share")
+    print(
+        f"{'class':10} {'tried':>5} {'invalid':>7} {'caught':>6} {'survived':>8} {'timeout':>7}  caught share"
+    )
     for c, rows in results.items():
         if not rows:
             continue
-        count = {k: sum(1 for _, o, _ in rows if o == k)
-                 for k in ("invalid", "caught", "survived", "timeout")}
+        count = {
+            k: sum(1 for _, o, _ in rows if o == k)
+            for k in ("invalid", "caught", "survived", "timeout")
+        }
         share = (count["invalid"] + count["caught"]) / len(rows)
-        print(f"{c:10} {len(rows):5} {count['invalid']:7} {count['caught']:6} {count['survived']:8} "
-              f"{count['timeout']:7}  {share:6.0%}")
+        print(
+            f"{c:10} {len(rows):5} {count['invalid']:7} {count['caught']:6} {count['survived']:8} "
+            f"{count['timeout']:7}  {share:6.0%}"
+        )
     survivors = [(m, d) for rows in results.values() for m, o, d in rows if o == "survived"]
     if survivors:
         print("\nsurvivors:")

@@ -277,7 +277,7 @@ def _profile(path: str, ruleset: Ruleset, encoding: str = "utf-8") -> Any:
     )
 
 
-def open_output(path: Path, inputs: Iterable[str | int] = ()) -> Any:
+def open_output(path: Path, inputs: Iterable[str | int]) -> Any:
     """The one place a result file is opened: the safe writer (output.py) writes it beside its
     target and renames it when done; it never replaces a device, a link or an input."""
     from .output import Output
@@ -285,11 +285,25 @@ def open_output(path: Path, inputs: Iterable[str | int] = ()) -> Any:
     return Output(path, inputs=inputs, field="--output")
 
 
-def _reads(path: str | None, ruleset: Ruleset) -> list[str | int]:
-    """The files a command reads (stdin as descriptor 0): an output may not replace them."""
-    return [0 if path == "-" else path for path in (path,) if path is not None] + list(
-        ruleset.sources
-    )
+def _reads(path: str | None, ruleset: Ruleset | None, *more: Path | None) -> list[str | int]:
+    """The files a command reads (stdin as descriptor 0): a profile, the policy files of its
+    ruleset, any other file named: an output may not replace them."""
+    given = [0 if path == "-" else path for path in (path,) if path is not None]
+    others = [str(p) for p in more if p is not None]
+    return given + others + list(ruleset.sources if ruleset is not None else ())
+
+
+def distinct_outputs(output: Path | None, report: Path | None) -> None:
+    """--report and --output may not name the same file: the second would replace the
+    first."""
+    if output is None or report is None:
+        return
+    same = os.path.realpath(output) == os.path.realpath(report)
+    if not same:
+        with contextlib.suppress(OSError):
+            same = os.path.samefile(output, report)
+    if same:
+        raise UsageError("names the same file as --output; choose another", field="--report")
 
 
 def check_excel(excel: bool, fmt: OutputFormat) -> bool:
@@ -299,8 +313,9 @@ def check_excel(excel: bool, fmt: OutputFormat) -> bool:
 
 
 @contextlib.contextmanager
-def destination(path: Path | None, inputs: Iterable[str | int] = ()) -> Iterator[TextIO]:
-    """Where a command's results go: stdout, or `path` (written atomically)."""
+def destination(path: Path | None, inputs: Iterable[str | int]) -> Iterator[TextIO]:
+    """Where a command's results go: stdout, or `path` (written atomically). `inputs` are
+    the files the command read (`_reads`): required, so that no command can forget them."""
     if path is None:
         yield sys.stdout
         return
@@ -519,6 +534,7 @@ def estimate(
         )
         return
     check_report(report)
+    distinct_outputs(output, report)
     for flag, given in (
         ("--summary", summary),
         ("--jobs", jobs != 1),
@@ -738,6 +754,7 @@ def compare_regions(
     applicant = _profile(profile, ruleset, encoding)
     language = lang_of(lang)
     check_report(report)
+    distinct_outputs(output, report)
     results = tuple(run(ruleset, applicant, day, region=region) for region in wanted)
     notices: list[str] = []
     for result in results:
@@ -900,6 +917,7 @@ def opportunities(
                 field="--report",
             )
         check_report(report)
+        distinct_outputs(output, report)
     from .opportunities import find_opportunities
     from .render.views import OpportunitiesView, write
     from .schema import one_of
@@ -925,11 +943,12 @@ def opportunities(
     if top:
         results = tuple(r._replace(items=r.items[:top]) for r in results)
     view = OpportunitiesView(results, lang_of(lang), day, ruleset.version)
-    with destination(output) as out:
+    reads = _reads(profile, ruleset)
+    with destination(output, reads) as out:
         if report is not None:
             from .output import write_file
 
-            write_file(report, render_report(report.suffix, view), field="--report")
+            write_file(report, render_report(report.suffix, view), inputs=reads, field="--report")
             typer.echo(f"wrote {report}", err=True)
         write(view, fmt, out, bom)
 
@@ -1069,7 +1088,7 @@ def measures(
             "region",
         ]
         view = ListView("measures", rows, columns, language)
-    with destination(output) as out:
+    with destination(output, _reads(None, ruleset)) as out:
         write(view, fmt, out, bom)
 
 
@@ -1109,7 +1128,7 @@ def regions(
     from .render.views import ListView, write
 
     columns = ["id", "name", "level", "parent", "documents", "reached_by"]
-    with destination(output) as out:
+    with destination(output, _reads(None, ruleset)) as out:
         write(ListView("regions", rows, columns, language), fmt, out, bom)
 
 
@@ -1315,7 +1334,13 @@ def interview(
     else:
         from .output import write_file
 
-        write_file(output, text, field="--output", no_clobber=True)
+        write_file(
+            output,
+            text,
+            inputs=_reads(None, ruleset, answers),
+            field="--output",
+            no_clobber=True,
+        )
         typer.echo(f"wrote {output}", err=True)
         screen = sys.stdout
     found = find_opportunities(ruleset, profile, day)
@@ -1420,7 +1445,7 @@ def init(
         return
     from .output import write_file
 
-    write_file(output, text, field="--output", no_clobber=True)
+    write_file(output, text, inputs=_reads(None, ruleset), field="--output", no_clobber=True)
     typer.echo(f"wrote {output}", err=True)
 
 
@@ -1460,7 +1485,7 @@ def facts(
     rows = fact_rows(ruleset, lang_of(lang), kind)
     columns = ["kind", "field", "type", "required", "values", "label"]
     view = ListView("facts", rows, columns, lang_of(lang), detail=kind is not None)
-    with destination(output) as out:
+    with destination(output, _reads(None, ruleset)) as out:
         write(view, fmt, out, bom)
 
 

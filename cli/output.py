@@ -4,14 +4,21 @@
 is written, what writing there means:
 
 - nothing there yet, or a regular file: the text goes to a temporary file created
-  exclusively (O_EXCL, an unpredictable name) in the same folder, which is renamed over the
-  target only when complete. A new file gets 0666 less the umask, as a shell redirection
-  would; a replaced file keeps its permission bits.
+  exclusively (O_EXCL, an unpredictable name, shortened to fit the file system's name
+  limit) in the same folder, which is renamed over the target only when complete. A new
+  file gets 0666 less the umask, as a shell redirection would; a replaced file keeps its
+  permission bits but not setuid, setgid or sticky (new content was never granted them).
+- a regular file with other hard links, or in a folder this user cannot create files in
+  (a write-only file in a locked folder): as `cp` does, the file itself is rewritten, so
+  its links and its inode stay; the text is still complete (spooled) before it is touched.
 - a symbolic link to a regular file: the same, on the file it points to; the link stays.
-- a character device or a FIFO (`/dev/null`, `/dev/stdout`, a named pipe): written through,
-  never replaced. A path that is this process's own stdout or stderr writes to it directly.
+- this process's own stdout or stderr, by any name (`/dev/stdout`, `/dev/fd/1`, the path
+  of the file `>> log` appends to): written through that descriptor, never replaced, so an
+  appended file keeps what it had. `/dev/fd/N` and `/proc/self/fd/N` name descriptor N.
+- a character device or a FIFO (`/dev/null`, a named pipe): written through, never
+  replaced.
 - a folder, a block device, a socket, a link to nothing, or a file this run reads: refused
-  with one line.
+  with one line. Every caller names the files it read (`inputs` has no default).
 
 A failed write (disk full, permission, read-only) is one `WriteError` naming the file and the
 reason, and the temporary file is removed. `install_signal_handlers` turns SIGINT, SIGTERM and
@@ -24,6 +31,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import signal
 import stat
 from collections.abc import Iterable, Iterator
@@ -124,6 +132,7 @@ def _refuse(target: str, why: str, field: str | None) -> UsageError:
 
 # ------------------------------------------------------------------ the writer
 
+_PERMISSIONS = 0o777  # what a replaced file keeps of its mode: no setuid, setgid or sticky
 _PENDING: set[str] = set()  # temporary files not yet renamed: removed on the way out
 
 
@@ -154,6 +163,41 @@ def _key(info: os.stat_result) -> tuple[int, int]:
     return info.st_dev, info.st_ino
 
 
+_DESCRIPTOR_PATH = re.compile(r"/dev/(stdin|stdout|stderr|fd/(\d+))|/proc/(self|\d+)/fd/(\d+)")
+_STANDARD = {"stdin": 0, "stdout": 1, "stderr": 2}
+
+
+def _descriptor(target: str) -> int | None:
+    """The descriptor a path names (`/dev/stdout`, `/dev/fd/3`, `/proc/self/fd/1`), if any:
+    opening such a path anew would start a regular file at its beginning."""
+    found = _DESCRIPTOR_PATH.fullmatch(os.path.normpath(target))
+    if found is None:
+        return None
+    name, fd_text, pid, proc_fd = found.groups()
+    if pid is not None and pid != "self" and int(pid) != os.getpid():
+        return None
+    if name in _STANDARD:
+        return _STANDARD[name]
+    return int(fd_text if fd_text is not None else proc_fd)
+
+
+def _name_max(folder: str) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        return 255
+
+
+def temporary_prefix(folder: str, name: str) -> str:
+    """`.NAME.` for the temporary files of NAME, with NAME cut (in bytes) so that the whole
+    temporary name (prefix, 12 hex digits, `.part`) fits the file system's name limit."""
+    room = _name_max(folder) - len(".") - len(".") - 12 - len(".part")
+    raw = os.fsencode(name)
+    if len(raw) > room:  # a character cut in two is still a valid file name's bytes
+        name = os.fsdecode(raw[:room])
+    return f".{name}."
+
+
 def _input_keys(inputs: Iterable[str | int | Path]) -> set[tuple[int, int]]:
     keys = set()
     for item in inputs:
@@ -177,7 +221,7 @@ class Output:
         self,
         target: str | Path,
         *,
-        inputs: Iterable[str | int | Path] = (),
+        inputs: Iterable[str | int | Path],
         field: str | None = None,
         binary: bool = False,
         newline: str | None = "",
@@ -189,6 +233,7 @@ class Output:
         self.field = field
         self.tmp: str | None = None
         self.final: str | None = None
+        self.in_place: int | None = None  # the target's descriptor, rewritten at commit
         self.no_clobber = no_clobber
         fd = self._open(str(target), _input_keys(inputs))
         raw = _Raw(fd, "w", closefd=True)
@@ -205,6 +250,9 @@ class Output:
     # -- deciding what writing to the target means
 
     def _open(self, target: str, inputs: set[tuple[int, int]]) -> int:
+        number = _descriptor(target)
+        if number is not None:
+            return self._through(target, number, inputs)
         try:
             info: os.stat_result | None = os.lstat(target)
         except FileNotFoundError:
@@ -226,6 +274,11 @@ class Output:
             real = os.path.realpath(target)
         if info is not None and _key(info) in inputs:
             raise _refuse(target, "is an input of this run; refusing to overwrite it", self.field)
+        if info is not None and stat.S_ISREG(info.st_mode):
+            for fd in (1, 2):  # `-o log >> log`: append through the shell's descriptor
+                with suppress(OSError):
+                    if _key(os.fstat(fd)) == _key(info):
+                        return os.dup(fd)
         if info is None or stat.S_ISREG(info.st_mode):
             return self._temporary(target, real, info)
         mode = info.st_mode
@@ -246,14 +299,59 @@ class Output:
         except OSError as exc:
             raise WriteError(f"cannot open for writing: {reason(exc)}", source=target) from None
 
+    def _through(self, target: str, number: int, inputs: set[tuple[int, int]]) -> int:
+        """A path naming one of this process's descriptors: write through it."""
+        try:
+            info = os.fstat(number)
+        except OSError as exc:
+            raise WriteError(f"cannot write: {reason(exc)}", source=target) from None
+        if _key(info) in inputs:
+            raise _refuse(target, "is an input of this run; refusing to overwrite it", self.field)
+        if stat.S_ISDIR(info.st_mode):
+            raise _refuse(target, "is a folder, not a file", self.field)
+        try:
+            return os.dup(number)
+        except OSError as exc:
+            raise WriteError(f"cannot write: {reason(exc)}", source=target) from None
+
+    def _rewrite(self, target: str, real: str, folder: str) -> int:
+        """A file rewritten in place (hard links, or a folder we cannot create in): its
+        descriptor is opened now, so that a refusal comes before any work; the text is
+        spooled to an unnamed file and copied in at commit."""
+        import tempfile
+
+        try:
+            self.in_place = os.open(real, os.O_WRONLY | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0))
+        except OSError as exc:
+            raise WriteError(f"cannot write: {reason(exc)}", source=target) from None
+        spool_in = folder if os.access(folder, os.W_OK | os.X_OK) else None
+        problem: OSError | None = None
+        for place in (spool_in, None):  # beside the target if we may, else the temp folder
+            try:
+                with tempfile.TemporaryFile(dir=place) as spool:
+                    return os.dup(spool.fileno())  # the unnamed file lives while this is open
+            except OSError as exc:
+                problem = exc
+        os.close(self.in_place)
+        self.in_place = None
+        assert problem is not None
+        raise WriteError(f"cannot write: {reason(problem)}", source=target)
+
     def _temporary(self, target: str, real: str, info: os.stat_result | None) -> int:
         folder, name = os.path.split(real)
         folder = folder or "."
         if not os.path.isdir(folder):
             raise _refuse(target, "its folder does not exist", self.field)
+        if (
+            info is not None
+            and not self.private
+            and (info.st_nlink > 1 or not os.access(folder, os.W_OK | os.X_OK))
+        ):
+            return self._rewrite(target, real, folder)
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+        prefix = temporary_prefix(folder, name)
         for _ in range(100):
-            tmp = os.path.join(folder, f".{name}.{os.urandom(6).hex()}.part")
+            tmp = os.path.join(folder, f"{prefix}{os.urandom(6).hex()}.part")
             try:
                 # The umask applies, as for `> file`; a private file is the owner's alone.
                 fd = os.open(tmp, flags, 0o600 if self.private else 0o666)
@@ -267,8 +365,8 @@ class Output:
         self.tmp, self.final = tmp, real
         _PENDING.add(tmp)
         if info is not None and not self.private:
-            with suppress(OSError):  # replacing a file: keep its permission bits
-                os.fchmod(fd, stat.S_IMODE(info.st_mode))
+            with suppress(OSError):  # replacing a file: keep its permission bits, not setuid
+                os.fchmod(fd, stat.S_IMODE(info.st_mode) & _PERMISSIONS)
         return fd
 
     # -- finishing
@@ -280,6 +378,8 @@ class Output:
             self.stream.flush()
             if self.tmp is not None:
                 os.fsync(self.binary.fileno())
+            if self.in_place is not None:
+                self._copy_in()
         except WriteError:
             self.discard()
             raise
@@ -313,7 +413,40 @@ class Output:
             self._remove()
             raise WriteError(f"cannot write: {reason(exc)}", source=self.label) from None
 
+    def _copy_in(self) -> None:
+        """Rewrite the target with the spooled text, as `cp` onto an existing file does."""
+        assert self.in_place is not None
+        spool = self.binary.fileno()
+        target = self.in_place
+        size = os.lseek(spool, 0, os.SEEK_CUR)
+        os.lseek(spool, 0, os.SEEK_SET)
+        try:
+            info = os.fstat(target)
+            if info.st_mode & ~_PERMISSIONS & 0o7777:
+                with suppress(OSError):
+                    os.fchmod(target, stat.S_IMODE(info.st_mode) & _PERMISSIONS)
+            os.ftruncate(target, 0)
+            done = 0
+            while done < size:
+                chunk = os.read(spool, min(1 << 20, size - done))
+                if not chunk:
+                    break
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(target, view) :]
+                done += len(chunk)
+            os.fsync(target)
+        except OSError as exc:
+            raise WriteError(f"cannot write: {reason(exc)}", source=self.label) from None
+        finally:
+            os.close(target)
+            self.in_place = None
+
     def discard(self) -> None:
+        if self.in_place is not None:
+            with suppress(OSError):
+                os.close(self.in_place)
+            self.in_place = None
         if not self.closed:
             self.closed = True
             try:
@@ -341,7 +474,7 @@ def _remove_stale(final: str) -> None:
     import time
 
     folder, name = os.path.split(final)
-    prefix = f".{name}."
+    prefix = temporary_prefix(folder or ".", name)
     now = time.time()
     try:
         entries = os.scandir(folder or ".")
@@ -371,7 +504,7 @@ def _remove_stale(final: str) -> None:
 def open_output(
     target: str | Path,
     *,
-    inputs: Iterable[str | int | Path] = (),
+    inputs: Iterable[str | int | Path],
     field: str | None = None,
     binary: bool = False,
     newline: str | None = "",
@@ -381,7 +514,8 @@ def open_output(
     """A stream for `target`: complete when the block ends normally, nothing otherwise.
 
     `inputs` are the files (paths, or descriptors such as 0 for stdin) this run reads: the
-    target may not be one of them. `no_clobber` refuses an existing target.
+    target may not be one of them. It has no default: every caller says what it read (a
+    writer that reads nothing passes `()`). `no_clobber` refuses an existing target.
     """
     out = Output(
         target,
@@ -404,7 +538,7 @@ def write_file(
     target: str | Path,
     data: str | bytes,
     *,
-    inputs: Iterable[str | int | Path] = (),
+    inputs: Iterable[str | int | Path],
     field: str | None = None,
     no_clobber: bool = False,
 ) -> None:

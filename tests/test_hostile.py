@@ -139,3 +139,165 @@ def test_a_json_list_that_is_no_list_is_one_error():
     with pytest.raises(PolicycalcError) as info:
         read_batch(b'{"applicant": {}}', "json")
     assert "is a list of profiles" in str(info.value)
+
+
+# ------------------------------------------------------------------ 5, 6, 25-29. the writer
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = str(ROOT / "examples" / "kunming-cell.toml")
+
+
+@pytest.mark.parametrize("target", ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1", "log"])
+def test_output_to_stdout_appended_to_a_file_keeps_what_it_had(tmp_path, target):
+    log = tmp_path / "log"
+    log.write_text("earlier line\n")
+    with open(log, "ab") as handle:  # `>> log 2>&1`
+        result = subprocess.run(
+            [sys.executable, "-m", "policycalc", "regions", "-f", "csv", "--lang", "en",
+             "-o", target], cwd=tmp_path, stdout=handle, stderr=handle, timeout=60)
+    text = log.read_text()
+    assert result.returncode == 0, text
+    assert text.startswith("earlier line\nid,name,level,parent,documents,reached_by\n")
+    assert text.endswith(f"wrote {target}\n")
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def _data_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    from policycalc.rulesets import bundled_data_dir
+
+    folder = tmp_path / "d"
+    shutil.copytree(bundled_data_dir(), folder)
+    return folder
+
+
+COMMANDS_WITH_OUTPUT = [
+    ["estimate", "p.toml"], ["compare-regions", "p.toml"], ["opportunities", "p.toml"],
+    ["explain", "km-09-renovation", "--profile", "p.toml"], ["measures"], ["regions"],
+    ["facts"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS_WITH_OUTPUT, ids=lambda c: c[0])
+def test_no_command_overwrites_a_file_it_read(tmp_path, command):
+    data = _data_copy(tmp_path)
+    (tmp_path / "p.toml").write_text(Path(EXAMPLE).read_text())
+    extra = tmp_path / "e"
+    extra.mkdir()
+    targets = [data / "kunming-cell-2020.yaml", data / "regions.yaml"]
+    if "p.toml" in command:
+        targets.append(tmp_path / "p.toml")
+    dated = ["--as-of", AS_OF] if "p.toml" in command else []
+    for target in targets:
+        before = target.read_bytes()
+        result = cli(*command, *dated, "--data-dir", str(data), "-o", str(target),
+                     cwd=tmp_path)
+        err = clean(result)
+        assert result.returncode == EXIT_USAGE, (command, target, err)
+        assert "is an input of this run; refusing to overwrite it" in err
+        assert target.read_bytes() == before
+    # --extra-data: its files are inputs too
+    (extra / "mine.yaml").write_bytes((data / "kunming-cell-2020.yaml").read_bytes().replace(
+        b"kunming-cell-2020", b"mine-2020").replace(b"km-", b"mk-"))
+    result = cli(*command, *dated, "--extra-data", str(extra), "-o",
+                 str(extra / "mine.yaml"), cwd=tmp_path)
+    assert result.returncode == EXIT_USAGE and "is an input" in clean(result)
+
+
+def test_writers_cannot_be_called_without_their_inputs():
+    import inspect
+
+    from policycalc import output
+
+    for writer in (output.Output, output.open_output, output.write_file):
+        parameter = inspect.signature(writer).parameters["inputs"]
+        assert parameter.default is inspect.Parameter.empty, writer
+
+
+def test_a_long_file_name_is_written(tmp_path):
+    from policycalc.output import write_file
+
+    name = "r" * 250 + ".csv"  # 254 bytes: the temporary name must be cut to fit 255
+    write_file(tmp_path / name, "text\n", inputs=())
+    assert (tmp_path / name).read_text() == "text\n"
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+    wide = "报" * 84 + ".md"  # 255 bytes of UTF-8
+    write_file(tmp_path / wide, "text\n", inputs=())
+    assert (tmp_path / wide).read_text() == "text\n"
+
+
+def test_a_replaced_file_loses_setuid_and_setgid(tmp_path):
+    from policycalc.output import write_file
+
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    target.chmod(0o6755)
+    write_file(target, "new", inputs=())
+    assert target.read_text() == "new" and (target.stat().st_mode & 0o7777) == 0o755
+
+
+def test_a_hard_linked_file_is_rewritten_in_place_as_cp_does(tmp_path):
+    target, other = tmp_path / "out.txt", tmp_path / "other.txt"
+    target.write_text("old")
+    other.hardlink_to(target)
+    inode = target.stat().st_ino
+    result = cli("regions", "-f", "csv", "-o", "out.txt", cwd=tmp_path)
+    assert result.returncode == 0, clean(result)
+    assert other.read_text().startswith("id,name,level") and target.stat().st_ino == inode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.txt", "out.txt"]
+
+
+def test_a_write_only_file_in_a_locked_folder_is_rewritten(tmp_path):
+    """A file the user may write, in a folder where it may not create one: as `cp` does,
+    the file itself is rewritten. (As root, the check runs as nobody in a forked child.)"""
+    import os
+    import tempfile
+
+    from policycalc.output import write_file
+
+    as_root = os.geteuid() == 0
+    if as_root:  # a folder nobody can reach (pytest's own are private to root)
+        tmp_path = Path(tempfile.mkdtemp(prefix="policycalc-"))
+        tmp_path.chmod(0o755)
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    target = folder / "out.txt"
+    target.write_text("old")
+    if as_root:
+        os.chown(target, 65534, 65534)
+    target.chmod(0o200)
+    folder.chmod(0o555)
+    try:
+        if as_root:
+            pid = os.fork()
+            if pid == 0:
+                code = 1
+                try:
+                    os.setgid(65534)
+                    os.setuid(65534)
+                    write_file(target, "new\n", inputs=())
+                    code = 0
+                finally:
+                    os._exit(code)
+            assert os.waitpid(pid, 0)[1] == 0
+        else:
+            write_file(target, "new\n", inputs=())
+    finally:
+        folder.chmod(0o755)
+    target.chmod(0o600)
+    assert target.read_text() == "new\n" and os.listdir(folder) == ["out.txt"]
+    if as_root:
+        import shutil
+
+        shutil.rmtree(tmp_path)
+
+
+@pytest.mark.parametrize("command", [["estimate", EXAMPLE], ["compare-regions", EXAMPLE],
+                                     ["opportunities", EXAMPLE]], ids=lambda c: c[0])
+def test_report_and_output_may_not_name_the_same_file(tmp_path, command):
+    (tmp_path / "x.md").write_text("keep")
+    result = cli(*command, "--as-of", AS_OF, "--report", "x.md", "-o", "./x.md", cwd=tmp_path)
+    err = clean(result)
+    assert result.returncode == EXIT_USAGE and "--report: names the same file" in err
+    assert (tmp_path / "x.md").read_text() == "keep"

@@ -38,9 +38,9 @@ def leftovers(folder: Path) -> list[str]:
 def test_a_new_file_gets_the_umask_like_a_shell_redirection(tmp_path):
     old = os.umask(0o022)
     try:
-        write_file(tmp_path / "a.txt", "x")
+        write_file(tmp_path / "a.txt", "x", inputs=())
         os.umask(0o002)
-        write_file(tmp_path / "b.txt", "x")
+        write_file(tmp_path / "b.txt", "x", inputs=())
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == 0o644
@@ -52,7 +52,7 @@ def test_a_replaced_file_keeps_its_mode(tmp_path):
     target = tmp_path / "out.txt"
     target.write_text("old")
     target.chmod(0o640)
-    write_file(target, "new")
+    write_file(target, "new", inputs=())
     assert target.read_text() == "new"
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
 
@@ -62,7 +62,7 @@ def test_a_symlink_to_a_file_is_written_through_and_stays_a_link(tmp_path):
     real.write_text("old")
     link = tmp_path / "link.txt"
     link.symlink_to(real)
-    write_file(link, "new")
+    write_file(link, "new", inputs=())
     assert link.is_symlink() and real.read_text() == "new"
 
 
@@ -74,7 +74,7 @@ def test_a_folder_or_a_link_to_nothing_is_refused(tmp_path, setup):
     else:
         target.symlink_to(tmp_path / "nowhere")
     with pytest.raises(UsageError) as info:
-        write_file(target, "x", field="--output")
+        write_file(target, "x", inputs=(), field="--output")
     assert "refusing" in str(info.value) or "folder" in str(info.value)
     assert target.is_dir() if setup == "folder" else target.is_symlink()
     assert leftovers(tmp_path) == []
@@ -92,14 +92,14 @@ def test_a_fifo_is_written_through_not_replaced(tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
-    write_file(fifo, "through the pipe\n")
+    write_file(fifo, "through the pipe\n", inputs=())
     assert reader.communicate(timeout=10)[0] == b"through the pipe\n"
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
 
 
 def test_dev_full_is_one_clear_error_naming_the_file():
     with pytest.raises(WriteError) as info:
-        write_file("/dev/full", "x" * 100_000)
+        write_file("/dev/full", "x" * 100_000, inputs=())
     assert str(info.value) == "/dev/full: cannot write: No space left on device"
     from policycalc.app import exit_code_of
 
@@ -108,7 +108,7 @@ def test_dev_full_is_one_clear_error_naming_the_file():
 
 def test_an_error_inside_the_block_leaves_nothing(tmp_path):
     target = tmp_path / "out.txt"
-    with pytest.raises(RuntimeError), open_output(target) as out:
+    with pytest.raises(RuntimeError), open_output(target, inputs=()) as out:
         out.write("half")
         raise RuntimeError("stop")
     assert not target.exists() and leftovers(tmp_path) == []
@@ -118,7 +118,7 @@ def test_no_clobber_refuses_an_existing_file(tmp_path):
     target = tmp_path / "x.toml"
     target.write_text("mine")
     with pytest.raises(UsageError, match="already exists"):
-        write_file(target, "theirs", no_clobber=True)
+        write_file(target, "theirs", inputs=(), no_clobber=True)
     assert target.read_text() == "mine"
 
 
@@ -242,7 +242,7 @@ def test_concurrent_writers_of_one_file_all_succeed_and_leave_one_whole_file(tmp
     target = tmp_path / "report.md"
     texts = [f"report {n}\n" * 1000 for n in range(40)]
     with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda text: write_file(target, text), texts))
+        list(pool.map(lambda text: write_file(target, text, inputs=()), texts))
     assert target.read_text() in texts
     assert leftovers(tmp_path) == []
 
@@ -259,6 +259,6 @@ def test_a_temporary_file_left_by_a_killed_run_is_removed_once_stale(tmp_path):
     old = time.time() - 2 * STALE_SECONDS
     os.utime(stale, (old, old))
     os.utime(other, (old, old))
-    write_file(target, "whole\n")
+    write_file(target, "whole\n", inputs=())
     assert target.read_text() == "whole\n"
     assert not stale.exists() and fresh.exists() and other.exists()

@@ -560,7 +560,7 @@ def estimate(
         if report is not None:
             from .render.report import write_report
 
-            write_report(report, view, inputs=reads)
+            write_report(report, view, inputs=reads, field="--report")
             typer.echo(f"wrote {report}", err=True)
         write(view, fmt, out, bom)
     if not shows_notes(fmt, output):
@@ -767,7 +767,7 @@ def compare_regions(
         if report is not None:
             from .render.report import write_report
 
-            write_report(report, view, inputs=reads)
+            write_report(report, view, inputs=reads, field="--report")
             typer.echo(f"wrote {report}", err=True)
         write(view, fmt, out, bom)
     for line in notices:

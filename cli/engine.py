@@ -388,15 +388,15 @@ def _gate(
 ) -> tuple[str, Text] | _Partly | None:
     if status == "lapsed":
         return "validity", Text(
-            f"文件已于 {doc.effective_until} 失效；可用 --as-of {doc.effective_until} 评估",
-            f"the document lapsed after {doc.effective_until}; evaluate with "
-            f"--as-of {doc.effective_until} or earlier",
+            f"文件已于 {doc.effective_until} 失效；评估日为 {doc.effective_until} 或更早时计入",
+            f"the document lapsed after {doc.effective_until}; evaluate as of "
+            f"{doc.effective_until} or earlier to count it",
         )
     if status == "not_yet":
         return "validity", Text(
-            f"文件 {doc.effective_from} 起施行；可用 --as-of {doc.effective_from} 评估",
-            f"the document takes effect on {doc.effective_from}; evaluate with "
-            f"--as-of {doc.effective_from} or later",
+            f"文件 {doc.effective_from} 起施行；评估日为 {doc.effective_from} 或更晚时计入",
+            f"the document takes effect on {doc.effective_from}; evaluate as of "
+            f"{doc.effective_from} or later to count it",
         )
     if eligibility:
         return "eligibility", Text(
@@ -452,7 +452,7 @@ def _window(
         return _Partly(
             Text(
                 f"事实日期 {fact.when} 可能晚于评估日 {as_of}：可能获得（最低 0）；给出完整日期可确定",
-                f"the fact's date {fact.when} may be after --as-of {as_of}: possible "
+                f"the fact's date {fact.when} may be after the as-of date {as_of}: possible "
                 f"(minimum 0); give the full date to settle it",
             )
         )
@@ -470,12 +470,13 @@ def _previous_year(
     if first > as_of:
         return "window", Text(
             f"{measure.article}奖励上一年度的事实：{fact.when} 的事实于 {year} 年申报，"
-            f"晚于评估日 {as_of}；可用 --as-of {first} 或更晚评估",
+            f"晚于评估日 {as_of}；评估日为 {first} 或更晚时计入",
             f"{measure.article} rewards the previous year's events: this one of {fact.when} "
-            f"is claimed in {year}, after --as-of {as_of}; evaluate with --as-of {first} or later",
+            f"is claimed in {year}, after the as-of date {as_of}; evaluate as of {first} or "
+            "later to count it",
         )
     # The applicant chooses when in that year to apply: any day of it inside the window (and
-    # not after --as-of) will do.
+    # not after the as-of date) will do.
     last = min(last, as_of)
     start, end = doc.window_start, doc.effective_until
     if (start is not None and last < start) or (end is not None and first > end):
@@ -487,7 +488,7 @@ def _previous_year(
             f"claimed in {year}, which is outside the document's window ({window})",
         )
     if doc.start_unknown and start is None and doc.known_by is not None and last < doc.known_by:
-        # Every day the claim could be made (up to --as-of) precedes the only known date.
+        # Every day the claim could be made (up to the as-of date) precedes the only known date.
         return _before_known(
             doc,
             f"{measure.article}奖励上一年度的事实，{fact.when} 的事实于 {year} 年申报，该申报年度",
@@ -543,15 +544,15 @@ def _hint(d: Document, status: str) -> Text | None:
     if status == "lapsed":
         return Text(
             f"《{d.title.zh}》已于 {d.effective_until} 失效：其措施列为已排除；"
-            f"用 --as-of {d.effective_until} 可按有效期内评估",
+            f"评估日为 {d.effective_until} 或更早时按有效期内评估",
             f"{d.title.en} lapsed after {d.effective_until}: its measures are listed as "
-            f"excluded; pass --as-of {d.effective_until} (or earlier) to evaluate it in force",
+            f"excluded; evaluate as of {d.effective_until} (or earlier) to count them in force",
         )
     if status == "not_yet":
         return Text(
-            f"《{d.title.zh}》{d.effective_from} 起施行；用 --as-of {d.effective_from} 评估",
-            f"{d.title.en} takes effect on {d.effective_from}; pass --as-of "
-            f"{d.effective_from} (or later)",
+            f"《{d.title.zh}》{d.effective_from} 起施行；评估日为 {d.effective_from} 或更晚时计入",
+            f"{d.title.en} takes effect on {d.effective_from}; evaluate as of "
+            f"{d.effective_from} (or later) to count its measures",
         )
     return None
 

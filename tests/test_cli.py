@@ -114,7 +114,7 @@ def test_default_as_of_today_explains_lapsed_documents():
     data = json.loads(result.stdout)
     kunming = next(d for d in data["documents"] if d["id"] == "kunming-cell-2020")
     assert kunming["status"] == "lapsed"  # 2020-10-21 + 5 years, before late 2026
-    assert any("--as-of" in n for n in data["notes"])
+    assert any("evaluate as of 2025-10-20" in n for n in data["notes"])
     assert any(x["stage"] == "validity" for x in data["excluded"])
 
 

@@ -121,7 +121,7 @@ def test_validity_and_the_hint_to_use_as_of(tmp_path):
     lapsed = estimate(rules, profile, dt.date(2023, 1, 1))
     assert not lapsed.awards
     assert {x.stage for x in lapsed.excluded} == {"validity"}
-    assert any("--as-of 2022-12-31" in n.en for n in lapsed.notes)
+    assert any("evaluate as of 2022-12-31" in n.en for n in lapsed.notes)
     early = estimate(rules, make_profile(rules, "suzhou",
                                          dict(PHASE2, date="2020-12-31")), dt.date(2021, 6, 1))
     assert {x.stage for x in early.excluded} == {"window"}

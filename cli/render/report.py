@@ -537,9 +537,13 @@ def render_report(suffix: str, view: EstimateView | CompareView) -> str:
 
 
 def write_report(
-    path: Path, view: EstimateView | CompareView, inputs: Iterable[str | int] = ()
+    path: Path,
+    view: EstimateView | CompareView,
+    inputs: Iterable[str | int] = (),
+    field: str | None = None,
 ) -> None:
-    """Write the report through the safe writer (never over an input, a device or a link)."""
+    """Write the report through the safe writer (never over an input, a device or a link);
+    `field` names where the path came from in an error."""
     from ..output import write_file
 
-    write_file(path, render_report(path.suffix, view), inputs=inputs, field="--report")
+    write_file(path, render_report(path.suffix, view), inputs=inputs, field=field)

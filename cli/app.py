@@ -12,7 +12,7 @@ from typing import Annotated, Any, TextIO, TypeVar
 
 import typer
 
-from . import __version__
+from . import __version__, formats
 from .errors import (
     EXIT_DATA,
     EXIT_OK,
@@ -23,8 +23,8 @@ from .errors import (
     PolicyDataError,
     UsageError,
 )
+from .formats import INPUT_FORMATS, BatchMode, InputFormat, OutputFormat, spoken
 from .model import Lang, Ruleset
-from .render.views import OutputFormat
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,7 +94,7 @@ AsOfOpt = Annotated[
         "are reported as lapsed or not yet in force.",
     ),
 ]
-FORMATS_HELP = "table (default), json, jsonl, csv, yaml or toml"
+FORMATS_HELP = spoken(list(OutputFormat), default=OutputFormat.table)
 FormatOpt = Annotated[
     OutputFormat,
     typer.Option("--format", "-f", metavar="FORMAT", help=f"Output format: {FORMATS_HELP}."),
@@ -451,7 +451,7 @@ def estimate(
         typer.Option(
             "--input-format",
             metavar="FORMAT",
-            help="Batch input format: jsonl, json, yaml or csv "
+            help=f"Batch input format: {spoken(INPUT_FORMATS)} "
             "(default: from the file name or content).",
         ),
     ] = None,
@@ -583,7 +583,7 @@ def _estimate_batch(
     excel: bool,
     encoding: str,
     max_record: int = 1 << 20,
-    mode: str = "estimate",
+    mode: BatchMode = "estimate",
     sheet: str | None = None,
 ) -> None:
     import io
@@ -597,9 +597,10 @@ def _estimate_batch(
     if fmt not in (OutputFormat.jsonl, OutputFormat.csv):
         raise UsageError(f"batch output is jsonl or csv, not {fmt.value}", field="--format")
     check_excel(excel, fmt)
-    if input_format is not None and input_format not in batch.INPUT_FORMATS:
+    wanted = None if input_format is None else formats.input_format(input_format)
+    if input_format is not None and wanted is None:
         raise UsageError(
-            f"unknown input format '{input_format}'{one_of(input_format, batch.INPUT_FORMATS)}",
+            f"unknown input format '{input_format}'{one_of(input_format, formats.INPUT_FORMATS)}",
             field="--input-format",
         )
     ruleset = load(data_dir, extra_data)
@@ -612,12 +613,13 @@ def _estimate_batch(
         raw = open_input(resolve(source), "a batch file")
     try:
         peeked = raw.peek(4096)[:4096]
-        if input_format is None and peeked.startswith(ZIP_MAGIC):
+        kind: InputFormat
+        if wanted is None and peeked.startswith(ZIP_MAGIC):
             kind = "xlsx"
         else:
             utf8 = encoding in ("utf-8", "utf-8-sig", "auto")
             head = peeked.decode("utf-8" if utf8 else encoding, "ignore")
-            kind = input_format or batch.guess_input_format(label, head)
+            kind = wanted or batch.guess_input_format(label, head)
         if kind == "xlsx":
             if encoding != "auto":
                 raise UsageError("goes with a text batch, not a workbook", field="--encoding")
@@ -831,7 +833,7 @@ def opportunities(
         typer.Option(
             "--input-format",
             metavar="FORMAT",
-            help="Batch input format: jsonl, json, yaml or csv "
+            help=f"Batch input format: {spoken(INPUT_FORMATS)} "
             "(default: from the file name or content).",
         ),
     ] = None,

@@ -22,18 +22,18 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, assert_never
 
 from .engine import estimate
 from .errors import InputError, PolicycalcError, UsageError
+from .formats import INPUT_FORMATS as INPUT_FORMATS
+from .formats import BatchMode, InputFormat, TextInputFormat
 from .lines import LineList
 from .model import Lang, Ruleset, Vocabulary
 from .profile import GBK_HINT, build_profile, grouped_number, looks_like_gbk, parse_json
 from .render.machine import csv_header, csv_text
 from .render.rows import AWARD_COLUMNS, SUMMARY_COLUMNS, award_rows, num, summary_row
 from .schema import suggest
-
-INPUT_FORMATS = ("jsonl", "json", "yaml", "csv", "xlsx")
 
 
 class Item(NamedTuple):
@@ -46,7 +46,7 @@ class Item(NamedTuple):
     text: str | None = None  # a JSON line not parsed yet: the worker parses it
 
 
-def guess_input_format(path: str, head: str) -> str:
+def guess_input_format(path: str, head: str) -> InputFormat:
     suffix = Path(path).suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
         return "jsonl"
@@ -239,7 +239,7 @@ def as_binary(stream: IO[Any]) -> IO[bytes]:
 
 def read_items(
     stream: IO[Any],
-    fmt: str,
+    fmt: TextInputFormat,
     source: str,
     encoding: str = AUTO,
     limit: int = MAX_RECORD,
@@ -250,18 +250,19 @@ def read_items(
     with its error, and the records after it are still read. With a `vocabulary`, a table's
     columns are checked against it before any row is read."""
     raw = as_binary(stream)
-    if fmt == "yaml":
-        yield from _yaml(raw, source, "utf-8" if encoding == AUTO else encoding, limit)
-        return
-    if fmt == "json":
-        yield from _json_list(raw, source, "utf-8" if encoding == AUTO else encoding, limit)
-        return
-    lines = read_lines(_line_ends(raw), source, encoding, limit, note)
-    if fmt == "jsonl":
-        yield from _jsonl(lines)
-    else:
-        kinds = vocabulary.kinds if vocabulary is not None else None
-        yield from _table(_csv_records(lines, source, limit, kinds), source, vocabulary)
+    match fmt:
+        case "yaml":
+            yield from _yaml(raw, source, "utf-8" if encoding == AUTO else encoding, limit)
+        case "json":
+            yield from _json_list(raw, source, "utf-8" if encoding == AUTO else encoding, limit)
+        case "jsonl":
+            yield from _jsonl(read_lines(_line_ends(raw), source, encoding, limit, note))
+        case "csv":
+            lines = read_lines(_line_ends(raw), source, encoding, limit, note)
+            kinds = vocabulary.kinds if vocabulary is not None else None
+            yield from _table(_csv_records(lines, source, limit, kinds), source, vocabulary)
+        case _:
+            assert_never(fmt)
 
 
 def _line_ends(raw: IO[bytes]) -> IO[bytes]:
@@ -893,16 +894,20 @@ class Job:
     summary: bool
     source: str
     fmt: str = "jsonl"  # jsonl or csv: workers write the output text themselves
-    mode: str = "estimate"  # estimate | opportunities (one row per opportunity)
+    mode: BatchMode = "estimate"  # opportunities: one row per opportunity
     sheet: tuple[str, tuple[str, ...]] | None = None  # a workbook's sheet: its name and columns
 
     @property
     def columns(self) -> list[str]:
-        if self.mode == "opportunities":
-            from .render.opportunities import OPPORTUNITY_COLUMNS
+        match self.mode:
+            case "opportunities":
+                from .render.opportunities import OPPORTUNITY_COLUMNS
 
-            return OPPORTUNITY_COLUMNS
-        return SUMMARY_COLUMNS if self.summary else AWARD_COLUMNS
+                return OPPORTUNITY_COLUMNS
+            case "estimate":
+                return SUMMARY_COLUMNS if self.summary else AWARD_COLUMNS
+            case _:
+                assert_never(self.mode)
 
 
 _JOB: Job | None = None  # set in the parent before worker processes fork
@@ -1084,7 +1089,7 @@ def _drain_lapsed() -> Counter[str]:
 
 def run(
     stream: IO[Any],
-    kind: str,
+    kind: InputFormat,
     job: Job,
     out: IO[str],
     report: Callable[[str], None],

@@ -7,13 +7,24 @@ trigger conditions → formula → 就高不重复 stacking → ceilings → Est
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, assert_never
 
 from .ceilings import apply_ceilings
 from .formulas import Step, evaluate
-from .model import AnyOf, Clause, Condition, Document, Fact, Measure, Profile, Ruleset, Text
+from .model import (
+    AnyOf,
+    Clause,
+    Condition,
+    Document,
+    Fact,
+    Measure,
+    Profile,
+    Ruleset,
+    Status,
+    Text,
+)
 from .money import ZERO, Amount
-from .results import Award, DocumentStatus, Estimate, Exclusion
+from .results import Award, DocumentStatus, Estimate, Exclusion, Stage
 from .stacking import apply_stacking
 
 
@@ -110,7 +121,7 @@ def _consider(
     measure: Measure,
     fact: Fact,
     doc: Document,
-    status: str,
+    status: Status,
     eligibility: list[Text],
     assumptions: list[Text],
     profile: Profile,
@@ -380,12 +391,12 @@ class _Partly(NamedTuple):
 
 def _gate(
     doc: Document,
-    status: str,
+    status: Status,
     eligibility: list[Text],
     fact: Fact,
     as_of: dt.date,
     measure: Measure | None = None,
-) -> tuple[str, Text] | _Partly | None:
+) -> tuple[Stage, Text] | _Partly | None:
     if status == "lapsed":
         return "validity", Text(
             f"文件已于 {doc.effective_until} 失效；评估日为 {doc.effective_until} 或更早时计入",
@@ -418,7 +429,7 @@ def _window_text(doc: Document) -> str:
 
 def _window(
     doc: Document, fact: Fact, as_of: dt.date, first: dt.date, last: dt.date, what: str
-) -> tuple[str, Text] | _Partly | None:
+) -> tuple[Stage, Text] | _Partly | None:
     """Whether [first, last] falls in the document's window: in (None), out, or partly.
     `what` names the tested interval where it is not the fact's own date."""
     start, end = doc.window_start, doc.effective_until
@@ -461,7 +472,7 @@ def _window(
 
 def _previous_year(
     doc: Document, fact: Fact, as_of: dt.date, measure: Measure
-) -> tuple[str, Text] | _Partly | None:
+) -> tuple[Stage, Text] | _Partly | None:
     """上一年度: the award is claimed in the year after the event, so the document's window is
     tested on that application year, not on the event."""
     first = dt.date(fact.date.year + 1, 1, 1)
@@ -540,21 +551,27 @@ def _hints(documents: list[DocumentStatus], as_of: dt.date) -> list[Text]:
     return out
 
 
-def _hint(d: Document, status: str) -> Text | None:
-    if status == "lapsed":
-        return Text(
-            f"《{d.title.zh}》已于 {d.effective_until} 失效：其措施列为已排除；"
-            f"评估日为 {d.effective_until} 或更早时按有效期内评估",
-            f"{d.title.en} lapsed after {d.effective_until}: its measures are listed as "
-            f"excluded; evaluate as of {d.effective_until} (or earlier) to count them in force",
-        )
-    if status == "not_yet":
-        return Text(
-            f"《{d.title.zh}》{d.effective_from} 起施行；评估日为 {d.effective_from} 或更晚时计入",
-            f"{d.title.en} takes effect on {d.effective_from}; evaluate as of "
-            f"{d.effective_from} (or later) to count its measures",
-        )
-    return None
+def _hint(d: Document, status: Status) -> Text | None:
+    match status:
+        case "lapsed":
+            return Text(
+                f"《{d.title.zh}》已于 {d.effective_until} 失效：其措施列为已排除；"
+                f"评估日为 {d.effective_until} 或更早时按有效期内评估",
+                f"{d.title.en} lapsed after {d.effective_until}: its measures are listed as "
+                f"excluded; evaluate as of {d.effective_until} (or earlier) to count them in "
+                "force",
+            )
+        case "not_yet":
+            return Text(
+                f"《{d.title.zh}》{d.effective_from} 起施行；评估日为 {d.effective_from} "
+                "或更晚时计入",
+                f"{d.title.en} takes effect on {d.effective_from}; evaluate as of "
+                f"{d.effective_from} (or later) to count its measures",
+            )
+        case "in_force":
+            return None
+        case _:
+            assert_never(status)
 
 
 __all__ = ["Award", "DocumentStatus", "Estimate", "Exclusion", "estimate"]

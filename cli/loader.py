@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from .errors import DataError, PolicycalcError
 from .formulas import parse_formula
 from .model import (
     AnyOf,
     Ceiling,
+    CeilingScope,
     Clause,
     Condition,
     Department,
@@ -20,6 +21,7 @@ from .model import (
     Eligibility,
     FactKind,
     FieldSpec,
+    FieldType,
     Measure,
     Overlap,
     Payment,
@@ -32,7 +34,7 @@ from .model import (
 )
 from .schema import Reader, suggest, type_name
 
-FIELD_TYPES = ("money", "count", "int", "bool", "enum", "text", "region", "date")
+FIELD_TYPES: tuple[FieldType, ...] = get_args(FieldType)
 APPLICANT_FLAGS = (
     "serious_credit_record",
     "safety_accident",
@@ -40,7 +42,7 @@ APPLICANT_FLAGS = (
     "environmental_violation",
 )
 REGISTRATIONS = ("business", "tax")
-SCOPES = ("per_year", "total", "per_product", "per_product_year")
+SCOPES: tuple[CeilingScope, ...] = get_args(CeilingScope)
 MAX_REGION_DEPTH = 8  # province, city, district: three levels are used; eight is plenty
 ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 

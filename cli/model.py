@@ -14,6 +14,15 @@ from .records import Lang as Lang
 from .records import Text as Text
 from .records import record as record
 
+# A document's validity on a date.
+Status = Literal["in_force", "not_yet", "lapsed"]
+# How the awards of one fact from two measures combine: only the higher pays (就高不重复), or
+# the text does not say whether both pay.
+StackingRule = Literal["higher_only", "may_overlap"]
+# The type of a profile field (applicant or fact).
+FieldType = Literal["money", "count", "int", "bool", "enum", "text", "region", "date"]
+
+
 # ---------------------------------------------------------------- shared tables
 
 
@@ -41,7 +50,7 @@ class FieldSpec:
     """One field of the profile vocabulary (an applicant field or a fact field)."""
 
     name: str
-    type: str  # money | count | int | bool | enum | text | region | date
+    type: FieldType
     label: Text
     values: tuple[Any, ...] | None = None
     required: bool = False
@@ -207,7 +216,7 @@ class Eligibility:
 
 @record
 class Stacking:
-    rule: str  # higher_only
+    rule: StackingRule  # a document states only higher_only
     article: str
     summary: Text
 
@@ -244,7 +253,7 @@ class Document:
     start_unknown: bool = False  # the text states no start; `known_by` bounds it
     known_by: dt.date | None = None  # a date the document is known to exist by (posted copy)
 
-    def status(self, as_of: dt.date) -> str:
+    def status(self, as_of: dt.date) -> Status:
         """in_force, not_yet or lapsed."""
         if self.effective_from is not None and as_of < self.effective_from:
             return "not_yet"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Literal, NamedTuple, assert_never
 
 ZERO = Decimal(0)
+
+# How an amount reads: a fixed sum, 0 to a ceiling, a range, unknown, or no money at all.
+AmountKind = Literal["exact", "up_to", "range", "case_by_case", "no_money"]
 
 
 def fmt(value: Decimal) -> str:
@@ -42,7 +45,7 @@ class Amount(NamedTuple):
         return self.money and self.min is not None and self.max is not None
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> AmountKind:
         if not self.money:
             return "no_money"
         if self.min is None or self.max is None:
@@ -61,13 +64,17 @@ class Amount(NamedTuple):
 
     def describe(self, lang: str = "en") -> str:
         kind = self.kind
-        if kind == "no_money":
-            return "无资金" if lang == "zh" else "no money"
-        if kind == "case_by_case":
-            return "一事一议（金额未定）" if lang == "zh" else "case by case"
-        assert self.min is not None and self.max is not None
-        if kind == "exact":
-            return fmt(self.max)
-        if kind == "up_to":
-            return f"最高 {fmt(self.max)}" if lang == "zh" else f"up to {fmt(self.max)}"
-        return f"{fmt(self.min)}–{fmt(self.max)}"
+        match kind:
+            case "no_money":
+                return "无资金" if lang == "zh" else "no money"
+            case "case_by_case":
+                return "一事一议（金额未定）" if lang == "zh" else "case by case"
+            case "exact" | "up_to" | "range":
+                assert self.min is not None and self.max is not None
+                if kind == "exact":
+                    return fmt(self.max)
+                if kind == "up_to":
+                    return f"最高 {fmt(self.max)}" if lang == "zh" else f"up to {fmt(self.max)}"
+                return f"{fmt(self.min)}–{fmt(self.max)}"
+            case _:
+                assert_never(kind)

@@ -7,7 +7,7 @@ import json
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, assert_never
 
 from .errors import ProfileError as InputError  # every error here is the profile's
 from .lines import LineDict, LineList
@@ -477,7 +477,7 @@ def _value(spec: FieldSpec, value: Any, ruleset: Ruleset) -> Any:
         if amount > MAX_AMOUNT:
             raise _Bad(f"amount {amount} 万元 is implausibly large (over {MAX_AMOUNT})")
         return amount
-    if t in ("count", "int"):
+    if t == "count" or t == "int":
         if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
@@ -506,6 +506,8 @@ def _value(spec: FieldSpec, value: Any, ruleset: Ruleset) -> Any:
         return value
     if t == "date":
         return _date(value)
+    if t != "text":  # every field type is handled above: a new one is a type error here
+        assert_never(t)
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
         return str(value)
     if not isinstance(value, str):

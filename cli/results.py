@@ -10,11 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Hashable
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from .formulas import Step
-from .model import Ceiling, Document, Fact, Measure, Profile, Ruleset, Text
+from .model import Ceiling, Document, Fact, Measure, Profile, Ruleset, StackingRule, Status, Text
 from .money import Amount
+
+# Where a matching measure stopped: the document not in force, the applicant not eligible, the
+# fact outside the window, a field the measure reads missing, a threshold not met, or a higher
+# alternative paid instead (就高不重复).
+Stage = Literal["validity", "eligibility", "window", "missing", "threshold", "stacking"]
 
 
 class Award:
@@ -60,14 +65,14 @@ class Exclusion(NamedTuple):
     measure: Measure
     document: Document
     fact: Fact | None
-    stage: str  # validity | eligibility | window | missing | threshold | stacking
+    stage: Stage
     reason: Text
     amount: Amount | None = None  # what it would have given, where known
 
 
 class DocumentStatus(NamedTuple):
     document: Document
-    status: str  # in_force | not_yet | lapsed
+    status: Status
     eligibility: tuple[Text, ...]  # reasons the applicant is not eligible (empty: eligible)
     assumptions: tuple[Text, ...] = ()
 
@@ -119,7 +124,7 @@ class StackGroup(NamedTuple):
     not certain: the pair's bounds, and the article that states the rule."""
 
     id: str
-    rule: str  # higher_only | may_overlap
+    rule: StackingRule
     article: str
     members: tuple[Award, ...]
     bounds: Amount

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, TextIO, assert_never
 
+from ..formats import OutputFormat as OutputFormat
 from ..model import Lang, Measure, Profile, Ruleset, record
 
 if TYPE_CHECKING:
@@ -20,15 +20,6 @@ if TYPE_CHECKING:
 
     from ..opportunities import Opportunities
     from ..results import Estimate
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-    yaml = "yaml"
-    toml = "toml"
 
 
 @record

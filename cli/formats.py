@@ -1,0 +1,55 @@
+"""The formats a command reads and writes, and the kinds of batch run: closed sets of names.
+
+Each is a type (an Enum or a Literal), so that a format nobody handles is a type error
+(`assert_never`); the lists the loader checks and the options' help text are derived from
+them. Kept light: the command line reads it at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Literal, get_args
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    yaml = "yaml"
+    toml = "toml"
+
+
+# What a batch is read from: text formats line by line, a workbook sheet by sheet.
+TextInputFormat = Literal["jsonl", "json", "yaml", "csv"]
+InputFormat = Literal["jsonl", "json", "yaml", "csv", "xlsx"]
+INPUT_FORMATS: tuple[InputFormat, ...] = get_args(InputFormat)
+
+# What a batch run writes per applicant: its awards, or its opportunities.
+BatchMode = Literal["estimate", "opportunities"]
+
+
+def input_format(name: str) -> InputFormat | None:
+    """The input format of this name, or None."""
+    for known in INPUT_FORMATS:
+        if known == name:
+            return known
+    return None
+
+
+def spoken(names: Sequence[str], default: str | None = None) -> str:
+    """Names as a phrase for help text: "table (default), json, jsonl or csv"."""
+    words = [f"{n} (default)" if n == default else n for n in names]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+__all__ = [
+    "INPUT_FORMATS",
+    "BatchMode",
+    "InputFormat",
+    "OutputFormat",
+    "TextInputFormat",
+    "input_format",
+    "spoken",
+]

@@ -28,6 +28,7 @@ from .engine import estimate
 from .errors import InputError, PolicycalcError, UsageError
 from .formats import INPUT_FORMATS as INPUT_FORMATS
 from .formats import BatchMode, InputFormat, TextInputFormat
+from .lines import Line as Line
 from .lines import LineList
 from .model import Lang, Ruleset, Vocabulary
 from .profile import GBK_HINT, build_profile, grouped_number, looks_like_gbk, parse_json
@@ -74,16 +75,6 @@ MAX_RECORD_LINES = 1000  # physical lines one quoted CSV cell may run over
 CHUNK_BYTES = 1 << 20  # input text handed to a worker at a time
 MAX_DIGITS = 30  # a number cell with more digits is refused (Python's own limit is 4,300)
 _INTEGER = re.compile(r"-?[0-9]+")
-
-
-class Line(NamedTuple):
-    """One physical line of the input: its text, or why it cannot be read."""
-
-    number: int
-    offset: int  # byte offset of its start in the file
-    text: str | None
-    error: PolicycalcError | None = None
-    guess: str | None = None  # an unreadable line read loosely: only to tell whose row it is
 
 
 AUTO = "auto"  # --encoding not given: UTF-8 (a BOM is fine), else GBK when the bytes say so

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
+
+from .errors import Error
 
 
 class LineDict(dict[str, Any]):
@@ -31,3 +33,14 @@ class LineList(list[Any]):
         if 0 <= index < len(self.item_lines):
             return self.item_lines[index]
         return self.line
+
+
+class Line(NamedTuple):
+    """One physical line of a batch input (a text file, or a workbook's row): its text, or
+    why it cannot be read."""
+
+    number: int
+    offset: int  # byte offset of its start in the file
+    text: str | None
+    error: Error | None = None
+    guess: str | None = None  # an unreadable line read loosely: only to tell whose row it is

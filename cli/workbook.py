@@ -22,7 +22,7 @@ def read_sheet(
     and its rows as batch records (line = row number), header first."""
     from zipfile import BadZipFile
 
-    from .batch import Line
+    from .lines import Line
 
     openpyxl = _openpyxl()
     data: IO[bytes] = raw if raw.seekable() else io.BytesIO(raw.read())

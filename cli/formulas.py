@@ -3,8 +3,11 @@
 Each kind is one class below and holds everything the kind means: its record (the figures
 from the data), `parse` (reading and checking it from YAML, every problem naming file, line
 and key), `evaluate` (the award for one fact's values, with the steps in words),
-`describe` (one line in Chinese or English), `item_ceiling` and `least_award`. The loader,
-the engine, explain and the listings reach a kind only through these methods.
+`describe` (one line in Chinese or English), `item_ceiling` and `least_award`, and what
+advice asks of it: `bounds`, `reads` (the fields it reads), `selected` (the part a choice
+selects), `unread`, `grows_with` (whether more of a field pays more), `undecided_by` and
+`threshold` (its amount at the threshold it misses). The loader, the engine, explain, the
+listings, opportunities and the interview reach a kind only through these methods.
 
 To add a kind, write its class (a `record` subclassing the abstract `Formula`) and list it in
 `KINDS`, the names the data may use. There is no dispatch on the kind anywhere: every caller
@@ -63,6 +66,18 @@ class FieldInfo(Protocol):
 # The fields of the measure's trigger (fact kind); None when the measure has no trigger.
 Fields = Mapping[str, FieldInfo] | None
 
+
+class Threshold(NamedTuple):
+    """A threshold some values fall short of: the field, the figure, whether the figure itself
+    meets it (以上: yes; 超过: no, but taken at the figure itself all the same), and what the
+    formula gives at it with the other values as they are."""
+
+    field: str
+    at: Decimal
+    inclusive: bool
+    amount: Amount | None
+
+
 # The least that one branch of a formula always gives, and that branch in words ('' if the
 # formula has no branches).
 Floor = tuple[Decimal, str]
@@ -98,6 +113,38 @@ class Formula(ABC):
         """The highest amount that some branch (stage, tier, band) always gives whenever it
         pays, with that branch; None where no branch fixes a least amount. A ceiling below it
         would cut every award on that branch."""
+
+    @abstractmethod
+    def bounds(self) -> Amount:
+        """The least and most one award can be, whatever the facts (None: the text sets no
+        bound)."""
+
+    @abstractmethod
+    def reads(self) -> list[str]:
+        """Every fact field the formula reads for its amount."""
+
+    @abstractmethod
+    def selected(self, values: dict[str, Any]) -> Formula | None:
+        """The part of a choice the values select (the formula itself when it is no choice);
+        None when they select nothing."""
+
+    @abstractmethod
+    def unread(self, values: dict[str, Any]) -> list[str]:
+        """Fields the formula would read for these values but they do not give."""
+
+    @abstractmethod
+    def grows_with(self, field: str) -> bool:
+        """Whether more of this field means more money."""
+
+    @abstractmethod
+    def undecided_by(self, values: dict[str, Any]) -> str | None:
+        """The field whose absence leaves the formula giving nothing (the field a choice is
+        made by, the base of bands); None when nothing missing stops it."""
+
+    @abstractmethod
+    def threshold(self, values: dict[str, Any]) -> Threshold | None:
+        """The threshold these values fall short of, with what the formula gives at it; None
+        when no threshold stands in the way."""
 
 
 # ---------------------------------------------------------------- shared steps
@@ -171,11 +218,49 @@ def _highest(floors: list[tuple[Floor | None, str]]) -> Floor | None:
     return best
 
 
+class _Plain(Formula):
+    """A kind that reads no field: its amount is in the text alone."""
+
+    def reads(self) -> list[str]:
+        return []
+
+    def selected(self, values: dict[str, Any]) -> Formula | None:
+        return self
+
+    def unread(self, values: dict[str, Any]) -> list[str]:
+        return []
+
+    def grows_with(self, field: str) -> bool:
+        return False
+
+    def undecided_by(self, values: dict[str, Any]) -> str | None:
+        return None
+
+    def threshold(self, values: dict[str, Any]) -> Threshold | None:
+        return None
+
+
+def _span(amounts: list[Amount]) -> Amount:
+    """The bounds over alternatives (stages, tiers, bands): an unknown bound stays unknown."""
+    mins = [a.min for a in amounts]
+    maxes = [a.max for a in amounts]
+    low = None if any(m is None for m in mins) else min(m for m in mins if m is not None)
+    high = None if any(m is None for m in maxes) else max(m for m in maxes if m is not None)
+    return Amount(low, high)
+
+
+def _merged(parts: list[list[str]]) -> list[str]:
+    out: list[str] = []
+    for part in parts:
+        out += [f for f in part if f not in out]
+    return out
+
+
 # ---------------------------------------------------------------- the kinds
 
 
 @record
-class Fixed(Formula):
+class Fixed(_Plain):
     """A fixed sum (给予…100万元): exactly that."""
 
     amount: Decimal
@@ -198,6 +283,9 @@ class Fixed(Formula):
 
     def least_award(self) -> Floor | None:
         return (self.amount, "")
+
+    def bounds(self) -> Amount:
+        return Amount.exact(self.amount)
 
 
 @record
@@ -255,6 +343,27 @@ class Share(Formula):
     def least_award(self) -> Floor | None:
         return None
 
+    def bounds(self) -> Amount:
+        return Amount(ZERO, self.max)
+
+    def reads(self) -> list[str]:
+        return [self.base]
+
+    def selected(self, values: dict[str, Any]) -> Formula | None:
+        return self
+
+    def unread(self, values: dict[str, Any]) -> list[str]:
+        return [] if self.base in values else [self.base]
+
+    def grows_with(self, field: str) -> bool:
+        return field == self.base
+
+    def undecided_by(self, values: dict[str, Any]) -> str | None:
+        return None
+
+    def threshold(self, values: dict[str, Any]) -> Threshold | None:
+        return None
+
 
 @record
 class ShareRange(Formula):
@@ -302,9 +411,30 @@ class ShareRange(Formula):
     def least_award(self) -> Floor | None:
         return None
 
+    def bounds(self) -> Amount:
+        return Amount(ZERO, self.max)
+
+    def reads(self) -> list[str]:
+        return [self.base]
+
+    def selected(self, values: dict[str, Any]) -> Formula | None:
+        return self
+
+    def unread(self, values: dict[str, Any]) -> list[str]:
+        return [] if self.base in values else [self.base]
+
+    def grows_with(self, field: str) -> bool:
+        return field == self.base
+
+    def undecided_by(self, values: dict[str, Any]) -> str | None:
+        return None
+
+    def threshold(self, values: dict[str, Any]) -> Threshold | None:
+        return None
+
 
 @record
-class UpTo(Formula):
+class UpTo(_Plain):
     """Only a ceiling (最高不超过500万元): 0 to it, never a bare maximum."""
 
     max: Decimal
@@ -333,9 +463,12 @@ class UpTo(Formula):
     def least_award(self) -> Floor | None:
         return None
 
+    def bounds(self) -> Amount:
+        return Amount.up_to(self.max)
+
 
 @record
-class Range(Formula):
+class Range(_Plain):
     """A range (1000万元—3000万元): min to max."""
 
     min: Decimal
@@ -367,6 +500,9 @@ class Range(Formula):
 
     def least_award(self) -> Floor | None:
         return (self.min, "")
+
+    def bounds(self) -> Amount:
+        return Amount(self.min, self.max)
 
 
 @record
@@ -424,6 +560,31 @@ class PerUnit(Formula):
     def least_award(self) -> Floor | None:
         return self.each.least_award()  # one unit at least whenever it pays
 
+    def bounds(self) -> Amount:
+        return Amount(self.each.bounds().min, None)  # how many units is open
+
+    def reads(self) -> list[str]:
+        return _merged([[self.count_field], self.each.reads()])
+
+    def selected(self, values: dict[str, Any]) -> Formula | None:
+        return self.each.selected(values)
+
+    def unread(self, values: dict[str, Any]) -> list[str]:
+        return self.each.unread(values)  # a count not given is one unit, as documented
+
+    def grows_with(self, field: str) -> bool:
+        return field == self.count_field or self.each.grows_with(field)
+
+    def undecided_by(self, values: dict[str, Any]) -> str | None:
+        return self.each.undecided_by(values)
+
+    def threshold(self, values: dict[str, Any]) -> Threshold | None:
+        found = self.each.threshold(values)
+        count = values.get(self.count_field, 1)
+        if found is None or found.amount is None or not count:
+            return found
+        return found._replace(amount=found.amount.times(int(count)))
+
 
 @record
 class _Choice(Formula):
@@ -475,6 +636,40 @@ class _Choice(Formula):
 
     def least_award(self) -> Floor | None:
         return _highest([(o.least_award(), f"{self.by} = {k}") for k, o in self.options.items()])
+
+    def bounds(self) -> Amount:
+        return _span([o.bounds() for o in self.options.values()])
+
+    def reads(self) -> list[str]:
+        return _merged([[self.by], *(o.reads() for o in self.options.values())])
+
+    def _option(self, values: dict[str, Any]) -> Formula | None:
+        value = values.get(self.by)
+        if value is None:
+            return None
+        key = str(value).lower() if isinstance(value, bool) else str(value)
+        return self.options.get(key)
+
+    def selected(self, values: dict[str, Any]) -> Formula | None:
+        option = self._option(values)
+        return None if option is None else option.selected(values)
+
+    def unread(self, values: dict[str, Any]) -> list[str]:
+        option = self._option(values)
+        return [] if option is None else option.unread(values)
+
+    def grows_with(self, field: str) -> bool:
+        return any(o.grows_with(field) for o in self.options.values())
+
+    def undecided_by(self, values: dict[str, Any]) -> str | None:
+        if values.get(self.by) is None:
+            return self.by
+        option = self._option(values)
+        return None if option is None else option.undecided_by(values)
+
+    def threshold(self, values: dict[str, Any]) -> Threshold | None:
+        option = self._option(values)
+        return None if option is None else option.threshold(values)
 
 
 @record
@@ -611,9 +806,53 @@ class Banded(Formula):
             [(b.formula.least_award(), f"{self.base} {b.describe()}") for b in self.bands]
         )
 
+    def bounds(self) -> Amount:
+        return _span([b.formula.bounds() for b in self.bands])
+
+    def reads(self) -> list[str]:
+        return _merged([[self.base], *(b.formula.reads() for b in self.bands)])
+
+    def selected(self, values: dict[str, Any]) -> Formula | None:
+        return self
+
+    def _band(self, values: dict[str, Any]) -> Band | None:
+        base = values.get(self.base)
+        if base is None:
+            return None
+        return next((b for b in self.bands if b.holds(Decimal(base))), None)
+
+    def unread(self, values: dict[str, Any]) -> list[str]:
+        if values.get(self.base) is None:
+            return [self.base]
+        band = self._band(values)
+        return [] if band is None else band.formula.unread(values)
+
+    def grows_with(self, field: str) -> bool:
+        return any(b.formula.grows_with(field) for b in self.bands)
+
+    def undecided_by(self, values: dict[str, Any]) -> str | None:
+        if values.get(self.base) is None:
+            return self.base
+        band = self._band(values)
+        return None if band is None else band.formula.undecided_by(values)
+
+    def threshold(self, values: dict[str, Any]) -> Threshold | None:
+        base = values.get(self.base)
+        band = self._band(values)
+        if base is None or band is not None:
+            return None if band is None else band.formula.threshold(values)
+        lowest = self.bands[0]
+        if lowest.lower is None or Decimal(base) > lowest.lower:
+            return None  # above every band: nothing a client would want to change
+        # At the figure itself, even where the text wants more than it (超过): the least
+        # a client can aim at, in the text's own precision.
+        at = dict(values, **{self.base: lowest.lower})
+        amount = lowest.formula.evaluate(at, Outcome(None, False))
+        return Threshold(self.base, lowest.lower, lowest.lower_inclusive, amount)
+
 
 @record
-class CaseByCase(Formula):
+class CaseByCase(_Plain):
     """Money promised without a sum (一事一议; 上不封顶; 给予奖励): amount unknown, never 0."""
 
     kind = "case_by_case"
@@ -636,9 +875,12 @@ class CaseByCase(Formula):
     def least_award(self) -> Floor | None:
         return None
 
+    def bounds(self) -> Amount:
+        return Amount.unknown()
+
 
 @record
-class NoMoney(Formula):
+class NoMoney(_Plain):
     """A measure without money (建立…机制, 优先审评)."""
 
     kind = "no_money"
@@ -662,6 +904,9 @@ class NoMoney(Formula):
 
     def least_award(self) -> Floor | None:
         return None
+
+    def bounds(self) -> Amount:
+        return Amount.none()
 
 
 def _most(ceilings: list[Decimal | None]) -> Decimal | None:

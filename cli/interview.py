@@ -79,8 +79,6 @@ def _condition_fields(clauses: tuple[Clause, ...]) -> list[str]:
 
 def make_plan(ruleset: Ruleset, region: str, as_of: dt.date) -> Plan:
     """The questionnaire for an applicant registered in `region`, as of a date."""
-    from .formulas import NoMoney
-
     vocab = ruleset.vocabulary
     applicant: list[str] = ["name"]
     by_kind: dict[str, list[Measure]] = {}
@@ -106,7 +104,7 @@ def make_plan(ruleset: Ruleset, region: str, as_of: dt.date) -> Plan:
             wanted.append("in_enterprise_database")
         wanted += [*rules.exclusions, *rules.suspensions]
         for measure in doc.measures:
-            if measure.trigger is None or isinstance(measure.formula, NoMoney):
+            if measure.trigger is None or not measure.formula.bounds().money:
                 continue
             by_kind.setdefault(measure.trigger.kind, []).append(measure)
             start = doc.window_start

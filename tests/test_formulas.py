@@ -378,3 +378,24 @@ def test_every_kind_survives_the_ruleset_cache(tmp_path, monkeypatch):
     assert amount("km-07-brought-in", approval_numbers=2) == (D(2000), D(2000))
     # Suzhou 第十九条: 1%~3% of paid-in capital 100,000 → 1,000 to 3,000.
     assert amount("sz-19-regional-hq", paid_in_capital=D(100000)) == (D(1000), D(3000))
+
+
+def test_no_isinstance_on_a_formula_kind_outside_formulas_py():
+    # A kind owns its meaning (#16 item 6): a caller asking `isinstance` on a kind has found
+    # a method of `Formula` that is missing.
+    from policycalc.formulas import KINDS
+
+    names = {cls.__name__ for cls in KINDS.values()} | {"Formula", "_Choice", "_Plain", "Band"}
+    pattern = re.compile(r"isinstance\([^)]*\b(" + "|".join(sorted(names)) + r")\b")
+    cli = ROOT / "cli"
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in sorted(cli.rglob("*.py"))
+        if path.name != "formulas.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert not found, found
+    # And every kind answers every question advice asks, without a fall-through.
+    for cls in KINDS.values():
+        assert not getattr(cls, "__abstractmethods__", None), cls.__name__

@@ -26,7 +26,7 @@ from collections.abc import Hashable, Iterable
 from decimal import Decimal
 
 from .formulas import Step
-from .model import Ceiling, Text
+from .model import Ceiling, Fact, Text
 from .money import ZERO, Amount, fmt
 from .results import Award, CeilingGroup, StackGroup, Totals
 
@@ -34,7 +34,11 @@ INF = Decimal("Infinity")
 
 
 def scope_key(ceiling: Ceiling, award: Award) -> Hashable:
-    fact = award.fact
+    return fact_key(ceiling, award.fact)
+
+
+def fact_key(ceiling: Ceiling, fact: Fact) -> Hashable:
+    """The scope key (year, product, both, none) a fact's award takes under the ceiling."""
     product = fact.product if fact.product is not None else f"#{fact.number}"
     if ceiling.scope == "per_year":
         return fact.date.year
@@ -54,6 +58,12 @@ def key_text(ceiling: Ceiling, key: Hashable) -> Text:
         assert isinstance(key, tuple)
         return Text(f"产品 {key[0]} {key[1]} 年度", f"product {key[0]}, {key[1]}")
     return Text("累计", "in total")
+
+
+def group_id(ceiling: Ceiling, fact: Fact) -> str:
+    """The id of the group an award for this fact would sit in under the ceiling (the ids
+    `apply_ceilings` gives its groups): what advice looks up to know what is left of it."""
+    return f"{ceiling.id}{_key_id(fact_key(ceiling, fact))}"
 
 
 def _key_id(key: Hashable) -> str:

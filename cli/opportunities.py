@@ -14,22 +14,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from .ceilings import group_id
 from .engine import estimate
-from .formulas import (
-    Banded,
-    CaseByCase,
-    Fixed,
-    Formula,
-    NoMoney,
-    PerUnit,
-    Range,
-    Share,
-    ShareRange,
-    Staged,
-    Tiered,
-    UpTo,
-    evaluate,
-)
+from .formulas import Formula, evaluate
 from .model import AnyOf, Clause, Condition, Document, Fact, Profile, Ruleset, Text
 from .money import ZERO, Amount, fmt
 from .results import Award, CeilingGroup, Estimate, Exclusion
@@ -42,7 +29,6 @@ PRODUCT_KINDS = ("preclinical_project", "clinical_approval", *CLINICAL_KINDS)
 # Fields that belong to one stage of a product, not to the product: a next stage has its own.
 STAGE_FIELDS = frozenset({"phase", "next_phase_entered", "registration_approved", "rd_spend"})
 LAST_PHASE = 3
-_STEP = Decimal("0.01")  # the least amount "more than" a threshold (万元, one hundred yuan)
 
 
 class Opportunity(NamedTuple):
@@ -55,6 +41,8 @@ class Opportunity(NamedTuple):
     amount: Amount  # what removing it would pay; never part of any total
     fact: Fact | None = None
     product: str | None = None
+    notes: tuple[Text, ...] = ()  # what larger figures would bring, which ceiling limits it
+    ceiling: CeilingGroup | None = None  # a ceiling that cuts current awards (reason ceiling)
 
 
 class Opportunities(NamedTuple):
@@ -77,27 +65,24 @@ def find_opportunities(
     excluded: dict[str, list[Exclusion]] = {}
     for ex in result.excluded:
         excluded.setdefault(ex.measure.id, []).append(ex)
+    ctx = _Context(ruleset, profile, as_of, {g.id: g for g in result.ceilings})
     products = _products(profile, as_of)
-    groups = {g.id: g for g in result.ceilings}
-    items: list[Opportunity] = []
+    items: list[Opportunity] = [_cut(g) for g in result.ceilings if _cuts(g)]
     for status in result.documents:
         if status.status != "in_force":
             continue
         doc = status.document
         blocked = status.eligibility
         for measure in doc.measures:
-            if measure.trigger is None or isinstance(measure.formula, NoMoney):
+            if measure.trigger is None or not measure.formula.bounds().money:
                 continue
             found = _for_measure(
-                ruleset,
-                profile,
+                ctx,
                 doc,
                 measure,
                 awards.get(measure.id, []),
                 excluded.get(measure.id, []),
                 products,
-                as_of,
-                groups,
             )
             if blocked:
                 found = [_also_blocked(o, blocked) for o in found]
@@ -107,261 +92,305 @@ def find_opportunities(
 
 
 def rank_key(item: Opportunity) -> tuple[Any, ...]:
-    """Most money at stake first; an unknown maximum after every known one."""
+    """Most money at stake first; an unknown maximum after every known one. Ties are broken
+    by what the opportunity is about, never by where its fact sits in the profile's list."""
     a = item.amount
+    fact = item.fact
     return (
         a.max is None,
         -(a.max or ZERO),
         -(a.min or ZERO),
         item.document.id,
         item.measure.id,
-        item.fact.number if item.fact else 0,
+        item.reason,
+        item.ceiling.id if item.ceiling is not None else "",
+        fact.date if fact is not None else dt.date.min,
         item.product or "",
+        item.needs.en,
+        fact.number if fact is not None else 0,
     )
+
+
+class _Context(NamedTuple):
+    ruleset: Ruleset
+    profile: Profile
+    as_of: dt.date
+    groups: dict[str, CeilingGroup]  # the estimate's ceiling groups by id
+
+
+# ------------------------------------------------------------------ ceilings
+
+
+def _cuts(group: CeilingGroup) -> bool:
+    """Whether the ceiling certainly or possibly cuts what its members would get."""
+    before = group.before
+    return before.max is None or before.max > group.amount
+
+
+def _cut(group: CeilingGroup) -> Opportunity:
+    """A ceiling that cuts current awards: one row for the ceiling and its period, the cut
+    as a range [Σmin − C, Σmax − C] (floored at 0), naming the awards it cuts."""
+    before, cap = group.before, group.amount
+    low = max(ZERO, (before.min or ZERO) - cap)
+    high = None if before.max is None or group.case_by_case else max(ZERO, before.max - cap)
+    cut = Amount(low, high)
+    members = sorted(group.members, key=lambda a: (a.measure.id, a.fact.date, a.fact.number))
+    names_zh = "、".join(f"{a.measure.title.zh}（{a.fact.when}）" for a in members)
+    names_en = "; ".join(f"{a.measure.title.en} ({a.fact.when})" for a in members)
+    first = members[0]
+    notes: tuple[Text, ...] = ()
+    if group.case_by_case:
+        notes = (
+            Text(
+                "同一上限下有一事一议的奖励，金额未定，削减可能更多",
+                "a case-by-case award under the same ceiling has no stated amount: the cut "
+                "may be larger",
+            ),
+        )
+    return Opportunity(
+        first.measure,
+        first.document,
+        "ceiling",
+        Text(
+            f"{group.article} 上限 {fmt(cap)}（{group.key_text.zh}）已被现有奖励超出：合计 "
+            f"{describe(before, 'zh')}，削减 {describe(cut, 'zh')}；涉及：{names_zh}",
+            f"{group.article}'s ceiling of {fmt(cap)} ({group.key_text.en}) is exceeded by "
+            f"current awards: {describe(before, 'en')} in all, cut by {describe(cut, 'en')}; "
+            f"it cuts: {names_en}",
+        ),
+        cut,
+        notes=notes,
+        ceiling=group,
+    )
+
+
+def _room(
+    ctx: _Context, doc: Document, measure: Any, fact: Fact, amount: Amount
+) -> tuple[Amount, tuple[Text, ...]]:
+    """What an award of `amount` for this fact would bring, within what is left of every
+    ceiling over the measure in the fact's period: left = [C − Σmax, C − Σmin] of the
+    current awards' bounds there (floored at 0); with a note naming each ceiling that
+    limits it."""
+    if not amount.money or (amount.max is None and amount.min is None):
+        return amount, ()
+    low, high = amount.min, amount.max
+    notes: list[Text] = []
+    for ceiling in doc.ceilings:
+        if not ceiling.applies_to(measure):
+            continue
+        cap = ceiling.amount
+        group = ctx.groups.get(group_id(ceiling, fact))
+        if group is None:
+            left = Amount(cap, cap)
+        else:
+            used = group.bounds
+            least = ZERO if group.case_by_case else max(ZERO, cap - (used.max or ZERO))
+            left = Amount(least, max(ZERO, cap - (used.min or ZERO)))
+        assert left.min is not None and left.max is not None
+        limits = (high is None or high > left.max) or (low is not None and low > left.min)
+        high = left.max if high is None else min(high, left.max)
+        low = None if low is None else min(low, left.min)
+        if limits and group is not None:
+            notes.append(
+                Text(
+                    f"受 {ceiling.article} 上限 {fmt(cap)}（{group.key_text.zh}）所余限制："
+                    f"现有奖励已占 {describe(group.bounds, 'zh')}，所余 {describe(left, 'zh')}",
+                    f"limited by what is left of {ceiling.article}'s ceiling of {fmt(cap)} "
+                    f"({group.key_text.en}): current awards take {describe(group.bounds, 'en')}, "
+                    f"{describe(left, 'en')} is left",
+                )
+            )
+    return Amount(low, high), tuple(notes)
+
+
+def _hypothetical(ctx: _Context, product: str | None = None) -> Fact:
+    """A fact not in the profile: this year, for a product (or a new one)."""
+    return Fact(0, "", ctx.as_of, {}, product)
 
 
 # ------------------------------------------------------------------ one measure
 
 
 def _for_measure(
-    ruleset: Ruleset,
-    profile: Profile,
+    ctx: _Context,
     doc: Document,
     measure: Any,
     awards: list[Award],
     excluded: list[Exclusion],
     products: dict[str, _Product],
-    as_of: dt.date,
-    groups: dict[str, CeilingGroup],
 ) -> list[Opportunity]:
     out: list[Opportunity] = []
     trigger = measure.trigger
     for award in awards:
-        out.extend(_from_award(doc, measure, award, groups))
+        out.extend(_from_award(ctx, doc, measure, award))
     seen = {a.fact.number for a in awards}
     for ex in excluded:
         if ex.fact is None or ex.fact.number in seen:
             continue
-        found = _from_exclusion(ruleset, profile, doc, measure, ex)
+        found = _from_exclusion(ctx, doc, measure, ex)
         seen.add(ex.fact.number)
         if found is not None:
             out.append(_window_first(found))
     facts = [
         f
-        for f in profile.facts
-        if f.kind == trigger.kind and f.date <= as_of and f.number not in seen
+        for f in ctx.profile.facts
+        if f.kind == trigger.kind and f.date <= ctx.as_of and f.number not in seen
     ]
     near = False  # some fact of the kind differs only in what the applicant can change
     for fact in facts:
-        found = _near_miss(ruleset, doc, measure, fact)
+        found = _near_miss(ctx, doc, measure, fact)
         if found is not None:
             near = True
             out.append(_window_first(found))
     if trigger.kind in PRODUCT_KINDS:
-        staged = _next_stages(ruleset, profile, doc, measure, products)
+        staged = _next_stages(ctx, doc, measure, products)
         out.extend(staged)
         near = near or bool(staged)
     if not awards and not excluded and not near:
-        out.append(_no_fact(ruleset, doc, measure))
+        out.append(_no_fact(ctx, doc, measure))
     return out
 
 
-def _from_award(
-    doc: Document, measure: Any, award: Award, groups: dict[str, CeilingGroup]
-) -> list[Opportunity]:
-    out = []
+def _from_award(ctx: _Context, doc: Document, measure: Any, award: Award) -> list[Opportunity]:
+    """A current award whose amount a field not given would make exact. (What a shared
+    ceiling cuts is one row per ceiling and period, not one per award.)"""
     fact = award.fact
-    missing = _unread(measure.formula, fact.values)
-    if missing and award.amount.money:
-        names = ", ".join(missing)
-        now = award.amount
-        out.append(
-            Opportunity(
-                measure,
-                doc,
-                "missing_field",
-                Text(
-                    f"请提供 {names}：目前 {describe(now, 'zh')}，提供后可确定",
-                    f"give {names}: {describe(now, 'en')} now, exact or narrower once known",
-                ),
-                now,
-                fact,
-                fact.product,
-            )
-        )
-    original = award.original
-    if original != award.amount and original.known and award.amount.known:
-        assert original.min is not None and original.max is not None
-        assert award.amount.min is not None and award.amount.max is not None
-        # What the shared ceiling may take: at least what is certainly lost, at most the
-        # award's own maximum less what it is certain to keep (R4).
-        cut = Amount(
-            max(ZERO, original.min - award.amount.max), max(ZERO, original.max - award.amount.min)
-        )
-        cutting = [groups[g] for g in award.groups if g in groups and groups[g].cut]
-        if cutting:
-            named = Text(
-                "；".join(
-                    f"{g.ceiling.id}（{g.article}，{fmt(g.amount)}，{g.key_text.zh}）"
-                    for g in cutting
-                ),
-                "; ".join(
-                    f"{g.ceiling.id} ({g.article}, {fmt(g.amount)}, {g.key_text.en})"
-                    for g in cutting
-                ),
-            )
-        else:  # no group recorded: every ceiling of the document that covers the measure
-            covering = [c for c in doc.ceilings if c.covers(measure.id)]
-            named = Text(
-                "；".join(f"{c.id}（{c.article}，{fmt(c.amount)}）" for c in covering),
-                "; ".join(f"{c.id} ({c.article}, {fmt(c.amount)})" for c in covering),
-            )
-        out.append(
-            Opportunity(
-                measure,
-                doc,
-                "ceiling",
-                Text(
-                    f"共享上限已被占用：{describe(original, 'zh')} 削减为 "
-                    f"{describe(award.amount, 'zh')}（{named.zh}）",
-                    f"a shared ceiling already used cuts {describe(original, 'en')} to "
-                    f"{describe(award.amount, 'en')} ({named.en})",
-                ),
-                cut,
-                fact,
-                fact.product,
-            )
-        )
-    return out
-
-
-def _from_exclusion(
-    ruleset: Ruleset, profile: Profile, doc: Document, measure: Any, ex: Exclusion
-) -> Opportunity | None:
-    fact = ex.fact
-    assert fact is not None
-    if ex.stage == "window":
-        if ex.amount is None:
-            return None
-        return Opportunity(
-            measure, doc, "window", ex.reason, _capped(doc, measure, ex.amount), fact, fact.product
-        )
-    if ex.stage == "eligibility" and ex.amount is not None:
-        return Opportunity(
-            measure,
-            doc,
-            "eligibility",
-            ex.reason,
-            _capped(doc, measure, ex.amount),
-            fact,
-            fact.product,
-        )
-    if ex.stage == "eligibility":
-        # The measure's own applicant conditions (legal form, high-growth, …).
-        failed = [
-            _distance(c, profile.applicant, "applicant.")
-            for c in measure.trigger.applicant
-            if not _clause_holds(c, profile.applicant)
-        ]
-        paid = _pays(doc, measure, fact.values)
-        if paid is None:
-            return None
-        return Opportunity(
-            measure,
-            doc,
-            "condition",
-            _join(failed),
-            paid,
-            fact,
-            fact.product,
-        )
-    if ex.stage == "missing":
-        paid = _pays(doc, measure, fact.values)
-        if paid is None:
-            return None
-        names = ex.reason  # the engine names the fields
-        return Opportunity(
+    missing = measure.formula.unread(fact.values)
+    if not missing or not award.amount.money:
+        return []
+    names = ", ".join(missing)
+    now = award.amount
+    return [
+        Opportunity(
             measure,
             doc,
             "missing_field",
-            Text(f"{names.zh}（决定是否适用）", f"{names.en} (it decides whether it applies)"),
-            _undecided(paid),
+            Text(
+                f"请提供 {names}：目前 {describe(now, 'zh')}，提供后可确定",
+                f"give {names}: {describe(now, 'en')} now, exact or narrower once known",
+            ),
+            now,
             fact,
             fact.product,
         )
+    ]
+
+
+def _from_exclusion(
+    ctx: _Context, doc: Document, measure: Any, ex: Exclusion
+) -> Opportunity | None:
+    fact = ex.fact
+    assert fact is not None
+    if ex.stage in ("window", "eligibility") and ex.amount is not None:
+        amount, notes = _room(ctx, doc, measure, fact, ex.amount)
+        return Opportunity(measure, doc, ex.stage, ex.reason, amount, fact, fact.product, notes)
+    if ex.stage == "window":
+        return None
+    if ex.stage == "eligibility":
+        # The measure's own applicant conditions (legal form, high-growth, …).
+        failed = [
+            _distance(c, ctx.profile.applicant, "applicant.")
+            for c in measure.trigger.applicant
+            if not _clause_holds(c, ctx.profile.applicant)
+        ]
+        paid = _pays(measure, fact.values)
+        if paid is None:
+            return None
+        amount, notes = _room(ctx, doc, measure, fact, paid)
+        return Opportunity(
+            measure, doc, "condition", _join(failed), amount, fact, fact.product, notes
+        )
+    if ex.stage == "missing":
+        return _missing(ctx, doc, measure, fact, ex)
     if ex.stage == "threshold":
-        return _threshold(ruleset, doc, measure, fact)
+        return _threshold(ctx, doc, measure, fact)
     return None  # validity (documents not in force are not looked at) and stacking
 
 
-def _threshold(ruleset: Ruleset, doc: Document, measure: Any, fact: Fact) -> Opportunity | None:
+def _missing(
+    ctx: _Context, doc: Document, measure: Any, fact: Fact, ex: Exclusion
+) -> Opportunity | None:
+    """A field that decides whether the measure applies is not given: it is given the value
+    that makes the measure apply, and the amount is what the measure then pays."""
+    values = dict(fact.values)
+    given: list[str] = []
+    for clause in measure.trigger.where:
+        if isinstance(clause, Condition) and clause.field not in values:
+            value = _applying(clause)
+            if value is not None:
+                values[clause.field] = value
+                given.append(clause.describe())
+    paid = _pays(measure, values)
+    if paid is None:
+        return None
+    amount, notes = _room(ctx, doc, measure, fact, paid)
+    names = ex.reason  # the engine names the fields
+    if given:
+        when = "; ".join(given)
+        needs = Text(
+            f"{names.zh}（决定是否适用）；若 {when}，可得 {describe(amount, 'zh')}",
+            f"{names.en} (it decides whether it applies); if {when}, it brings "
+            f"{describe(amount, 'en')}",
+        )
+    else:
+        needs = Text(f"{names.zh}（决定是否适用）", f"{names.en} (it decides whether it applies)")
+    return Opportunity(measure, doc, "missing_field", needs, amount, fact, fact.product, notes)
+
+
+def _threshold(ctx: _Context, doc: Document, measure: Any, fact: Fact) -> Opportunity | None:
     """A formula that gave nothing for the fact: a band not reached, or its input missing."""
-    formula = _selected(measure.formula, fact.values)
-    if formula is None:
-        by = measure.formula.by if isinstance(measure.formula, Staged | Tiered) else None
-        if by is not None and by not in fact.values:
-            return Opportunity(
-                measure,
-                doc,
-                "missing_field",
-                Text(f"请提供 {by}：决定金额档次", f"give {by}: it decides the amount"),
-                _undecided(own_bounds(doc, measure)),
-                fact,
-                fact.product,
-            )
-        return None
-    if not isinstance(formula, Banded):
-        return None
-    value = fact.values.get(formula.base)
-    if value is None:
+    formula: Formula = measure.formula
+    undecided = formula.undecided_by(fact.values)
+    if undecided is not None:
+        amount, notes = _room(ctx, doc, measure, fact, formula.bounds())
         return Opportunity(
             measure,
             doc,
             "missing_field",
             Text(
-                f"请提供 {formula.base}：决定是否达到门槛及金额",
-                f"give {formula.base}: it decides the band and the amount",
+                f"请提供 {undecided}：决定是否适用及金额",
+                f"give {undecided}: it decides whether it applies and the amount",
             ),
-            _undecided(own_bounds(doc, measure)),
+            _undecided(amount),
             fact,
             fact.product,
+            notes,
         )
-    lowest = formula.bands[0]
-    if lowest.lower is None or Decimal(value) >= lowest.lower:
-        return None  # above every band: nothing a client would want to change
-    needed = lowest.lower if lowest.lower_inclusive else lowest.lower + _STEP
-    values = dict(fact.values, **{formula.base: needed})
-    paid = _pays(doc, measure, values)
-    if paid is None:
+    found = formula.threshold(fact.values)
+    if found is None or found.amount is None or not found.amount.money:
         return None
-    if _feeds_share(formula, formula.base):
-        paid = _widen(paid, own_bounds(doc, measure))
-    word = "≥" if lowest.lower_inclusive else ">"
-    label = ruleset.vocabulary.kinds[fact.kind].label
+    amount, notes = _room(ctx, doc, measure, fact, found.amount)
+    value = Decimal(fact.values[found.field])
+    word = "≥" if found.inclusive else ">"
+    label = ctx.ruleset.vocabulary.kinds[fact.kind].label
     year = fact.date.year
+    extra = list(_at_threshold_notes(found.inclusive, found.at))
+    extra += _more_notes(formula, found.field, amount)
     return Opportunity(
         measure,
         doc,
         "condition",
         Text(
-            f"{label.zh} {formula.base} {fmt(Decimal(value))}（{year}）；须 {word} "
-            f"{fmt(lowest.lower)}，达到后 {describe(paid, 'zh')}",
-            f"{label.en}: {formula.base} {fmt(Decimal(value))} in {year}; {word} "
-            f"{fmt(lowest.lower)} needed, which brings {describe(paid, 'en')}",
+            f"{label.zh} {found.field} {fmt(value)}（{year}）；须 {word} "
+            f"{fmt(found.at)}，达到后 {describe(amount, 'zh')}",
+            f"{label.en}: {found.field} {fmt(value)} in {year}; {word} "
+            f"{fmt(found.at)} needed, which brings {describe(amount, 'en')}",
         ),
-        paid,
+        amount,
         fact,
         fact.product,
+        (*extra, *notes),
     )
 
 
-def _near_miss(ruleset: Ruleset, doc: Document, measure: Any, fact: Fact) -> Opportunity | None:
+def _near_miss(ctx: _Context, doc: Document, measure: Any, fact: Fact) -> Opportunity | None:
     """A fact of the measure's kind whose conditions fail only on what can change: a flag
     not yet true, an amount under a threshold. A different category (another phase, device
     class or product type) is not a near miss: it is no fact of the kind the measure wants."""
     values = dict(fact.values)
     distances: list[Text] = []
-    grows = False
+    extra: list[Text] = []
+    grows: list[str] = []
     for clause in measure.trigger.where:
         if _clause_holds(clause, fact.values):
             continue
@@ -372,23 +401,54 @@ def _near_miss(ruleset: Ruleset, doc: Document, measure: Any, fact: Fact) -> Opp
             return None
         values[clause.field] = fix
         distances.append(_distance(clause, fact.values, ""))
-        grows = grows or _feeds_share(measure.formula, clause.field)
+        if clause.op == "above":
+            extra += _at_threshold_notes(False, clause.value)
+        if measure.formula.grows_with(clause.field):
+            grows.append(clause.field)
     if not distances:
         return None
-    paid = _pays(doc, measure, values)
+    paid = _pays(measure, values)
     if paid is None:
         return None
-    if grows:
-        paid = _widen(paid, own_bounds(doc, measure))
-    del ruleset
-    return Opportunity(measure, doc, "condition", _join(distances), paid, fact, fact.product)
+    amount, notes = _room(ctx, doc, measure, fact, paid)
+    for name in grows:
+        extra += _more_notes(measure.formula, name, amount)
+    return Opportunity(
+        measure, doc, "condition", _join(distances), amount, fact, fact.product, (*extra, *notes)
+    )
 
 
-def _no_fact(ruleset: Ruleset, doc: Document, measure: Any) -> Opportunity:
-    del ruleset
+def _at_threshold_notes(inclusive: bool, at: Decimal) -> list[Text]:
+    if inclusive:
+        return []
+    return [
+        Text(
+            f"原文为“超过 {fmt(at)}”，此处按恰好 {fmt(at)} 计算",
+            f'the text says "more than {fmt(at)}" (超过); computed at {fmt(at)} itself',
+        )
+    ]
+
+
+def _more_notes(formula: Formula, field: str, amount: Amount) -> list[Text]:
+    """Larger figures bring more: up to what, as a note (never as the row's maximum)."""
+    if not formula.grows_with(field):
+        return []
+    most = formula.bounds().max
+    if most is not None and amount.max is not None and most <= amount.max:
+        return []
+    up_to = fmt(most) if most is not None else None
+    return [
+        Text(
+            f"{field} 更高则更多" + (f"，最高 {up_to}" if up_to else "，上限未定"),
+            f"a higher {field} brings more" + (f", up to {up_to}" if up_to else ""),
+        )
+    ]
+
+
+def _no_fact(ctx: _Context, doc: Document, measure: Any) -> Opportunity:
     trigger = measure.trigger
     conds = "; ".join(c.describe() for c in trigger.where)
-    bounds = own_bounds(doc, measure)
+    bounds, notes = _room(ctx, doc, measure, _hypothetical(ctx), measure.formula.bounds())
     when_zh = f"，条件：{conds}" if conds else ""
     when_en = f" with {conds}" if conds else ""
     return Opportunity(
@@ -401,6 +461,7 @@ def _no_fact(ruleset: Ruleset, doc: Document, measure: Any) -> Opportunity:
             f"{describe(bounds, 'en')}",
         ),
         bounds,
+        notes=notes,
     )
 
 
@@ -449,6 +510,7 @@ def _also_blocked(item: Opportunity, blocked: tuple[Text, ...]) -> Opportunity:
 
 class _Product(NamedTuple):
     name: str
+    key: str | None  # the product's name in the profile (None: an unnamed product's fact)
     entered: int  # the furthest phase entered (0: none)
     completed: int  # the furthest phase completed (0: none)
     approved: bool  # clinical approval or any phase reached
@@ -466,7 +528,9 @@ def _products(profile: Profile, as_of: dt.date) -> dict[str, _Product]:
         entered = completed = 0
         approved = False
         values: dict[str, Any] = {}
-        for fact in sorted(facts, key=lambda f: (f.date, f.number)):
+        # Same-day facts in an order of their own, not the profile's: the result must not
+        # depend on how the facts are listed.
+        for fact in sorted(facts, key=_fact_order):
             phase = fact.values.get("phase")
             if fact.kind != "preclinical_project":
                 approved = True
@@ -476,20 +540,25 @@ def _products(profile: Profile, as_of: dt.date) -> dict[str, _Product]:
                 completed = max(completed, phase)
                 entered = max(entered, phase + (1 if fact.values.get("next_phase_entered") else 0))
             values.update({k: v for k, v in fact.values.items() if k not in STAGE_FIELDS})
-        out[name] = _Product(name, min(entered, LAST_PHASE), completed, approved, values)
+        out[name] = _Product(
+            name, facts[0].product, min(entered, LAST_PHASE), completed, approved, values
+        )
     return out
 
 
+def _fact_order(fact: Fact) -> tuple[Any, ...]:
+    return (fact.date, fact.kind, sorted((k, repr(v)) for k, v in fact.values.items()))
+
+
 def _next_stages(
-    ruleset: Ruleset,
-    profile: Profile,
+    ctx: _Context,
     doc: Document,
     measure: Any,
     products: dict[str, _Product],
 ) -> list[Opportunity]:
     """The next stage of each product that this measure pays for, as its own opportunity."""
     kind = measure.trigger.kind
-    fields = ruleset.vocabulary.kinds[kind].fields
+    fields = ctx.ruleset.vocabulary.kinds[kind].fields
     out = []
     for product in products.values():
         if kind == "clinical_phase_entered":
@@ -524,14 +593,16 @@ def _next_stages(
                 open_fields.append(name)
         if not fits:
             continue
-        if not all(_clause_holds(c, profile.applicant) for c in measure.trigger.applicant):
+        if not all(_clause_holds(c, ctx.profile.applicant) for c in measure.trigger.applicant):
             continue
-        paid = _pays(doc, measure, values)
+        paid = _pays(measure, values)
         if paid is None:
             continue
+        paid, notes = _room(ctx, doc, measure, _hypothetical(ctx, product.key), paid)
         if open_fields:
             paid = _undecided(paid)
-        out.append(_stage_opportunity(doc, measure, product, kind, phase, asks, open_fields, paid))
+        found = _stage_opportunity(doc, measure, product, kind, phase, asks, open_fields, paid)
+        out.append(found._replace(notes=notes))
     return out
 
 
@@ -564,7 +635,7 @@ def _stage_opportunity(
         zh += "并取得注册批件"
         en += " with marketing registration approved"
     extra_zh = extra_en = ""
-    stage_inputs = [f for f in formula_reads(measure.formula) if f in STAGE_FIELDS and f != "phase"]
+    stage_inputs = [f for f in measure.formula.reads() if f in STAGE_FIELDS and f != "phase"]
     if stage_inputs and paid.min != paid.max:
         extra_zh = f"；该阶段的 {', '.join(stage_inputs)} 决定确切金额"
         extra_en = f"; that stage's {', '.join(stage_inputs)} decides the exact figure"
@@ -589,58 +660,33 @@ def _stage_opportunity(
 
 
 def formula_bounds(formula: Formula) -> Amount:
-    """The least and most one award of the formula can be, whatever the facts (None: the
-    text sets no bound)."""
-    if isinstance(formula, Fixed):
-        return Amount.exact(formula.amount)
-    if isinstance(formula, UpTo):
-        return Amount.up_to(formula.max)
-    if isinstance(formula, Range):
-        return Amount(formula.min, formula.max)
-    if isinstance(formula, Share | ShareRange):
-        return Amount(ZERO, formula.max)
-    if isinstance(formula, CaseByCase):
-        return Amount.unknown()
-    if isinstance(formula, NoMoney):
-        return Amount.none()
-    if isinstance(formula, PerUnit):
-        each = formula_bounds(formula.each)
-        return Amount(each.min, None)  # how many units is open
-    if isinstance(formula, Staged | Tiered):
-        options = list(formula.options.values())
-    elif isinstance(formula, Banded):
-        options = [b.formula for b in formula.bands]
-    else:
-        raise TypeError(f"no bounds for formula kind '{formula.kind}'")
-    bounds = [formula_bounds(o) for o in options]
-    mins = [b.min for b in bounds]
-    maxes = [b.max for b in bounds]
-    low = None if any(m is None for m in mins) else min(m for m in mins if m is not None)
-    high = None if any(m is None for m in maxes) else max(m for m in maxes if m is not None)
-    return Amount(low, high)
+    """The least and most one award of the formula can be, whatever the facts."""
+    return formula.bounds()
+
+
+def formula_reads(formula: Formula) -> list[str]:
+    """Every fact field the formula reads for its amount."""
+    return formula.reads()
 
 
 def own_bounds(doc: Document, measure: Any) -> Amount:
-    """The measure's own bounds, narrowed by every ceiling of its document that covers it."""
-    return _capped(doc, measure, formula_bounds(measure.formula))
-
-
-def _capped(doc: Document, measure: Any, amount: Amount) -> Amount:
+    """The measure's own bounds, narrowed by every ceiling of its document over it."""
+    amount: Amount = measure.formula.bounds()
     if amount.max is None or not amount.money:
         return amount
     high = amount.max
     for ceiling in doc.ceilings:
-        if ceiling.covers(measure.id):
+        if ceiling.applies_to(measure):
             high = min(high, ceiling.amount)
     low = amount.min if amount.min is None else min(amount.min, high)
     return Amount(low, high)
 
 
-def _pays(doc: Document, measure: Any, values: dict[str, Any]) -> Amount | None:
+def _pays(measure: Any, values: dict[str, Any]) -> Amount | None:
     outcome = evaluate(measure.formula, values, trace=False)
     if outcome.amount is None or not outcome.amount.money:
         return None
-    return _capped(doc, measure, outcome.amount)
+    return outcome.amount
 
 
 def _undecided(amount: Amount) -> Amount:
@@ -648,79 +694,6 @@ def _undecided(amount: Amount) -> Amount:
     if amount.max is None:
         return Amount(ZERO if amount.min is not None else None, None)
     return Amount.up_to(amount.max)
-
-
-def _widen(paid: Amount, bounds: Amount) -> Amount:
-    """More of the base pays more: from the least that qualifies up to the measure's max."""
-    high = paid.max if paid.max is None or bounds.max is None else max(paid.max, bounds.max)
-    if bounds.max is None:
-        high = None
-    return Amount(paid.min, high)
-
-
-def _selected(formula: Formula, values: dict[str, Any]) -> Formula | None:
-    """The part of a choice the fact selects (the formula itself when it is no choice)."""
-    if isinstance(formula, Staged | Tiered):
-        value = values.get(formula.by)
-        if value is None:
-            return None
-        key = str(value).lower() if isinstance(value, bool) else str(value)
-        option = formula.options.get(key)
-        return None if option is None else _selected(option, values)
-    if isinstance(formula, PerUnit):
-        return _selected(formula.each, values)
-    return formula
-
-
-def formula_reads(formula: Formula) -> list[str]:
-    """Every fact field the formula reads for its amount."""
-    if isinstance(formula, Share | ShareRange):
-        return [formula.base]
-    if isinstance(formula, PerUnit):
-        return [formula.count_field, *formula_reads(formula.each)]
-    if isinstance(formula, Staged | Tiered):
-        out = [formula.by]
-        for option in formula.options.values():
-            out += [f for f in formula_reads(option) if f not in out]
-        return out
-    if isinstance(formula, Banded):
-        out = [formula.base]
-        for band in formula.bands:
-            out += [f for f in formula_reads(band.formula) if f not in out]
-        return out
-    return []
-
-
-def _unread(formula: Formula, values: dict[str, Any]) -> list[str]:
-    """Fields the formula would read for this fact but the fact does not give."""
-    if isinstance(formula, Share | ShareRange):
-        return [] if formula.base in values else [formula.base]
-    if isinstance(formula, PerUnit):
-        return _unread(formula.each, values)  # a count not given is one unit, as documented
-    if isinstance(formula, Staged | Tiered):
-        chosen = _selected(formula, values)
-        return [] if chosen is None else _unread(chosen, values)
-    if isinstance(formula, Banded):
-        if formula.base not in values:
-            return [formula.base]
-        base = Decimal(values[formula.base])
-        for band in formula.bands:
-            if band.holds(base):
-                return _unread(band.formula, values)
-    return []
-
-
-def _feeds_share(formula: Formula, field: str) -> bool:
-    """Whether more of this field means more money (it is the base of a share)."""
-    if isinstance(formula, Share | ShareRange):
-        return formula.base == field
-    if isinstance(formula, PerUnit):
-        return formula.count_field == field or _feeds_share(formula.each, field)
-    if isinstance(formula, Staged | Tiered):
-        return any(_feeds_share(o, field) for o in formula.options.values())
-    if isinstance(formula, Banded):
-        return any(_feeds_share(b.formula, field) for b in formula.bands)
-    return False
 
 
 # ------------------------------------------------------------------ conditions
@@ -742,8 +715,18 @@ def _fix(clause: Condition) -> Any:
     if clause.op == "min":
         return clause.value
     if clause.op == "above":
-        return clause.value + _STEP
+        return clause.value  # 超过: taken at the threshold itself, and said so
     return None  # an upper limit (subsidy year ≤ 3) is not reached by doing more
+
+
+def _applying(clause: Condition) -> Any:
+    """A value for a field not given that makes the condition hold (the threshold itself for
+    超过), or None where no one value is the obvious one."""
+    if clause.op in ("eq", "min", "above", "max"):
+        return clause.value
+    if clause.op == "in" and clause.value:
+        return next(iter(clause.value))
+    return None
 
 
 def _distance(clause: Clause, values: dict[str, Any], prefix: str) -> Text:

@@ -24,11 +24,13 @@ from typer.testing import CliRunner
 
 from policycalc import batch
 from policycalc.app import app
+from policycalc.ceilings import group_id
 from policycalc.engine import estimate
 from policycalc.errors import DataError, PolicycalcError
 from policycalc.formulas import Share, evaluate, item_ceiling
 from policycalc.loader import build
-from policycalc.model import FieldSpec, Ruleset
+from policycalc.model import Fact, FieldSpec, Ruleset
+from policycalc.opportunities import find_opportunities
 from policycalc.profile import build_profile, parse_document, read_text
 from policycalc.rulesets import SHARED_FILES, bundled_data_dir, load_ruleset
 
@@ -284,6 +286,54 @@ def _same_in_any_order(data: dict[str, Any], as_of: dt.date) -> None:
 
 def _unnumbered(group_id: str) -> str:
     return re.sub(r"#\d+", "#", group_id)
+
+
+# ------------------------------------------------------------------ advice
+
+
+@cases(300)
+@given(profiles(), st.dates(dt.date(2019, 6, 1), dt.date(2024, 6, 1)))
+def test_opportunities_never_exceed_the_measure_or_what_is_left(data, as_of):
+    found = find_opportunities(RULESET, build_profile(data, RULESET, "p"), as_of)
+    est = found.estimate
+    groups = {g.id: g for g in est.ceilings}
+    awarded = {(a.measure.id, a.fact.number) for a in est.awards}
+    for o in found.items:
+        high = o.amount.max
+        if o.reason == "ceiling" or high is None:
+            continue
+        if o.fact is not None and (o.measure.id, o.fact.number) in awarded:
+            continue  # a current award made exact: what is left is not its limit
+        own = o.measure.formula.bounds().max
+        assert own is None or high <= own, (o.measure.id, o.reason)
+        fact = o.fact if o.fact is not None else Fact(0, "", as_of, {}, o.product)
+        for ceiling in o.document.ceilings:
+            if not ceiling.applies_to(o.measure):
+                continue
+            group = groups.get(group_id(ceiling, fact))
+            used = group.bounds.min if group is not None else 0
+            assert high <= max(0, ceiling.amount - (used or 0)), (o.measure.id, ceiling.id)
+    # Nor does the advice depend on the order of the facts, same-day facts too (#18 item 31).
+    _same_advice_in_any_order(data, as_of)
+    if data["facts"]:
+        day = data["facts"][0]["date"]
+        _same_advice_in_any_order(
+            dict(data, facts=[dict(f, date=day) for f in data["facts"]]), as_of)
+
+
+def _advice_key(data: dict[str, Any], as_of: dt.date) -> list[tuple[Any, ...]]:
+    items = find_opportunities(RULESET, build_profile(data, RULESET, "p"), as_of).items
+    # An unnamed product is named after its fact's place in the list ("#2"): a label only.
+    return [(o.measure.id, o.reason, o.amount, _unnumbered(o.needs.en),
+             tuple(_unnumbered(n.en) for n in o.notes)) for o in items]
+
+
+def _same_advice_in_any_order(data: dict[str, Any], as_of: dt.date) -> None:
+    first = _advice_key(data, as_of)
+    for seed in (7, 8):
+        shuffled = dict(data, facts=random.Random(seed).sample(data["facts"], len(data["facts"])))
+        assert sorted(_advice_key(shuffled, as_of)) == sorted(first)
+        assert [k[:3] for k in _advice_key(shuffled, as_of)] == [k[:3] for k in first]
 
 
 @cases(1000)

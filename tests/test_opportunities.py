@@ -35,8 +35,8 @@ def _pair(o: Opportunity) -> tuple[Decimal | None, Decimal | None]:
 
 def test_chongqing_third_party_contracts_just_missed(ruleset):
     # Chongqing 3．: 年度服务合同金额在300万元以上的，按3%奖励，最高不超过500万元.
-    # 290万 in 2022 misses it; at 300万 the award is 3% × 300 = 9, and more contracts pay more
-    # up to the 500 ceiling.
+    # 290万 in 2022 misses it; at 300万 the award is 3% × 300 = 9: the row's amount is 9, and
+    # that more contracts pay more, up to the 500 ceiling, is a note (not the row's maximum).
     profile = make_profile(
         ruleset,
         "chongqing",
@@ -45,8 +45,9 @@ def test_chongqing_third_party_contracts_just_missed(ruleset):
     found = find_opportunities(ruleset, profile, day("2023-01-01"))
     o = _only(found.items, "cq-03-rd-services")
     assert o.reason == "condition"
-    assert _pair(o) == (Decimal(9), Decimal(500))
+    assert _pair(o) == (Decimal(9), Decimal(9))
     assert "290" in o.needs.en and "300" in o.needs.en
+    assert any("up to 500" in n.en for n in o.notes)
     assert o.document.id == "chongqing-biomed-2022" and o.measure.article == "3．"
     assert not found.estimate.awards  # nothing paid today: the 9–500 is never in a total
 
@@ -118,8 +119,8 @@ def test_suzhou_window_missed(ruleset):
 def test_suzhou_device_ceiling_already_used(ruleset):
     # Suzhou 第七条: 20% × 2000 = 400, capped at 300 per class III device; at most 500万 per
     # enterprise per year for device awards. Two certificates in 2020: 600 before the ceiling,
-    # 500 after. Who bears the 100 cut is not known (R4): each is 200..300, so each may lose
-    # from 0 up to 100 of its 300 to the shared ceiling.
+    # 500 after: the ceiling cuts exactly 100 in 2020, said once (who bears it is not known,
+    # but the cut is certain).
     profile = make_profile(
         ruleset,
         "suzhou",
@@ -128,10 +129,13 @@ def test_suzhou_device_ceiling_already_used(ruleset):
         in_enterprise_database=True,
     )
     items = find_opportunities(ruleset, profile, day("2020-12-31")).items
-    found = [o for o in items if o.measure.id == "sz-07-class3" and o.reason == "ceiling"]
-    assert sorted(o.fact.number for o in found if o.fact is not None) == [1, 2]
-    assert all(_pair(o) == (Decimal(0), Decimal(100)) for o in found)
-    assert all("sz-07-device-yearly" in o.needs.en for o in found)
+    found = [o for o in items if o.reason == "ceiling"]
+    assert len(found) == 1
+    o = found[0]
+    assert o.ceiling is not None and o.ceiling.id == "sz-07-device-yearly:2020"
+    assert _pair(o) == (Decimal(100), Decimal(100))
+    assert "第七条" in o.needs.en and "2020" in o.needs.en
+    assert o.needs.en.count("Class III device registration award") == 2
 
 
 # ------------------------------------------------------------------ Kunming and Yunnan
@@ -271,6 +275,8 @@ KEYS = {
     "category",
     "reason",
     "needs",
+    "notes",
+    "ceiling",
     "min",
     "max",
     "recipient",
@@ -302,7 +308,7 @@ def test_json_shape(tmp_path):
         assert item["reason"] in REASONS
         assert set(item["departments"]) >= {"lead", "support"}
     rd = [o for o in data["opportunities"] if o["measure"] == "cq-03-rd-services"]
-    assert rd[0]["min"] == 9 and rd[0]["max"] == 500
+    assert rd[0]["min"] == 9 and rd[0]["max"] == 9
 
 
 def test_csv_and_jsonl_one_row_per_opportunity(tmp_path):
@@ -470,3 +476,114 @@ def test_an_upper_limit_passed_is_no_near_miss(ruleset):
     )
     items = find_opportunities(ruleset, profile, day("2023-01-01")).items
     assert not [o for o in items if o.measure.id == "ns-05-high-growth-rent" and o.fact]
+
+
+# ------------------------------------------------------------------ issue 16 and 18
+
+
+def _cq_contracts(ruleset, first: int, second: int):
+    return make_profile(
+        ruleset,
+        "chongqing",
+        {"kind": "rd_service_contracts", "date": "2022-12-31", "amount": first},
+        {"kind": "rd_service_contracts", "date": "2022-12-31", "amount": second},
+    )
+
+
+def test_same_day_facts_give_the_same_advice_in_any_order(ruleset):
+    # #18 item 31: two same-day facts that tie on money (Chongqing 3．: 280 and 290 of
+    # contracts both bring 3% × 300 = 9 at the threshold) came out in the order they were
+    # listed. The order now follows what they are, not where they sit in the list.
+    one = find_opportunities(ruleset, _cq_contracts(ruleset, 280, 290), day("2023-01-01")).items
+    two = find_opportunities(ruleset, _cq_contracts(ruleset, 290, 280), day("2023-01-01")).items
+    assert [o.needs.en for o in one] == [o.needs.en for o in two]
+    assert [_pair(o) for o in one if o.measure.id == "cq-03-rd-services"] == [
+        (Decimal(9), Decimal(9))
+    ] * 2
+
+
+def test_chongqing_13_more_than_1000_taken_at_1000(ruleset):
+    # Chongqing 13．: 年度收入超过1000万元的，按3%一次性奖励，最高500万元. 900 of CDMO
+    # revenue misses it; the least a client can aim at is 1000 itself ("超过" taken at the
+    # threshold, and said so): 3% × 1000 = 30, in the text's precision (no 30.0003).
+    profile = make_profile(
+        ruleset, "chongqing", {"kind": "cdmo_revenue", "date": "2022-12-31", "amount": 900}
+    )
+    o = _only(find_opportunities(ruleset, profile, day("2023-01-01")).items, "cq-13-cdmo")
+    assert o.reason == "condition"
+    assert _pair(o) == (Decimal(30), Decimal(30))
+    assert any("more than 1000" in n.en and "1000 itself" in n.en for n in o.notes)
+    assert any("up to 500" in n.en for n in o.notes)
+
+
+def test_chongqing_3_contracts_at_280(ruleset):
+    # Chongqing 3．: 300万元以上 includes 300: with 280 of contracts, 3% × 300 = 9.
+    profile = make_profile(
+        ruleset, "chongqing", {"kind": "rd_service_contracts", "date": "2022-12-31", "amount": 280}
+    )
+    o = _only(find_opportunities(ruleset, profile, day("2023-01-01")).items, "cq-03-rd-services")
+    assert _pair(o) == (Decimal(9), Decimal(9))
+    assert not any("more than" in n.en for n in o.notes)  # 以上: 300 itself meets it
+
+
+def test_suzhou_device_ceiling_nearly_used(ruleset):
+    # Suzhou 第七条: a class III certificate brings 20% of R&D, at most 300; device awards
+    # at most 500万 per enterprise per year. 2020: 20% × 2000 → 300 and 20% × 850 = 170,
+    # 470 of the 500. A class II device (10% of R&D, at most 50) can bring at most the 30
+    # that is left in 2020, and says which ceiling limits it.
+    profile = make_profile(
+        ruleset,
+        "suzhou",
+        {"kind": "device_registration", "date": "2020-03-01", "device_class": 3, "rd_spend": 2000},
+        {"kind": "device_registration", "date": "2020-09-01", "device_class": 3, "rd_spend": 850},
+        in_enterprise_database=True,
+    )
+    found = find_opportunities(ruleset, profile, day("2020-12-31"))
+    assert found.estimate.totals.max == 470
+    o = _only(found.items, "sz-07-class2")
+    assert o.reason == "no_fact"
+    assert _pair(o) == (Decimal(0), Decimal(30))
+    assert any("第七条" in n.en and "30 is left" in n.en for n in o.notes)
+    assert not [x for x in found.items if x.reason == "ceiling"]  # 470 < 500: nothing cut
+
+
+def test_jiangsu_insurance_over_its_yearly_ceiling_is_one_row(ruleset):
+    # Jiangsu 28.: 50% of the premium, at most 50万 per policy and 500万 per enterprise per
+    # year. Eleven policies of 100 (50 each) and one of 20 (10) in 2022: 560 against 500.
+    # One row for the ceiling and the year, cutting exactly 60, naming the awards.
+    facts = [
+        {"kind": "insurance_premium", "date": f"2022-{m:02d}-01",
+         "policy_type": "clinical_trial_liability", "premium": 100}
+        for m in range(1, 12)
+    ]
+    facts.append({"kind": "insurance_premium", "date": "2022-12-01",
+                  "policy_type": "product_liability", "premium": 20})
+    profile = make_profile(ruleset, "jiangsu", *facts)
+    found = find_opportunities(ruleset, profile, day("2022-12-31"))
+    cut = [o for o in found.items if o.reason == "ceiling"]
+    assert len(cut) == 1
+    assert _pair(cut[0]) == (Decimal(60), Decimal(60))
+    assert cut[0].ceiling is not None and cut[0].ceiling.id == "js-28-insurance-yearly:2022"
+    assert cut[0].needs.en.count("premium support (2022-") == 12
+    # Another policy that year brings nothing more: the ceiling is full.
+    assert not [o for o in found.items if o.measure.id == "js-28-insurance" and o.reason != "ceiling"]
+
+
+def test_false_flag_and_missing_field_follow_one_convention(ruleset):
+    # Kunming （七）: 获得发明专利证书的，第一注册申请人每件一次性50万元. A patent whose applicant
+    # is not the first-named: made first-named, it brings 50.
+    profile = make_profile(
+        ruleset, "kunming",
+        {"kind": "invention_patent", "date": "2021-05-01", "first_applicant": False},
+    )
+    o = _only(find_opportunities(ruleset, profile, day("2021-12-31")).items, "km-07-patent")
+    assert o.reason == "condition" and _pair(o) == (Decimal(50), Decimal(50))
+    # Suzhou 第八条: 全国首家通过一致性评价的，按研发费用20%资助，最高500万元. The rank is not
+    # given: given the value that makes it apply (first), 20% × 1200 = 240 — not 0–240.
+    profile = make_profile(
+        ruleset, "suzhou",
+        {"kind": "consistency_evaluation", "date": "2021-05-01", "rd_spend": 1200},
+        in_enterprise_database=True,
+    )
+    o = _only(find_opportunities(ruleset, profile, day("2021-12-31")).items, "sz-08-first-generic")
+    assert o.reason == "missing_field" and _pair(o) == (Decimal(240), Decimal(240))

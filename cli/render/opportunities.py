@@ -45,6 +45,8 @@ def opportunity_data(item: Opportunity, lang: Lang) -> dict[str, Any]:
         "category": m.category,
         "reason": item.reason,
         "needs": item.needs.get(lang),
+        "notes": [n.get(lang) for n in item.notes],
+        "ceiling": item.ceiling.id if item.ceiling is not None else None,
         "min": num(item.amount.min),
         "max": num(item.amount.max),
         "recipient": m.recipient,
@@ -88,6 +90,7 @@ def view_data(view: OpportunitiesView) -> dict[str, Any]:
 class OpportunityRow(TypedDict):
     line: int | None
     applicant: str
+    name: str | None
     region: str
     as_of: str
     ruleset: str
@@ -99,6 +102,7 @@ class OpportunityRow(TypedDict):
     category: str | None
     reason: str | None
     needs: str | None
+    notes: str | None
     min: int | float | None
     max: int | float | None
     recipient: str | None
@@ -117,6 +121,9 @@ def opportunity_rows(
 
     est = result.estimate
     who = applicant_label(est, number)
+    name = est.profile.applicant.get("name")
+    name = None if name is None else str(name)
+    sep = "；" if lang == "zh" else "; "
     out: list[OpportunityRow] = []
     for rank, item in enumerate(result.items, 1):
         data = opportunity_data(item, lang)
@@ -124,6 +131,7 @@ def opportunity_rows(
             {
                 "line": line,
                 "applicant": who,
+                "name": name,
                 "region": est.region,
                 "as_of": est.as_of.isoformat(),
                 "ruleset": est.ruleset.version,
@@ -135,6 +143,7 @@ def opportunity_rows(
                 "category": data["category"],
                 "reason": data["reason"],
                 "needs": data["needs"],
+                "notes": sep.join(data["notes"]) or None,
                 "min": data["min"],
                 "max": data["max"],
                 "recipient": data["recipient"],
@@ -148,6 +157,7 @@ def opportunity_rows(
             {
                 "line": line,
                 "applicant": who,
+                "name": name,
                 "region": est.region,
                 "as_of": est.as_of.isoformat(),
                 "ruleset": est.ruleset.version,
@@ -159,6 +169,7 @@ def opportunity_rows(
                 "category": None,
                 "reason": None,
                 "needs": None,
+                "notes": None,
                 "min": None,
                 "max": None,
                 "recipient": None,
@@ -208,7 +219,7 @@ def _cells(item: dict[str, Any], rank: int, names: dict[str, str], lang: Lang) -
         f"{item['title']}\n{item['measure']} · {item['document']}\n→ {recipient}",
         reason_word(item["reason"], lang),
         amount_words(item, lang),
-        item["needs"],
+        "\n".join([item["needs"], *item["notes"]]),
         people,
     ]
 

@@ -23,8 +23,10 @@ Stage = Literal["validity", "eligibility", "window", "missing", "threshold", "st
 
 
 class Award:
-    """One award. `original` is what the formula (and stacking) gives before any shared
-    ceiling; `amount` is what the award can honestly receive within its ceiling groups."""
+    """One award. `own` is its clause's range as the text states it (the formula's bounds);
+    `original` is what it gives before any shared ceiling, within its stacking group (the
+    minimum lowered where another member may be the one paid); `amount` is what the award
+    can honestly receive within all its groups."""
 
     __slots__ = (
         "amount",
@@ -34,6 +36,7 @@ class Award:
         "measure",
         "notes",
         "original",
+        "own",
         "stack",
         "steps",
     )
@@ -53,6 +56,7 @@ class Award:
         self.fact = fact
         self.amount = amount
         self.original = original
+        self.own = original
         self.steps = steps if steps is not None else []
         self.notes = notes if notes is not None else []
         self.groups: list[str] = []  # ids of the ceiling groups it sits in, innermost first
@@ -161,6 +165,73 @@ class Estimate(NamedTuple):
     def totals(self) -> Totals:
         """Computed from the ceiling groups: `min` is certain, `max` the most possible."""
         return self.by_document[None]
+
+    def totals_by_category(self) -> dict[str, Totals]:
+        """Totals per measure category by the same group rule as the whole: a stacking group
+        counts once with its pair bounds, a ceiling group with what it pays. A ceiling whose
+        awards span categories is shared between them by what each is certain of and the
+        most each could take, so such cells hold but may not add up to the total exactly."""
+        lows: dict[str, Decimal] = {}
+        highs: dict[str, Decimal] = {}
+        unknown: dict[str, int] = {}
+        none: dict[str, int] = {}
+        count: dict[str, int] = {}
+        zero = Decimal(0)
+
+        def add(category: str, lo: Decimal, hi: Decimal) -> None:
+            lows[category] = lows.get(category, zero) + lo
+            highs[category] = highs.get(category, zero) + hi
+
+        for award in self.awards:
+            category = award.measure.category
+            count[category] = count.get(category, 0) + 1
+            if not award.amount.money:
+                none[category] = none.get(category, 0) + 1
+            elif not award.amount.known:
+                unknown[category] = unknown.get(category, 0) + 1
+            lows.setdefault(category, zero)
+            highs.setdefault(category, zero)
+        inner = {i for g in self.ceilings for i in g.inner}
+        covered: set[int] = set()
+        for group in self.ceilings:
+            if group.id in inner:
+                continue
+            covered.update(id(a) for a in group.members)
+            known = [a for a in group.members if a.amount.known]
+            categories = {a.measure.category for a in group.members}
+            if len(categories) == 1 and group.bounds.known:
+                assert group.bounds.min is not None and group.bounds.max is not None
+                add(categories.pop(), group.bounds.min, group.bounds.max)
+                continue
+            for category in categories:
+                mine = [a for a in known if a.measure.category == category]
+                lo = sum((a.amount.min or zero for a in mine), zero)
+                hi = sum((a.amount.max or zero for a in mine), zero)
+                add(category, lo, min(hi, group.amount))
+        for stack in self.stacks:
+            members = [a for a in stack.members if id(a) not in covered]
+            if not members:
+                continue
+            covered.update(id(a) for a in members)
+            categories = {a.measure.category for a in members}
+            if len(members) == len(stack.members) and len(categories) == 1:
+                if stack.bounds.known:
+                    assert stack.bounds.min is not None and stack.bounds.max is not None
+                    add(categories.pop(), stack.bounds.min, stack.bounds.max)
+                continue
+            for a in members:
+                if a.amount.known:
+                    assert a.amount.min is not None and a.amount.max is not None
+                    add(a.measure.category, a.amount.min, a.amount.max)
+        for award in self.awards:
+            if id(award) in covered or not award.amount.known:
+                continue
+            assert award.amount.min is not None and award.amount.max is not None
+            add(award.measure.category, award.amount.min, award.amount.max)
+        return {
+            c: Totals(lows[c], highs[c], unknown.get(c, 0), none.get(c, 0), count.get(c, 0))
+            for c in lows
+        }
 
     def totals_for(self, documents: set[str]) -> Totals:
         """The totals of some documents only (ceilings never span documents)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from .formulas import Step
 from .model import Ruleset, Text
 from .money import ZERO, Amount, fmt
 from .results import Award, Exclusion, StackGroup
@@ -83,7 +84,7 @@ def apply_stacking(
             f"not certain, together {bounds.describe('en')}; the actual amounts settle it",
         )
         stacks.append(StackGroup(sid, "higher_only", rule.article, tuple(alive), bounds, note))
-        _alternatives(alive, sid, note, overlap=False)
+        _alternatives(alive, sid, note, overlap=False, bounds=bounds, article=rule.article)
     for (doc_id, oid, number), members in sorted(overlap.items()):
         members = [a for a in members if id(a) not in dropped_ids and a.stack is None]
         if len(members) < 2:
@@ -102,7 +103,7 @@ def apply_stacking(
         )
         del doc_id
         stacks.append(StackGroup(sid, "may_overlap", entry.article, tuple(members), bounds, note))
-        _alternatives(members, sid, note, overlap=True)
+        _alternatives(members, sid, note, overlap=True, bounds=bounds, article=entry.article)
     kept = [a for a in awards if id(a) not in dropped_ids]
     return kept, dropped, stacks
 
@@ -121,9 +122,12 @@ def _pair(members: list[Award], overlap: bool) -> Amount:
     return Amount(max(lows), sum(highs, ZERO) if overlap else max(highs))
 
 
-def _alternatives(members: list[Award], sid: str, note: Text, overlap: bool) -> None:
+def _alternatives(
+    members: list[Award], sid: str, note: Text, overlap: bool, bounds: Amount, article: str
+) -> None:
     """Each member's own bounds: at most its amount; at least its minimum only where it is
-    certainly the higher (with `may_overlap`), else 0 (the other may be the one paid)."""
+    certainly the higher (with `may_overlap`), else 0 (the other may be the one paid). The
+    clause's own range stays on the award (`own`); a step says where the minimum fell."""
     for award in members:
         award.stack = sid
         award.notes.append(note)
@@ -137,6 +141,25 @@ def _alternatives(members: list[Award], sid: str, note: Text, overlap: bool) -> 
         if low != amount.min:
             award.amount = Amount(low, amount.max)
             award.original = award.amount
+            if overlap:
+                rule_en, rule_zh = "both may pay", "是否并用未明"
+                why_en = "it is certain only that the higher of them is paid"
+                why_zh = "只能确定其中较高者获付"
+            else:
+                rule_en, rule_zh = "the higher only", "就高不重复"
+                why_en = "another member may be the one paid"
+                why_zh = "可能由同组另一项获付"
+            award.steps.append(
+                Step(
+                    f"stacking group {sid} ({article}, {rule_en}): together "
+                    f"{bounds.describe('en')}; {why_en}, so this clause's "
+                    f"{amount.describe('en')} counts from 0 within the group: "
+                    f"{amount.describe('en')} → {award.amount.describe('en')}",
+                    f"组 {sid}（{article}，{rule_zh}）：合计 {bounds.describe('zh')}；{why_zh}，"
+                    f"故本项 {amount.describe('zh')} 在组内下限为 0："
+                    f"{amount.describe('zh')} → {award.amount.describe('zh')}",
+                )
+            )
 
 
 def _dropped(other: Award, best: Award) -> Exclusion:

@@ -11,7 +11,6 @@ import io
 import json
 import re
 import xml.etree.ElementTree as ET
-from decimal import Decimal
 
 import pytest
 from rich.cells import cell_len
@@ -130,10 +129,11 @@ def test_estimate_csv_row_exact(ruleset):
     write(view, OutputFormat.csv, out, bom=True)
     assert out.getvalue() == (
         "\ufeffline,applicant,region,as_of,ruleset,document,measure,article,title,min,max,kind,"
-        "recipient,lead,support,fact_index,fact_kind,fact_date,product,ceilings,stacking,notes\n"
+        "clause_min,clause_max,recipient,lead,support,fact_index,fact_kind,fact_date,product,"
+        "ceilings,stacking,stacking_min,stacking_max,notes\n"
         f",km,kunming,2023-06-30,{ruleset.version},kunming-cell-2020,km-09-renovation,（九）,"
-        "入驻装修补助,50,50,exact,applicant,各县（市）区人民政府; 开发（度假）园区管委会,"
-        "市财政局; 昆明产投公司; 市科技局; 市工业和信息化局,1,renovation,2021-03-15,,,,\n"
+        "入驻装修补助,50,50,exact,50,50,applicant,各县（市）区人民政府; 开发（度假）园区管委会,"
+        "市财政局; 昆明产投公司; 市科技局; 市工业和信息化局,1,renovation,2021-03-15,,,,,,\n"
     )
 
 
@@ -362,14 +362,13 @@ def test_explain_csv_is_flat_and_has_the_computation():
 
 
 def test_category_matrix_sums_exact_decimals():
-    def award(lo, hi):
-        return {"kind": "range", "min": lo, "max": hi, "category": "c", "category_label": "C"}
+    def totals(lo, hi):
+        return {"min": lo, "max": hi, "case_by_case": 0, "no_money": 0, "awards": 2, "label": "C"}
 
-    regions = [{"region": "r", "awards": [award(0.1, 12345.6), award(0.2, 0.025)]}]
+    regions = [{"region": "r", "totals_by_category": {"c": totals(0.3, 12345.625)}}]
     _, matrix = category_matrix(regions)
-    # 0.1 + 0.2 = 0.3 and 12345.6 + 0.025 = 12345.625, exactly.
+    # JSON numbers back to exact decimals: 0.3 and 12345.625, never a float's tail.
     assert matrix["C"]["r"] == "0.3–12345.625"
-    assert Decimal("0.1") + Decimal("0.2") == Decimal("0.3")
 
 
 # ------------------------------------------------------------------ tables that fit

@@ -91,6 +91,8 @@ def award_data(award: Award, ruleset: Ruleset, lang: Lang, steps: bool = False) 
         "fact": fact_data(award.fact),
         "notes": [n.get(lang) for n in award.notes],
     }
+    # The clause's own range as the text states it, before its stacking and ceiling groups.
+    out["clause"] = amount_data(award.own)
     out["before_ceilings"] = amount_data(award.original)
     out["ceilings"] = list(award.groups)
     out["stacking"] = award.stack
@@ -208,6 +210,14 @@ def estimate_data(
         "ceilings": [ceiling_data(g, lang) for g in est.ceilings],
         "stacking": [stack_data(x, lang) for x in est.stacks],
         "totals": totals_data(est.totals),
+        # Subtotals by the same group rule as the total: per document and per category.
+        "totals_by_document": {
+            d: totals_data(t) for d, t in est.by_document.items() if d is not None
+        },
+        "totals_by_category": {
+            c: {**totals_data(t), "label": est.ruleset.categories[c].get(lang)}
+            for c, t in sorted(est.totals_by_category().items())
+        },
         "notes": [n.get(lang) for n in est.notes],
     }
     if general:

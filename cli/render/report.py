@@ -106,6 +106,16 @@ def _group_lines(data: dict[str, Any], document: str, lang: Lang) -> list[str]:
     return [ceiling_text(g, lang) for g in ceilings] + [stack_text(s, lang) for s in stacks]
 
 
+def award_amount_text(award: dict[str, Any], lang: Lang) -> str:
+    """The clause's own range as the text states it, and what a ceiling leaves of it."""
+    own = award.get("clause") or award
+    before = award.get("before_ceilings") or own
+    shown = amount_text(own, lang)
+    if (award["min"], award["max"]) != (before["min"], before["max"]):
+        shown += f"（{word('in_groups', lang).format(amount_text(award, lang))}）"
+    return shown
+
+
 def _section(data: dict[str, Any], ruleset: Ruleset, lang: Lang) -> Section:
     labels = field_labels(ruleset, lang)
     a = data["applicant"]
@@ -137,7 +147,7 @@ def _section(data: dict[str, Any], ruleset: Ruleset, lang: Lang) -> Section:
             [
                 award["article"],
                 title,
-                amount_text(award, lang),
+                award_amount_text(award, lang),
                 award["recipient_label"],
                 sep.join(deps["lead"]) or deps.get("note") or "—",
                 sep.join(deps["support"]) or "—",
@@ -202,29 +212,19 @@ def build_report(view: EstimateView | CompareView) -> Report:
 def category_matrix(
     regions: list[dict[str, Any]],
 ) -> tuple[list[str], dict[str, dict[str, str]]]:
-    """Categories against regions: the summed range of each (exact, as Decimal), with
+    """Categories against regions: each cell the category's subtotal by the same group rule
+    as the region's total (a stacking group once, a ceiling group at what it pays), with
     case-by-case counts."""
-    sums: dict[str, dict[str, list[Decimal]]] = {}
-    unknown: dict[tuple[str, str], int] = {}
-    for region in regions:
-        for a in region["awards"]:
-            if a["kind"] == "no_money":
-                continue
-            name = a.get("category_label") or a["category"]
-            cell = sums.setdefault(name, {}).setdefault(region["region"], [Decimal(0), Decimal(0)])
-            if a["kind"] == "case_by_case":
-                key = (name, region["region"])
-                unknown[key] = unknown.get(key, 0) + 1
-            else:
-                # JSON numbers back to exact decimals: str() of a float is its shortest form.
-                cell[0] += Decimal(str(a["min"]))
-                cell[1] += Decimal(str(a["max"]))
     matrix: dict[str, dict[str, str]] = {}
-    for category, by_region in sums.items():
-        for region_id, (lo, hi) in by_region.items():
+    for region in regions:
+        for category, t in region["totals_by_category"].items():
+            if t["awards"] == t["no_money"]:
+                continue  # nothing but measures without money
+            name = t.get("label") or category
+            lo, hi = Decimal(str(t["min"])), Decimal(str(t["max"]))
             span = _num(lo) if lo == hi else f"{_num(lo)}–{_num(hi)}"
-            count = unknown.get((category, region_id), 0)
-            matrix.setdefault(category, {})[region_id] = span + (f" +{count}?" if count else "")
+            count = t["case_by_case"]
+            matrix.setdefault(name, {})[region["region"]] = span + (f" +{count}?" if count else "")
     return sorted(matrix), matrix
 
 

@@ -35,9 +35,11 @@ class AwardRow(TypedDict):
     measure: str | None
     article: str | None
     title: str | None
-    min: int | float | None
+    min: int | float | None  # what the award can get within its groups
     max: int | float | None
     kind: str | None
+    clause_min: int | float | None  # its clause's own range, as the text states it
+    clause_max: int | float | None
     recipient: str | None
     lead: list[str]
     support: list[str]
@@ -47,6 +49,8 @@ class AwardRow(TypedDict):
     product: str | None
     ceilings: list[str]
     stacking: str | None
+    stacking_min: int | float | None  # what its stacking group pays together
+    stacking_max: int | float | None
     notes: list[str]
 
 
@@ -88,9 +92,11 @@ def award_rows(
     version = est.ruleset.version
     zh = lang == "zh"
     rows: list[AwardRow] = []
+    stacks = {g.id: g.bounds for g in est.stacks}
     for award in est.awards:
-        m, fact, amount = award.measure, award.fact, award.amount
+        m, fact, amount, own = award.measure, award.fact, award.amount, award.own
         deps = m.departments
+        stack = stacks.get(award.stack) if award.stack else None
         rows.append(
             {
                 "line": line,
@@ -105,6 +111,8 @@ def award_rows(
                 "min": num(amount.min),
                 "max": num(amount.max),
                 "kind": amount.kind,
+                "clause_min": num(own.min),
+                "clause_max": num(own.max),
                 "recipient": m.recipient,
                 "lead": [d.zh if zh else d.en for d in deps.lead],
                 "support": [d.zh if zh else d.en for d in deps.support],
@@ -114,6 +122,8 @@ def award_rows(
                 "product": fact.product,
                 "ceilings": list(award.groups),
                 "stacking": award.stack,
+                "stacking_min": num(stack.min) if stack is not None else None,
+                "stacking_max": num(stack.max) if stack is not None else None,
                 "notes": [n.zh if zh else n.en for n in award.notes],
             }
         )
@@ -132,6 +142,8 @@ def award_rows(
                 "min": None,
                 "max": None,
                 "kind": None,
+                "clause_min": None,
+                "clause_max": None,
                 "recipient": None,
                 "lead": [],
                 "support": [],
@@ -141,6 +153,8 @@ def award_rows(
                 "product": None,
                 "ceilings": [],
                 "stacking": None,
+                "stacking_min": None,
+                "stacking_max": None,
                 "notes": [n.zh if zh else n.en for n in est.notes],
             }
         )

@@ -130,10 +130,15 @@ def _departments(deps: dict[str, Any], key: str, sep: str) -> Text:
     return text(deps.get("note") or "—") if key == "lead" else Text("—")
 
 
-def _measure_cell(award: dict[str, Any], lang: Lang, narrow: bool) -> Text:
+def _measure_cell(
+    award: dict[str, Any], lang: Lang, narrow: bool, stack: dict[str, Any] | None = None
+) -> Text:
     fact = award.get("fact") or {}
     ident = award["measure"] + (f" · {fact['product']}" if fact.get("product") else "")
     parts = [text(award["title"]), text(ident, "dim")]
+    if stack is not None:
+        # Its stacking group and what the group pays, beside the clause's own range.
+        parts.append(text(stack_text(stack, lang), "dim"))
     deps = award["departments"]
     if narrow:
         sep = word("list_sep", lang)
@@ -168,6 +173,7 @@ def _award_table(
     narrow: bool,
     ceilings: list[dict[str, Any]] | None = None,
     stacks: list[dict[str, Any]] | None = None,
+    subtotal: dict[str, Any] | None = None,
 ) -> Callable[[], Table]:
     def build() -> Table:
         table = Table(title=text(title), title_justify="left")
@@ -178,9 +184,11 @@ def _award_table(
         if not narrow:
             for key in ("recipient", "lead", "support"):
                 table.add_column(word(key, lang), min_width=cell_len(word(key, lang)))
+        by_id = {g["id"]: g for g in stacks or []}
         for award in awards:
-            cells = [text(award["article"]), _measure_cell(award, lang, narrow)]
-            cells.append(text(amount_text(award, lang)))
+            stack = by_id.get(award.get("stacking") or "")
+            cells = [text(award["article"]), _measure_cell(award, lang, narrow, stack)]
+            cells.append(award_amount_cell(award, lang))
             if not narrow:
                 deps = award["departments"]
                 payment = award.get("payment")
@@ -209,9 +217,29 @@ def _award_table(
                 if not narrow:
                     cells += [Text(""), Text(""), Text("")]
                 table.add_row(*cells, style="italic")
+        if subtotal is not None:
+            # The document's part of the total, from its groups as the total is.
+            table.add_section()
+            cells = [Text(""), text(word("subtotal", lang)), text(_short_total(subtotal))]
+            if not narrow:
+                cells += [Text(""), Text(""), Text("")]
+            table.add_row(*cells, style="bold")
         return table
 
     return build
+
+
+def award_amount_cell(award: dict[str, Any], lang: Lang) -> Text:
+    """The clause's own range as the text states it; under it, dim, what the award can get
+    within its ceiling groups where a ceiling may cut it."""
+    own = award.get("clause") or award
+    # A stacking group's range is on the measure's own line; a ceiling's cut shows here.
+    before = award.get("before_ceilings") or own
+    shared = (award["min"], award["max"]) != (before["min"], before["max"])
+    return lines(
+        text(amount_text(own, lang)),
+        text(word("in_groups", lang).format(amount_text(award, lang)), "dim") if shared else None,
+    )
 
 
 def _bounds(group: dict[str, Any]) -> str:
@@ -249,12 +277,15 @@ def print_estimate(
         out.print(text(f"  • {doc['title']}"))
         out.print(text(f"    [{doc['id']}] {doc['effective_from'] or '?'} – {until}: {state}"))
     shown = [a for a in data["awards"] if show_all or a["kind"] != "no_money"]
+    subtotals = data.get("totals_by_document") or {}
+    several = len({a["document"] for a in shown}) > 1
     for doc_id, title in titles.items():
         rows = [a for a in shown if a["document"] == doc_id]
         if rows:
             groups, stacks = groups_of(data, doc_id)
-            wide = _award_table(rows, lang, title, False, groups, stacks)
-            narrow = _award_table(rows, lang, title, True, groups, stacks)
+            sub = subtotals.get(doc_id) if several else None
+            wide = _award_table(rows, lang, title, False, groups, stacks, sub)
+            narrow = _award_table(rows, lang, title, True, groups, stacks, sub)
             out.print(fit(out, wide, narrow))
     if not shown:
         out.print(text(word("none", lang)))

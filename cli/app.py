@@ -15,6 +15,7 @@ import typer
 from . import __version__, formats
 from .errors import (
     EXIT_DATA,
+    EXIT_INTERNAL,
     EXIT_OK,
     EXIT_OUTPUT,
     EXIT_USAGE,
@@ -33,8 +34,8 @@ EXIT_CODES = (
     "\b\nExit codes: 0 success; 1 invalid policy data, a failed scenario or (batch)\n"
     "rejected rows; 2 a usage or input error (bad option, unreadable or invalid\n"
     "profile, an output target refused); 3 an output file could not be written\n"
-    "(disk full, permission, read-only); 129, 130, 143 stopped by SIGHUP, SIGINT\n"
-    "or SIGTERM."
+    "(disk full, permission, read-only); 70 an internal error (a bug: please\n"
+    "report it); 129, 130, 143 stopped by SIGHUP, SIGINT or SIGTERM."
 )
 
 APP_SETTINGS: dict[str, Any] = {
@@ -1548,12 +1549,12 @@ def _main() -> None:
         message = getattr(exc, "format_message", None)
         exit_code = getattr(exc, "exit_code", None)
         if message is None or not isinstance(exit_code, int):
-            # A bug: say so in one line rather than a traceback.
+            # A bug: say so in one line rather than a traceback, with an exit code of its own.
             typer.echo(
                 f"Error: internal error ({type(exc).__name__}: {exc}); please report it",
                 err=True,
             )
-            sys.exit(EXIT_DATA)
+            sys.exit(EXIT_INTERNAL)
         # The option parser's own errors (unknown option, bad choice): one line, exit 2.
         if type(exc).__name__ == "NoArgsIsHelpError":
             typer.echo(message())

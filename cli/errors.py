@@ -18,6 +18,7 @@ EXIT_OK = 0
 EXIT_DATA = 1  # invalid policy data, failed scenario, or some batch rows rejected
 EXIT_USAGE = 2  # bad option, bad profile or other bad input
 EXIT_OUTPUT = 3  # an output file could not be written (disk full, permission, read-only)
+EXIT_INTERNAL = 70  # a bug in policycalc (sysexits' EX_SOFTWARE): never the input's fault
 
 
 # An error is one line: control characters from the input (a key with a newline in it)

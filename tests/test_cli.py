@@ -451,3 +451,23 @@ def test_no_gbk_hint_for_other_encodings(tmp_path):
     result = run("estimate", str(path), "--as-of", AS_OF)
     assert result.exit_code == 2 and "not UTF-8 text" in result.stderr
     assert "--encoding gbk" not in result.stderr
+
+
+def test_an_internal_error_is_one_line_with_an_exit_code_of_its_own(monkeypatch, capsys):
+    # A bug (here, the engine failing) is neither the input's fault nor a usage error.
+    import sys
+
+    from policycalc import app as app_module
+    from policycalc import engine
+    from policycalc.errors import EXIT_INTERNAL
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "estimate", broken)
+    monkeypatch.setattr(sys, "argv", ["policycalc", "estimate", EXAMPLE, "--as-of", AS_OF])
+    with pytest.raises(SystemExit) as stop:
+        app_module._main()
+    assert stop.value.code == EXIT_INTERNAL == 70
+    err = capsys.readouterr().err
+    assert err == "Error: internal error (RuntimeError: boom); please report it\n"

@@ -586,6 +586,7 @@ def _estimate_batch(
     max_record: int = 1 << 20,
     mode: BatchMode = "estimate",
     sheet: str | None = None,
+    top: int = 0,
 ) -> None:
     import io
 
@@ -631,7 +632,7 @@ def _estimate_batch(
     except BaseException:
         raw.close()
         raise
-    job = batch.Job(ruleset, day, language, summary, label, fmt.value, mode)
+    job = batch.Job(ruleset, day, language, summary, label, fmt.value, mode, top=top)
 
     def report(line: str) -> None:
         typer.echo(f"Error: {line}", err=True)
@@ -818,7 +819,8 @@ def opportunities(
             "--top",
             metavar="N",
             min=0,
-            help="Only the N with the most money at stake (default 0: all).",
+            help="Only the N with the most money at stake (default 0: all); with --batch, "
+            "each applicant's N.",
         ),
     ] = 0,
     batch: Annotated[
@@ -829,6 +831,14 @@ def opportunities(
             help="Many profiles, read as `estimate --batch` reads them; one row per opportunity.",
         ),
     ] = None,
+    summary: Annotated[
+        bool,
+        typer.Option(
+            "--summary",
+            help="Batch: one row per applicant with the money at stake (the sums of its "
+            "opportunities' minimum and maximum, never added to the estimate).",
+        ),
+    ] = False,
     input_format: Annotated[
         str | None,
         typer.Option(
@@ -876,7 +886,6 @@ def opportunities(
         for flag, given in (
             ("--report", report is not None),
             ("--regions", regions is not None),
-            ("--top", top != 0),
         ):
             if given:
                 raise UsageError("goes with a single PROFILE, not --batch", field=flag)
@@ -888,7 +897,7 @@ def opportunities(
             lang_of(lang),
             data_dir,
             extra_data,
-            False,
+            summary,
             output,
             jobs,
             quiet,
@@ -896,9 +905,11 @@ def opportunities(
             encoding,
             mode="opportunities",
             sheet=sheet,
+            top=top,
         )
         return
     for flag, given in (
+        ("--summary", summary),
         ("--jobs", jobs != 1),
         ("--input-format", input_format is not None),
         ("--sheet", sheet is not None),

@@ -887,14 +887,15 @@ class Job:
     fmt: str = "jsonl"  # jsonl or csv: workers write the output text themselves
     mode: BatchMode = "estimate"  # opportunities: one row per opportunity
     sheet: tuple[str, tuple[str, ...]] | None = None  # a workbook's sheet: its name and columns
+    top: int = 0  # opportunities: only each applicant's N with the most money at stake
 
     @property
     def columns(self) -> list[str]:
         match self.mode:
             case "opportunities":
-                from .render.opportunities import OPPORTUNITY_COLUMNS
+                from .render.opportunities import OPPORTUNITY_COLUMNS, STAKE_COLUMNS
 
-                return OPPORTUNITY_COLUMNS
+                return STAKE_COLUMNS if self.summary else OPPORTUNITY_COLUMNS
             case "estimate":
                 return SUMMARY_COLUMNS if self.summary else AWARD_COLUMNS
             case _:
@@ -1001,9 +1002,13 @@ def _every_failure(data: Any, first: PolicycalcError, job: Job, item: Item) -> P
 
 def _opportunity_rows(profile: Any, item: Item, job: Job) -> Sequence[Mapping[str, Any]]:
     from .opportunities import find_opportunities
-    from .render.opportunities import opportunity_rows
+    from .render.opportunities import opportunity_rows, stake_row
 
     found = find_opportunities(job.ruleset, profile, job.as_of)
+    if job.top:
+        found = found._replace(items=found.items[: job.top])
+    if job.summary:
+        return [stake_row(found, item.line, item.number)]
     return opportunity_rows(found, job.lang, item.line, item.number)
 
 

@@ -587,3 +587,63 @@ def test_false_flag_and_missing_field_follow_one_convention(ruleset):
     )
     o = _only(find_opportunities(ruleset, profile, day("2021-12-31")).items, "sz-08-first-generic")
     assert o.reason == "missing_field" and _pair(o) == (Decimal(240), Decimal(240))
+
+
+def _two_clients(tmp_path):
+    lines = [
+        {
+            # Chongqing 3． and 13．: 280 of contracts and 900 of CDMO revenue, both just
+            # missed: 3% × 300 = 9 and 3% × 1000 = 30 at their thresholds.
+            "applicant": {"id": "a", "name": "甲公司", "region": "chongqing"},
+            "facts": [
+                {"kind": "rd_service_contracts", "date": "2022-12-31", "amount": 280},
+                {"kind": "cdmo_revenue", "date": "2022-12-31", "amount": 900},
+            ],
+        },
+        {
+            # Nanshan (五): 30% × 500 of rent = 150 once recognised as high-growth.
+            "applicant": {"id": "b", "name": "乙公司", "region": "nanshan"},
+            "facts": [
+                {"kind": "rent_paid", "date": "2022-06-30", "amount": 500, "subsidy_year": 1}
+            ],
+        },
+    ]
+    return _write(tmp_path, "two.jsonl", "\n".join(json.dumps(x) for x in lines) + "\n")
+
+
+def test_batch_top_is_per_applicant_and_rows_carry_the_name(tmp_path):
+    path = _two_clients(tmp_path)
+    result = runner.invoke(
+        app, ["opportunities", "--batch", path, "--as-of", "2023-01-01", "--top", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(x) for x in result.stdout.splitlines()]
+    by = {who: [r for r in rows if r["applicant"] == who] for who in ("a", "b")}
+    assert [r["rank"] for r in by["a"]] == [1, 2] and [r["rank"] for r in by["b"]] == [1, 2]
+    assert {r["name"] for r in by["a"]} == {"甲公司"} and {r["name"] for r in by["b"]} == {"乙公司"}
+    # The same two as a single run's --top 2 would give.
+    full = runner.invoke(app, ["opportunities", "--batch", path, "--as-of", "2023-01-01"])
+    everything = [json.loads(x) for x in full.stdout.splitlines()]
+    assert [r["measure"] for r in by["a"]] == [
+        r["measure"] for r in everything if r["applicant"] == "a"
+    ][:2]
+
+
+def test_batch_summary_is_the_money_at_stake_per_applicant(tmp_path):
+    path = _two_clients(tmp_path)
+    result = runner.invoke(
+        app, ["opportunities", "--batch", path, "--as-of", "2023-01-01", "--summary"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [r["applicant"] for r in rows] == ["a", "b"]
+    a = rows[0]
+    assert a["name"] == "甲公司" and a["opportunities"] >= 2
+    # Its sums hold the two thresholds just missed (9 and 30), whatever else it could claim.
+    detail = runner.invoke(app, ["opportunities", "--batch", path, "--as-of", "2023-01-01"])
+    mine = [json.loads(x) for x in detail.stdout.splitlines() if '"a"' in x]
+    assert a["stake_min"] == sum(r["min"] or 0 for r in mine) >= 39
+    assert a["stake_max"] == sum(r["max"] for r in mine if r["max"] is not None)
+    assert a["unknown"] == sum(1 for r in mine if r["max"] is None)
+    single = runner.invoke(app, ["opportunities", path, "--summary"])
+    assert single.exit_code == 2 and "--summary" in single.stderr

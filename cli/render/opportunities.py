@@ -180,6 +180,59 @@ def opportunity_rows(
     return out
 
 
+class StakeRow(TypedDict):
+    line: int | None
+    applicant: str
+    name: str | None
+    region: str
+    as_of: str
+    ruleset: str
+    opportunities: int
+    stake_min: int | float
+    stake_max: int | float
+    unknown: int
+
+
+STAKE_COLUMNS: list[str] = list(StakeRow.__annotations__)
+
+
+def stake_row(
+    result: Opportunities, line: int | None = None, number: int | None = None
+) -> StakeRow:
+    """One applicant's money at stake (`--summary`): the certain and the possible sums of its
+    opportunities' minimum and maximum, as the estimate's totals are (`unknown` counts those
+    whose maximum is not known, left out of the sum). Alternatives and hypotheses, never
+    added to the estimate."""
+    from decimal import Decimal
+
+    from .rows import applicant_label
+
+    est = result.estimate
+    name = est.profile.applicant.get("name")
+    low = high = Decimal(0)
+    unknown = 0
+    for item in result.items:
+        low += item.amount.min or 0
+        if item.amount.max is None:
+            unknown += 1
+        else:
+            high += item.amount.max
+    low_num, high_num = num(low), num(high)
+    assert low_num is not None and high_num is not None
+    return {
+        "line": line,
+        "applicant": applicant_label(est, number),
+        "name": None if name is None else str(name),
+        "region": est.region,
+        "as_of": est.as_of.isoformat(),
+        "ruleset": est.ruleset.version,
+        "opportunities": len(result.items),
+        "stake_min": low_num,
+        "stake_max": high_num,
+        "unknown": unknown,
+    }
+
+
 def amount_words(item: dict[str, Any], lang: Lang) -> str:
     lo, hi = item["min"], item["max"]
     zh = lang == "zh"

@@ -813,6 +813,15 @@ def opportunities(
             ".html or .md.",
         ),
     ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason",
+            metavar="REASONS",
+            help="Only these obstacles, comma-separated: no_fact, condition, missing_field, "
+            "eligibility, window, ceiling.",
+        ),
+    ] = None,
     top: Annotated[
         int,
         typer.Option(
@@ -886,6 +895,7 @@ def opportunities(
         for flag, given in (
             ("--report", report is not None),
             ("--regions", regions is not None),
+            ("--reason", reason is not None),
         ):
             if given:
                 raise UsageError("goes with a single PROFILE, not --batch", field=flag)
@@ -954,6 +964,18 @@ def opportunities(
                 )
     applicant = _profile(profile, ruleset, encoding)
     results = tuple(find_opportunities(ruleset, applicant, day, region=r) for r in wanted)
+    if reason is not None:
+        from .opportunities import REASONS
+
+        chosen = {r.strip() for r in reason.split(",") if r.strip()}
+        for name in sorted(chosen):
+            if name not in REASONS:
+                raise UsageError(
+                    f"unknown reason '{name}'{one_of(name, REASONS)}", field="--reason"
+                )
+        results = tuple(
+            r._replace(items=[o for o in r.items if o.reason in chosen]) for r in results
+        )
     if top:
         results = tuple(r._replace(items=r.items[:top]) for r in results)
     view = OpportunitiesView(results, lang_of(lang), day, ruleset.version)

@@ -647,3 +647,19 @@ def test_batch_summary_is_the_money_at_stake_per_applicant(tmp_path):
     assert a["unknown"] == sum(1 for r in mine if r["max"] is None)
     single = runner.invoke(app, ["opportunities", path, "--summary"])
     assert single.exit_code == 2 and "--summary" in single.stderr
+
+
+def test_reason_keeps_some_obstacles_only():
+    path = str(ROOT / "examples" / "chongqing-cdmo.yaml")
+    result = runner.invoke(
+        app, ["opportunities", path, "--as-of", "2023-01-01", "--reason", "condition", "-f", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)["opportunities"]
+    # Chongqing 13． (3% × 1000 = 30) and 3． (3% × 300 = 9), the two thresholds just missed.
+    assert [(o["measure"], o["min"], o["max"]) for o in found] == [
+        ("cq-13-cdmo", 30, 30),
+        ("cq-03-rd-services", 9, 9),
+    ]
+    bad = runner.invoke(app, ["opportunities", path, "--reason", "conditon"])
+    assert bad.exit_code == 2 and "--reason" in bad.stderr and "condition" in bad.stderr

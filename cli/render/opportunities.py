@@ -272,7 +272,7 @@ def _cells(item: dict[str, Any], rank: int, names: dict[str, str], lang: Lang) -
         f"{item['title']}\n{item['measure']} · {item['document']}\n→ {recipient}",
         reason_word(item["reason"], lang),
         amount_words(item, lang),
-        "\n".join([item["needs"], *item["notes"]]),
+        ("；" if lang == "zh" else "; ").join([item["needs"], *item["notes"]]),
         people,
     ]
 

@@ -245,11 +245,9 @@ class Explanation(NamedTuple):
 
     def to_dict(self, lang: Lang = "zh") -> Any:
         """What `policycalc explain MEASURE_ID [--profile P] --format json` prints."""
-        from .explain import explain_data
+        from .render.data import explain_data
 
-        return explain_data(
-            self.ruleset, self.measure, self.profile, self.as_of, lang, self.estimate
-        )
+        return explain_data(self.ruleset, self.measure, self.as_of, lang, self.estimate)
 
 
 # ------------------------------------------------------------------ the calls

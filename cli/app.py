@@ -1043,7 +1043,10 @@ def explain(
         )
     day = parse_as_of(as_of)
     applicant = _profile(profile, ruleset, encoding) if profile else None
-    view = ExplainView(ruleset, ruleset.measures[measure_id], applicant, day, lang_of(lang))
+    from .api import explain as explain_measure
+
+    found = explain_measure(measure_id, applicant, day, ruleset=ruleset)
+    view = ExplainView(ruleset, found.measure, found.estimate, day, lang_of(lang))
     with destination(output, _reads(profile, ruleset)) as out:
         write(view, fmt, out, bom)
 

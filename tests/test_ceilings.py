@@ -161,7 +161,7 @@ def test_a_shared_ceiling_never_shows_nothing_as_exact():
 
 
 def test_explain_shows_the_group_computation(ruleset):
-    from policycalc.explain import explain_data
+    import policycalc
     from policycalc.profile import build_profile
 
     # Nanshan 三、(八): 70% of the interest at the ceiling rate, at most 100 a year per
@@ -172,8 +172,9 @@ def test_explain_shows_the_group_computation(ruleset):
          "repaid_on_time": True},
         {"kind": "loan_interest", "date": "2022-06-30", "repaid_on_time": True}]},
         ruleset, "p")
-    data = explain_data(ruleset, ruleset.measures["ns-08-loan-interest"], profile,
-                        dt.date(2022, 12, 31), "en")
+    data = policycalc.explain(
+        "ns-08-loan-interest", profile, dt.date(2022, 12, 31), ruleset=ruleset
+    ).to_dict("en")
     (group,) = data["ceiling_groups"]
     assert (group["id"], group["article"], group["amount"]) == ("ns-08-yearly:2022", "(八)", 100)
     assert group["before"] == {"min": 100, "max": 200}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ..formulas import describe
@@ -225,6 +226,89 @@ def estimate_data(
             {**measure_data(m, est.ruleset, lang), "kind": m.formula.kind} for m in est.general
         ]
     return out
+
+
+def explain_data(
+    ruleset: Ruleset, measure: Measure, as_of: dt.date, lang: Lang, est: Estimate | None = None
+) -> dict[str, Any]:
+    """`explain`: the clause as plain data (conditions, formula, ceilings, document); with
+    the estimate of a profile that the command made (`est`), the clause's computation in it.
+    Nothing here computes an estimate."""
+    doc = ruleset.documents[measure.document_id]
+    trigger = None
+    if measure.trigger is not None:
+        t = measure.trigger
+        trigger = {
+            "kind": t.kind,
+            "kind_label": ruleset.vocabulary.kinds[t.kind].label.get(lang),
+            "where": [c.describe() for c in t.where],
+            "applicant": [c.describe() for c in t.applicant],
+        }
+    ceilings = [
+        {
+            "id": c.id,
+            "article": c.article,
+            "scope": c.scope,
+            "amount": int(c.amount),
+            "summary": c.summary.get(lang),
+        }
+        for c in doc.ceilings
+        if c.applies_to(measure)
+    ]
+    e = doc.eligibility
+    data: dict[str, Any] = {
+        "measure": {
+            **measure_data(measure, ruleset, lang),
+            "summary": measure.summary.get(lang),
+            "notes": text(measure.notes, lang),
+            "payment": None if measure.payment is None else payment_data(measure.payment, lang),
+        },
+        "document": {
+            **document_data(doc, lang),
+            "issuer": doc.issuer.get(lang),
+            "source": doc.source,
+        },
+        "trigger": trigger,
+        "formula": describe(measure.formula, lang),
+        "ceilings": ceilings,
+        "stacking": None
+        if not (doc.stacking and measure.stacking_group)
+        else {
+            "group": measure.stacking_group,
+            "article": doc.stacking.article,
+            "summary": doc.stacking.summary.get(lang),
+        },
+        "eligibility": None
+        if e.summary is None
+        else {"article": e.article, "summary": e.summary.get(lang)},
+        "as_of": as_of.isoformat(),
+        "ruleset": ruleset.version,
+        "status": doc.status(as_of),
+    }
+    if est is not None:
+        data["computation"] = [
+            award_data(a, ruleset, lang, steps=True)
+            for a in est.awards
+            if a.measure.id == measure.id
+        ]
+        data["excluded"] = [
+            exclusion_data(x, lang) for x in est.excluded if x.measure.id == measure.id
+        ]
+        # The ceiling groups the clause's awards sit in, and the stacking groups: each with
+        # its members, their sum before it and what it pays (the group's computation).
+        data["ceiling_groups"] = [
+            ceiling_data(g, lang)
+            for g in est.ceilings
+            if any(a.measure.id == measure.id for a in g.members)
+        ]
+        data["stacking_groups"] = [
+            stack_data(x, lang)
+            for x in est.stacks
+            if any(a.measure.id == measure.id for a in x.members)
+        ]
+        reached = {s.document.id for s in est.documents}
+        data["reaches_applicant"] = doc.id in reached
+    return data
 
 
 def status_word(status: str, lang: Lang) -> str:

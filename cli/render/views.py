@@ -13,7 +13,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Literal, TextIO, assert_never
 
 from ..formats import OutputFormat as OutputFormat
-from ..model import Lang, Measure, Profile, Ruleset, record
+from ..model import Lang, Measure, Ruleset, record
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -46,11 +46,13 @@ class CompareView:
 
 @record
 class ExplainView:
-    """`explain MEASURE [--profile]`: one clause, and its computation for a profile."""
+    """`explain MEASURE [--profile]`: one clause, and with a profile the estimate the
+    command made for it (the clause's computation is read from it; rendering computes
+    nothing)."""
 
     ruleset: Ruleset
     measure: Measure
-    profile: Profile | None
+    estimate: Estimate | None
     as_of: dt.date
     lang: Lang
 
@@ -106,9 +108,9 @@ def data_of(view: View) -> Any:
     if isinstance(view, CompareView):
         return compare_data(view)
     if isinstance(view, ExplainView):
-        from ..explain import explain_data
+        from .data import explain_data
 
-        return explain_data(view.ruleset, view.measure, view.profile, view.as_of, view.lang)
+        return explain_data(view.ruleset, view.measure, view.as_of, view.lang, view.estimate)
     if isinstance(view, ListView):
         return view.rows
     if isinstance(view, OpportunitiesView):

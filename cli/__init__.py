@@ -99,8 +99,8 @@ if TYPE_CHECKING:
 
 
 class _Package(ModuleType):
-    """The package module: importing a submodule named like an API function (explain.py,
-    opportunities.py) does not replace the function on the package."""
+    """The package module: importing a submodule named like an API function
+    (opportunities.py) does not replace the function on the package."""
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _API and isinstance(value, ModuleType):

@@ -1515,7 +1515,7 @@ def facts(
     bom = check_excel(excel, fmt)
     ruleset = load(data_dir, extra_data)
     vocab = ruleset.vocabulary
-    if kind is not None and kind != "applicant" and kind not in vocab.kinds:
+    if kind is not None and kind not in ("applicant", "product") and kind not in vocab.kinds:
         raise UsageError(
             f"unknown fact kind '{kind}'{suggest(kind, vocab.kinds)}; "
             "`policycalc facts` lists them",

@@ -136,6 +136,31 @@ def fact_rows(ruleset: Ruleset, lang: Lang, kind: str | None) -> list[dict[str, 
                     "label": spec.label.get(lang),
                 }
             )
+    if kind in (None, "product"):
+        # A product is declared once under `products`; conditions read product.<attribute>.
+        rows.append(
+            {
+                "kind": "product",
+                "field": "id",
+                "type": "text",
+                "required": True,
+                "values": None,
+                "label": "产品编号（事实以 product 引用）"
+                if lang == "zh"
+                else "product id (facts name it with `product`)",
+            }
+        )
+        for name, spec in vocab.products.items():
+            rows.append(
+                {
+                    "kind": "product",
+                    "field": name,
+                    "type": spec.type,
+                    "required": spec.required,
+                    "values": [str(v) for v in spec.values] if spec.values else None,
+                    "label": spec.label.get(lang),
+                }
+            )
     for kind_id, k in vocab.kinds.items():
         if kind not in (None, kind_id):
             continue

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple, assert_never
 from .ceilings import apply_ceilings
 from .formulas import Step, evaluate
 from .model import (
+    PRODUCT_PREFIX,
     AnyOf,
     Clause,
     Condition,
@@ -45,7 +46,7 @@ def estimate(
         moved_from = profile.region
         applicant = dict(profile.applicant, region=region, tax_region=region)
         profile = profile._replace(applicant=applicant)
-    notes: list[Text] = []
+    notes: list[Text] = list(profile.assumptions)
     future = [f for f in profile.facts if f.date > as_of]
     if future:
         labels = ", ".join(f"{f.label()} ({f.when})" for f in future)
@@ -146,18 +147,6 @@ def _consider(
                 f"the applicant does not meet this measure's condition: {failed}",
             ),
         )
-    if result.missing:
-        missing = ", ".join(result.missing)
-        return Exclusion(
-            measure,
-            doc,
-            fact,
-            "missing",
-            Text(
-                f"资料未说明 {missing}，请补充以评估",
-                f"the profile does not say {missing}; give it to evaluate",
-            ),
-        )
     outcome = evaluate(measure.formula, fact.values, trace)
     if outcome.amount is None:
         assert outcome.reason is not None
@@ -173,8 +162,37 @@ def _consider(
     elif gate is not None:
         stage, reason = gate
         return Exclusion(measure, doc, fact, stage, reason, outcome.amount)
+    if result.missing:
+        # What the profile leaves out never excludes: possible, from 0 (rule 3).
+        notes.insert(0, _unsaid(result.missing, fact))
+        if amount.known:
+            amount = Amount(ZERO, amount.max)
     steps = [_condition_step(measure, fact), *outcome.steps] if trace else []
-    return Award(measure, doc, fact, amount, amount, steps, notes)
+    award = Award(measure, doc, fact, amount, amount, steps, notes)
+    if result.missing:
+        award.unknown = tuple(result.missing)
+    return award
+
+
+def _unsaid(missing: list[str], fact: Fact) -> Text:
+    """The note of a possible award: what the profile does not say."""
+    zh, en = [], []
+    for name in dict.fromkeys(missing):
+        if name.startswith(PRODUCT_PREFIX):
+            attribute = name[len(PRODUCT_PREFIX) :]
+            if fact.product is None:
+                zh.append(f"产品的 {attribute}（该事实未指明产品）")
+                en.append(f"the product's {attribute} (the fact names no product)")
+            else:
+                zh.append(f"产品 {fact.product} 的 {attribute}")
+                en.append(f"{attribute} of product {fact.product}")
+        else:
+            zh.append(name)
+            en.append(name)
+    return Text(
+        f"资料未说明 {'、'.join(zh)}：可能获得（最低 0）；补充后可确定",
+        f"the profile does not say {', '.join(en)}: possible (minimum 0); give it to settle it",
+    )
 
 
 def _rname(ruleset: Ruleset, region: str | None, lang: str) -> str:
@@ -358,15 +376,22 @@ def _holds(
 ) -> bool:
     """Whether a clause holds; a field it needs but cannot see goes to `missing`."""
     if isinstance(clause, AnyOf):
+        # Holds if a group holds; possibly (its unknowns go to `missing`) if no group holds
+        # for certain but one is not contradicted.
+        possible: tuple[list[str], list[Text]] | None = None
         for group in clause.groups:
             trial_missing: list[str] = []
             trial_assumed: list[Text] = []
-            if (
-                all(_holds(c, values, trial_missing, trial_assumed, place, prefix) for c in group)
-                and not trial_missing
-            ):
-                assumed.extend(trial_assumed)
-                return True
+            if all(_holds(c, values, trial_missing, trial_assumed, place, prefix) for c in group):
+                if not trial_missing:
+                    assumed.extend(trial_assumed)
+                    return True
+                if possible is None:
+                    possible = (trial_missing, trial_assumed)
+        if possible is not None:
+            missing.extend(possible[0])
+            assumed.extend(possible[1])
+            return True
         return False
     assert isinstance(clause, Condition)
     if clause.field in values:

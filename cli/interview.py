@@ -23,9 +23,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 from .errors import InputError
-from .model import AnyOf, Clause, Condition, FieldSpec, Lang, Measure, Ruleset, Text
+from .model import PRODUCT_PREFIX, AnyOf, Clause, Condition, FieldSpec, Lang, Measure, Ruleset, Text
 from .opportunities import PRODUCT_KINDS, formula_reads, own_bounds
-from .profile import MAX_AMOUNT, MAX_COUNT, MAX_DATE, MIN_DATE
+from .profile import MAX_AMOUNT, MAX_COUNT, MAX_DATE, MIN_DATE, derived_attributes
 
 MAX_FACTS_PER_KIND = 20  # "another one?" stops asking after this many
 
@@ -55,11 +55,13 @@ class Plan(NamedTuple):
     applicant: tuple[str, ...]  # applicant fields the documents and measures read
     topics: tuple[tuple[str, tuple[KindPlan, ...]], ...]
     measures: int  # money measures in force reaching the region
+    product: tuple[str, ...] = ()  # product attributes the measures read (asked per product)
 
     def questions(self) -> list[tuple[str, str | None]]:
-        """Every question the plan may ask, as (fact kind or "applicant", field or None for
-        the yes/no question about the kind itself)."""
+        """Every question the plan may ask, as (fact kind, "applicant" or "product", field or
+        None for the yes/no question about the kind itself)."""
         out: list[tuple[str, str | None]] = [("applicant", f) for f in self.applicant]
+        out += [("product", f) for f in self.product]
         for _, kinds in self.topics:
             for k in kinds:
                 out.append((k.kind, None))
@@ -117,6 +119,15 @@ def make_plan(ruleset: Ruleset, region: str, as_of: dt.date) -> Plan:
             if name not in applicant and name in vocab.applicant:
                 applicant.append(name)
     kinds: list[KindPlan] = []
+    product: list[str] = []
+    for measures in by_kind.values():
+        for m in measures:
+            assert m.trigger is not None
+            for f in _condition_fields(m.trigger.where):
+                name = f.removeprefix(PRODUCT_PREFIX)
+                if f.startswith(PRODUCT_PREFIX) and name not in product:
+                    product.append(name)
+    product.sort(key=list(vocab.products).index)
     for kind_id, measures in by_kind.items():
         kind = vocab.kinds[kind_id]
         stakes = [_stake(ruleset, m) for m in measures]
@@ -152,6 +163,7 @@ def make_plan(ruleset: Ruleset, region: str, as_of: dt.date) -> Plan:
         tuple(applicant),
         tuple((t, tuple(ks)) for t, ks in ordered),
         sum(len(m) for m in by_kind.values()),
+        tuple(product),
     )
 
 
@@ -262,14 +274,17 @@ WORDS = {
     "since": ("（{since} 以来）", " (since {since})"),
     "another": ("{label}：还有一项吗？", "{label}: another one?"),
     "date": ("日期（YYYY-MM-DD 或年份）", "date (YYYY-MM-DD or a year)"),
-    "product": (
-        "产品名称（把同一产品的各阶段联系起来）",
-        "product name (ties one product's stages together)",
+    "product": ("产品（{}）", "product ({})"),
+    "product_id": (
+        "产品编号（事实以此引用该产品）",
+        "product id (the facts about it name it)",
     ),
+    "another_product": ("还有一个产品吗？", "another product?"),
     "products": (
         "是否有在研产品（临床前或临床阶段）？",
         "Any products in development (preclinical or clinical)?",
     ),
+    "product_head": ("产品 {}", "Product {}"),
     "invalid": ("无效：{} 应为 {}", "not valid: {} should be {}"),
     "none_left": (
         "（本项不再符合任何措施的条件，其余问题跳过）",
@@ -298,6 +313,7 @@ class _Session:
         self.lang = lang
         self.strict = strict  # answers from a script: a bad one stops, naming it
         self.answered = 0
+        self.products: list[dict[str, Any]] = []  # declared so far: id and attributes
 
     def ask(self, prompt: str, spec: FieldSpec | None, optional: bool) -> Any:
         """Ask until the answer fits; None when skipped (optional questions only)."""
@@ -377,10 +393,40 @@ def run_interview(
             if k.kind in PRODUCT_KINDS:
                 if asked_products is None:
                     asked_products = s.yes_no(_w("products", lang))
+                    if asked_products:
+                        s.products = _ask_products(s)
                 if not asked_products:
                     continue
             facts += _ask_kind(s, k, applicant)
+    if s.products:
+        return {"applicant": applicant, "products": s.products, "facts": facts}
     return {"applicant": applicant, "facts": facts}
+
+
+def _ask_products(s: _Session) -> list[dict[str, Any]]:
+    """One set of questions per product: its id, then each attribute the measures read."""
+    lang = s.lang
+    specs = s.ruleset.vocabulary.products
+    text = FieldSpec("id", "text", Text("", ""))
+    out: list[dict[str, Any]] = []
+    while len(out) < MAX_FACTS_PER_KIND:
+        s.say(f"== {_w('product_head', lang, len(out) + 1)}")
+        while True:
+            pid = str(s.ask(f"  id: {_w('product_id', lang)}: ", text, optional=False))
+            if pid not in [p["id"] for p in out]:
+                break
+            if s.strict:
+                raise InterviewError(f"product id '{pid}' given twice", source="<stdin>")
+        product: dict[str, Any] = {"id": pid}
+        for name in s.plan.product:
+            spec = specs[name]
+            value = s.ask(s.field_prompt(spec, optional=True), spec, optional=True)
+            if value is not None:
+                product[name] = value
+        out.append(product)
+        if not s.yes_no(_w("another_product", lang)):
+            break
+    return out
 
 
 def _ask_kind(s: _Session, k: KindPlan, applicant: dict[str, Any]) -> list[dict[str, Any]]:
@@ -400,15 +446,21 @@ def _ask_fact(s: _Session, k: KindPlan, applicant: dict[str, Any]) -> dict[str, 
     fields = s.ruleset.vocabulary.kinds[k.kind].fields
     fact: dict[str, Any] = {"kind": k.kind}
     fact["date"] = s.ask(f"  date: {_w('date', lang)}: ", None, optional=False)
-    if k.kind in PRODUCT_KINDS:
-        product = s.ask(
-            f"  product: {_w('product', lang)} {_w('optional', lang)}: ",
-            FieldSpec("product", "text", Text("", "")),
-            optional=True,
-        )
-        if product is not None:
-            fact["product"] = product
-    live = list(k.measures)
+    attributes: dict[str, Any] = {}
+    if k.kind in PRODUCT_KINDS and s.products:
+        ids = [p["id"] for p in s.products]
+        chosen = ids[0]
+        if len(ids) > 1:  # one product: the fact is about it, nothing to ask
+            spec = FieldSpec("product", "enum", Text("", ""), values=tuple(ids))
+            choices = ", ".join(f"{i} {v}" for i, v in enumerate(ids, 1))
+            chosen = s.ask(f"  product: {_w('product', lang, choices)}: ", spec, optional=False)
+        fact["product"] = chosen
+        declared = next(p for p in s.products if p["id"] == chosen)
+        try:
+            attributes = derived_attributes({k: v for k, v in declared.items() if k != "id"})
+        except ValueError:
+            attributes = {}  # contradicting answers: the profile written says so when read
+    live = [m for m in k.measures if _may_apply(m, attributes)]
     for name in k.fields:
         spec = fields[name]
         if not spec.required and not any(_reads(m, name) for m in live):
@@ -418,7 +470,7 @@ def _ask_fact(s: _Session, k: KindPlan, applicant: dict[str, Any]) -> dict[str, 
             continue
         fact[name] = value
         before = bool(live)
-        live = [m for m in live if _may_apply(m, fact)]
+        live = [m for m in live if _may_apply(m, {**attributes, **fact})]
         if before and not live:
             s.say(_w("none_left", lang))
     return fact
@@ -461,20 +513,25 @@ def _plain(value: Any) -> Any:
 def profile_text(data: dict[str, Any], fmt: str) -> str:
     """The profile as TOML or YAML text."""
     applicant = {k: _plain(v) for k, v in data["applicant"].items()}
+    products = [{k: _plain(v) for k, v in p.items()} for p in data.get("products", [])]
     facts = [{k: _plain(v) for k, v in f.items()} for f in data["facts"]]
     head = "# Written by `policycalc interview`. Amounts in 万元."
     if fmt == "toml":
         import tomli_w
 
         out = [head, "", tomli_w.dumps({"applicant": applicant}).rstrip()]
+        for product in products:
+            out += ["", "[[products]]", tomli_w.dumps(product).rstrip()]
         for fact in facts:
             out += ["", "[[facts]]", tomli_w.dumps(fact).rstrip()]
         return "\n".join(out) + "\n"
     import yaml
 
-    body = yaml.safe_dump(
-        {"applicant": applicant, "facts": facts}, allow_unicode=True, sort_keys=False
-    )
+    whole: dict[str, Any] = {"applicant": applicant}
+    if products:
+        whole["products"] = products
+    whole["facts"] = facts
+    body = yaml.safe_dump(whole, allow_unicode=True, sort_keys=False)
     return f"{head}\n{body}"
 
 

@@ -10,6 +10,7 @@ from typing import Any, get_args
 from .errors import DataError, PolicycalcError
 from .formulas import parse_formula
 from .model import (
+    PRODUCT_PREFIX,
     AnyOf,
     Ceiling,
     CeilingScope,
@@ -74,6 +75,7 @@ class _Builder:
         self.individuals: frozenset[str] = frozenset()
         self.applicant_fields: dict[str, FieldSpec] = {}
         self.kinds: dict[str, FactKind] = {}
+        self.product_fields: dict[str, FieldSpec] = {}
 
     def _load(self, path: Path) -> Any:
         raw = self.raws[path]
@@ -125,7 +127,7 @@ class _Builder:
             departments=self.departments,
             categories=self.categories,
             recipients=self.recipients,
-            vocabulary=Vocabulary(self.applicant_fields, self.kinds),
+            vocabulary=Vocabulary(self.applicant_fields, self.kinds, self.product_fields),
             documents=documents,
             measures=measures,
             version=self.digest.hexdigest()[:12],
@@ -235,6 +237,14 @@ class _Builder:
             for name in block.data:
                 block.used.add(name)
                 self.applicant_fields[name] = self._field_spec(block.sub(name), name)
+        if top.has("product"):
+            top.raw("product")
+            block = top.sub("product")
+            for name in block.data:
+                block.used.add(name)
+                if name == "id":
+                    raise block.fail(name, "'id' is common to every product")
+                self.product_fields[name] = self._field_spec(block.sub(name), name)
         if top.has("kinds"):
             top.raw("kinds")
             kinds = top.sub("kinds")
@@ -578,9 +588,21 @@ class _Builder:
     def _conditions_of_one(
         self, block: Reader, name: str, fields: dict[str, FieldSpec], what: str
     ) -> list[Condition]:
-        if name not in fields:
+        if what.startswith("fact kind") and name.startswith(PRODUCT_PREFIX):
+            # An attribute of the product the fact names (`product.modality`, …).
+            attribute = name[len(PRODUCT_PREFIX) :]
+            products = self.product_fields
+            if attribute not in products:
+                raise block.fail(
+                    name,
+                    f"a product has no attribute '{attribute}'{suggest(attribute, products)}; "
+                    f"facts.yaml's `product` section lists them",
+                )
+            spec = products[attribute]
+        elif name not in fields:
             raise block.fail(name, f"{what} has no field '{name}'{suggest(name, fields)}")
-        spec = fields[name]
+        else:
+            spec = fields[name]
         value = block.data[name]
         if isinstance(value, dict):
             sub = block.sub(name)

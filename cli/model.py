@@ -69,6 +69,15 @@ class FactKind:
 class Vocabulary:
     applicant: dict[str, FieldSpec]
     kinds: dict[str, FactKind]
+    product: dict[str, FieldSpec] | None = None  # a product's attributes (`products` section)
+
+    @property
+    def products(self) -> dict[str, FieldSpec]:
+        return self.product or {}
+
+
+# A condition on an attribute of the product a fact names reads `product.<attribute>`.
+PRODUCT_PREFIX = "product."
 
 
 # ---------------------------------------------------------------- conditions
@@ -326,7 +335,8 @@ class Profile(NamedTuple):
     facts: tuple[Fact, ...]
     source: str = "<profile>"
     line: int | None = None
-    assumptions: tuple[str, ...] = ()
+    assumptions: tuple[Text, ...] = ()  # notes on how the profile was read (old forms)
+    products: dict[str, dict[str, Any]] | None = None  # declared products: id -> attributes
 
     @property
     def region(self) -> str:

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from .ceilings import group_id
 from .engine import estimate
 from .formulas import Formula, evaluate
-from .model import AnyOf, Clause, Condition, Document, Fact, Profile, Ruleset, Text
+from .model import PRODUCT_PREFIX, AnyOf, Clause, Condition, Document, Fact, Profile, Ruleset, Text
 from .money import ZERO, Amount, fmt
 from .results import Award, CeilingGroup, Estimate, Exclusion
 
@@ -255,12 +255,28 @@ def _from_award(ctx: _Context, doc: Document, measure: Any, award: Award) -> lis
     """A current award whose amount a field not given would make exact. (What a shared
     ceiling cuts is one row per ceiling and period, not one per award.)"""
     fact = award.fact
+    out: list[Opportunity] = []
+    if award.unknown:
+        # A condition reads what the profile leaves out: the award is only possible
+        # (the engine's first note names what is missing).
+        said = award.notes[0] if award.notes else Text("", "")
+        out.append(
+            Opportunity(
+                measure,
+                doc,
+                "missing_field",
+                Text(f"{said.zh}（决定是否适用）", f"{said.en} (it decides whether it applies)"),
+                _undecided(award.original),
+                fact,
+                fact.product,
+            )
+        )
     missing = measure.formula.unread(fact.values)
     if not missing or not award.amount.money:
-        return []
+        return out
     names = ", ".join(missing)
     now = award.amount
-    return [
+    return out + [
         Opportunity(
             measure,
             doc,
@@ -571,7 +587,9 @@ def _next_stages(
             continue
         if phase is not None and phase > LAST_PHASE:
             continue
-        values = {k: v for k, v in product.values.items() if k in fields}
+        values = {
+            k: v for k, v in product.values.items() if k in fields or k.startswith(PRODUCT_PREFIX)
+        }
         if phase is not None:
             values["phase"] = phase
         asks: list[str] = []

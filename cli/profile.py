@@ -11,7 +11,7 @@ from typing import Any, BinaryIO, assert_never
 
 from .errors import ProfileError as InputError  # every error here is the profile's
 from .lines import LineDict, LineList
-from .model import Fact, FieldSpec, Profile, Ruleset
+from .model import PRODUCT_PREFIX, Fact, FieldSpec, Profile, Ruleset, Text
 from .schema import suggest, type_name
 
 MAX_AMOUNT = Decimal("1000000000")  # 万元: ten trillion yuan; anything larger is a typo
@@ -20,6 +20,36 @@ MIN_DATE = dt.date(1949, 10, 1)
 MAX_DATE = dt.date(2100, 12, 31)
 MAX_FACTS = 10_000
 COMMON_FACT_KEYS = ("kind", "date", "product", "note")
+TOP_KEYS = ("applicant", "products", "facts")
+
+# The old form: one `product_type` (and `modality`, `drug_class`) on each fact, mixing two
+# questions. Each value says what it says about the product's attributes; what it leaves
+# out stays unknown (a condition that reads it makes the measure possible, not certain).
+LEGACY_PRODUCT_TYPE: dict[str, dict[str, str]] = {
+    "innovative_drug": {"category": "drug", "novelty": "innovative"},
+    "improved_drug": {"category": "drug", "novelty": "improved"},
+    "biosimilar": {"category": "drug", "novelty": "biosimilar", "modality": "biologic"},
+    "generic_drug": {"category": "drug", "novelty": "generic"},
+    "cell_biologic": {"category": "drug", "modality": "cell"},
+    "tcm": {"category": "drug", "modality": "tcm"},
+    "vaccine": {"category": "drug", "modality": "vaccine"},
+    "device": {"category": "device"},
+    "drug": {"category": "drug"},
+}
+LEGACY_MODALITY = {
+    "chemical": "chemical",
+    "biologic": "biologic",
+    "tcm": "tcm",
+    "cell_biologic": "cell",
+    "vaccine": "vaccine",
+}
+LEGACY_KEYS = ("product_type", "modality", "drug_class")
+# 药品注册分类: class 1 is the innovative drug, class 2 the improved new drug (chemical drugs,
+# biologics and TCM alike).
+CLASS_NOVELTY = {1: "innovative", 2: "improved"}
+NOVELTY_CLASS = {v: k for k, v in CLASS_NOVELTY.items()}
+DEVICE_MODALITIES = ("device", "ivd")
+DRUG_ONLY = ("novelty", "drug_class")
 FORMATS = ("yaml", "toml", "json")
 
 
@@ -248,7 +278,7 @@ def _line(container: Any, key: str | int | None = None) -> int | None:
     return None
 
 
-class _Bad(Exception):
+class _Bad(ValueError):
     """A value that does not fit its field; the caller adds file, line and field."""
 
 
@@ -284,9 +314,9 @@ def build_profile(data: Any, ruleset: Ruleset, source: str, line: int | None = N
         raise InputError(message, source=source, line=_line(where, key) or line, field=field)
 
     for key in data:
-        if key not in ("applicant", "facts"):
+        if key not in TOP_KEYS:
             fail(
-                f"unknown key '{key}'{suggest(str(key), ('applicant', 'facts'))}",
+                f"unknown key '{key}'{suggest(str(key), TOP_KEYS)}",
                 str(key),
                 data,
                 key,
@@ -320,6 +350,7 @@ def build_profile(data: Any, ruleset: Ruleset, source: str, line: int | None = N
         if name not in applicant_raw:
             fail(f"missing required field '{name}'", f"applicant.{name}", applicant_raw)
 
+    products = _products(data, ruleset, source, line)
     facts_raw = data.get("facts", [])
     if facts_raw is None:
         facts_raw = []
@@ -329,13 +360,144 @@ def build_profile(data: Any, ruleset: Ruleset, source: str, line: int | None = N
         fail(f"more than {MAX_FACTS} facts", "facts", data, "facts")
     lined = isinstance(facts_raw, LineList)
     facts = []
+    legacy: list[str] = []
     for index, item in enumerate(facts_raw):
         where = (facts_raw.line_of(index) if lined else None) or line
-        facts.append(_fact(item, index, ruleset, source, where))
-    return Profile(applicant=applicant, facts=tuple(facts), source=source, line=line)
+        facts.append(_fact(item, index, ruleset, source, where, products, legacy))
+    notes = (_legacy_note(legacy),) if legacy else ()
+    return Profile(
+        applicant=applicant,
+        facts=tuple(facts),
+        source=source,
+        line=line,
+        assumptions=notes,
+        products=products,
+    )
 
 
-def _fact(item: Any, index: int, ruleset: Ruleset, source: str, line: int | None) -> Fact:
+def _legacy_note(legacy: list[str]) -> Text:
+    shown = "; ".join(legacy[:3]) + ("; …" if len(legacy) > 3 else "")
+    return Text(
+        f"资料使用旧写法（事实上的 product_type/modality/drug_class）：{shown}。"
+        f"新写法：在 products 中声明产品（id、modality、novelty、drug_class），事实以 product: <id> 引用；"
+        f"旧写法未说明的属性按未知处理（相关措施列为可能，最低 0）",
+        f"the profile uses the old form (product_type/modality/drug_class on facts): {shown}. "
+        f"New form: declare the product once under `products` (id, modality, novelty, "
+        f"drug_class) and name it on each fact with `product: <id>`; an attribute the old form "
+        f"does not give is unknown (measures that read it are possible, minimum 0)",
+    )
+
+
+def _products(
+    data: dict[str, Any], ruleset: Ruleset, source: str, line: int | None
+) -> dict[str, dict[str, Any]] | None:
+    """The declared products, each as its attributes under `product.<name>` keys (the form
+    a fact's values take them in), derived attributes included."""
+    raw = data.get("products")
+    if raw is None:
+        return None
+    lined = isinstance(raw, LineList)
+
+    def fail(message: str, field: str, where: Any = None, key: str | int | None = None) -> Any:
+        raise InputError(message, source=source, line=_line(where, key) or line, field=field)
+
+    if not isinstance(raw, list):
+        fail(f"expected a list of products, found {type_name(raw)}", "products", data, "products")
+    specs = ruleset.vocabulary.products
+    out: dict[str, dict[str, Any]] = {}
+    for index, item in enumerate(raw):
+        path = f"products[{index}]"
+        at = (raw.line_of(index) if lined else None) or line
+        if not isinstance(item, dict):
+            fail(
+                f"a product is a mapping with an id and attributes, found {type_name(item)}",
+                path,
+                None,
+            )
+        pid = item.get("id")
+        if not isinstance(pid, str | int) or isinstance(pid, bool) or str(pid).strip() == "":
+            raise InputError(
+                "missing required key 'id' (text)",
+                source=source,
+                line=_line(item, "id") or at,
+                field=f"{path}.id",
+            )
+        pid = str(pid)
+        if pid in out:
+            raise InputError(
+                f"duplicate product id '{pid}'",
+                source=source,
+                line=_line(item, "id") or at,
+                field=f"{path}.id",
+            )
+        attrs: dict[str, Any] = {}
+        for key, value in item.items():
+            if key == "id":
+                continue
+            spec = specs.get(key)
+            if spec is None:
+                raise InputError(
+                    f"unknown product attribute '{key}'{suggest(str(key), specs)}",
+                    source=source,
+                    line=_line(item, key) or at,
+                    field=f"{path}.{key}",
+                )
+            try:
+                attrs[key] = _value(spec, value, ruleset)
+            except _Bad as exc:
+                raise InputError(
+                    str(exc), source=source, line=_line(item, key) or at, field=f"{path}.{key}"
+                ) from None
+        try:
+            out[pid] = derived_attributes(attrs)
+        except _Bad as exc:
+            raise InputError(str(exc), source=source, line=at, field=path) from None
+    return out
+
+
+def derived_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
+    """A product's attributes with what follows from them (a cell therapy is a drug; a
+    class 1 drug is innovative, and the reverse), keyed `product.<name>`. An attribute
+    that cannot apply (novelty of a device) is None: a condition on it fails."""
+    modality = attrs.get("modality")
+    implied = None
+    if modality is not None:
+        implied = "device" if modality in DEVICE_MODALITIES else "drug"
+    elif any(attrs.get(k) is not None for k in DRUG_ONLY):
+        implied = "drug"
+    category = attrs.get("category")
+    if category is not None and implied is not None and category != implied:
+        what = f"modality '{modality}'" if modality is not None else "novelty or drug_class"
+        raise _Bad(f"category '{category}' contradicts {what}")
+    category = category or implied
+    out = dict(attrs)
+    if category is not None:
+        out["category"] = category
+    if category == "device":
+        for key in DRUG_ONLY:
+            if attrs.get(key) is not None:
+                raise _Bad(f"'{key}' is for drugs; this product is a device")
+            out[key] = None
+    if out.get("novelty") is None and out.get("drug_class") in CLASS_NOVELTY:
+        out["novelty"] = CLASS_NOVELTY[out["drug_class"]]
+    if out.get("drug_class") is None and out.get("novelty") in NOVELTY_CLASS:
+        out["drug_class"] = NOVELTY_CLASS[out["novelty"]]
+    return {
+        PRODUCT_PREFIX + k: v
+        for k, v in out.items()
+        if k != "name" and (v is not None or k in DRUG_ONLY)
+    }
+
+
+def _fact(
+    item: Any,
+    index: int,
+    ruleset: Ruleset,
+    source: str,
+    line: int | None,
+    products: dict[str, dict[str, Any]] | None = None,
+    legacy: list[str] | None = None,
+) -> Fact:
     def fail(message: str, field: str, key: str | None = None) -> Any:
         path = f"facts[{index}]"
         raise InputError(
@@ -367,6 +529,8 @@ def _fact(item: Any, index: int, ruleset: Ruleset, source: str, line: int | None
     required, defaults = _required_and_defaults(fields, kind_id, vocab)
     values: dict[str, Any] = dict(defaults)
     product = note = None
+    old: dict[str, Any] | None = None  # product attributes given on the fact
+    said_old = False  # in the old form (product_type, modality, drug_class)
     for key, value in item.items():
         spec = fields.get(key)
         if spec is not None:
@@ -376,6 +540,27 @@ def _fact(item: Any, index: int, ruleset: Ruleset, source: str, line: int | None
                 fail(str(exc), f".{key}", key)
         elif key in ("kind", "date"):
             continue
+        elif key in LEGACY_KEYS:
+            try:
+                old = _old_form(key, value, old)
+            except _Bad as exc:
+                fail(str(exc), f".{key}", key)
+            said_old = True
+        elif isinstance(key, str) and key.startswith(PRODUCT_PREFIX):
+            # The product's attribute given on the fact itself (one-row-per-fact tables).
+            name = key[len(PRODUCT_PREFIX) :]
+            pspec = vocab.products.get(name)
+            if pspec is None:
+                fail(
+                    f"a product has no attribute '{name}'{suggest(name, vocab.products)}",
+                    f".{key}",
+                    key,
+                )
+                continue
+            try:
+                old = dict(old or {}, **{name: _value(pspec, value, ruleset)})
+            except _Bad as exc:
+                fail(str(exc), f".{key}", key)
         elif key in ("product", "note"):
             if not isinstance(value, str | int) or isinstance(value, bool):
                 fail(f"expected text, found {type_name(value)}", f".{key}", key)
@@ -397,7 +582,54 @@ def _fact(item: Any, index: int, ruleset: Ruleset, source: str, line: int | None
     for name in required:
         if name not in item:
             fail(f"missing required field '{name}' for kind '{kind_id}'", f".{name}")
+    if product is not None and products is not None:
+        declared = products.get(product)
+        if declared is None:
+            fail(
+                f"unknown product '{product}'{suggest(product, products)}; "
+                f"declare it under `products`",
+                ".product",
+                "product",
+            )
+        values.update(declared)  # type: ignore[arg-type]
+    if old is not None:
+        try:
+            derived = derived_attributes(old)
+        except _Bad as exc:
+            fail(str(exc), "")
+        for key, value in derived.items():
+            if key in values and values[key] != value:
+                fail(
+                    f"'{key[len(PRODUCT_PREFIX) :]}' {value} contradicts product '{product}' "
+                    f"({values[key]})",
+                    "",
+                )
+            values[key] = value
+        if legacy is not None and said_old:
+            said = ", ".join(f"{k}: {item[k]}" for k in LEGACY_KEYS if k in item)
+            legacy.append(f"facts[{index}] {said}")
     return Fact(index + 1, kind_id, date, values, product, note, line, until, written)
+
+
+def _old_form(key: str, value: Any, old: dict[str, Any] | None) -> dict[str, Any]:
+    """What an old-form key on a fact says about its product's attributes."""
+    out = dict(old or {})
+    if key == "drug_class":
+        if isinstance(value, Decimal) and value == value.to_integral_value():
+            value = int(value)
+        if isinstance(value, bool) or value not in (1, 2, 3, 4, 5):
+            raise _Bad(f"expected a drug registration class 1 to 5, found {value!r}")
+        out["drug_class"] = value
+        return out
+    table = LEGACY_PRODUCT_TYPE if key == "product_type" else LEGACY_MODALITY
+    if not isinstance(value, str) or value not in table:
+        raise _Bad(
+            f"unknown value '{value}'{suggest(str(value), table)}; "
+            f"expected one of: {', '.join(table)}"
+        )
+    found = table[value]
+    out.update(found if isinstance(found, dict) else {"modality": found})
+    return out
 
 
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")

@@ -39,6 +39,7 @@ class Award:
         "own",
         "stack",
         "steps",
+        "unknown",
     )
 
     def __init__(
@@ -61,6 +62,8 @@ class Award:
         self.notes = notes if notes is not None else []
         self.groups: list[str] = []  # ids of the ceiling groups it sits in, innermost first
         self.stack: str | None = None  # id of its stacking group, where it has alternatives
+        # What its conditions read that the profile leaves out: it is possible, not certain.
+        self.unknown: tuple[str, ...] = ()
 
 
 class Exclusion(NamedTuple):

@@ -10,6 +10,16 @@ import yaml
 
 from .model import Ruleset
 
+PRODUCTS = [
+    {
+        "id": "ABC-101",
+        "name": "示例抗体 ABC-101",
+        "modality": "biologic",
+        "novelty": "innovative",
+        "drug_class": 1,
+    }
+]
+
 
 def _example(region: str) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
     applicant: dict[str, Any] = {
@@ -29,8 +39,6 @@ def _example(region: str) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any
                 "date": dt.date(2022, 6, 30),
                 "product": "ABC-101",
                 "phase": 2,
-                "product_type": "innovative_drug",
-                "drug_class": 1,
                 "rd_spend": 2500,
                 "next_phase_entered": True,
             },
@@ -42,8 +50,6 @@ def _example(region: str) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any
                 "date": dt.date(2022, 9, 1),
                 "product": "ABC-101",
                 "phase": 3,
-                "product_type": "innovative_drug",
-                "drug_class": 1,
                 "rd_spend": 1800,
             },
         ),
@@ -70,11 +76,17 @@ def template(ruleset: Ruleset, fmt: str, region: str) -> str:
         f"Regions: {', '.join(ruleset.regions)}.",
         "legal_form: "
         + ", ".join(map(str, ruleset.vocabulary.applicant["legal_form"].values or ())),
+        "products: each product once (id and what the texts ask of it); facts name it by id.",
     ]
+    for name, spec in ruleset.vocabulary.products.items():
+        values = f": {', '.join(map(str, spec.values))}" if spec.values else ""
+        head.append(f"  {name}{values}")
     kinds = _kinds_comment(ruleset)
     if fmt == "toml":
         out = [f"# {line}" for line in head] + [""]
         out.append(tomli_w.dumps({"applicant": applicant}).rstrip())
+        for product in PRODUCTS:
+            out += ["", "[[products]]", tomli_w.dumps(product).rstrip()]
         for comment, fact in facts:
             # One [[facts]] table each (tomli-w would inline a short array of tables).
             out += ["", f"# {comment}", "[[facts]]", tomli_w.dumps(fact).rstrip()]
@@ -84,6 +96,7 @@ def template(ruleset: Ruleset, fmt: str, region: str) -> str:
     out.append(
         yaml.safe_dump({"applicant": applicant}, allow_unicode=True, sort_keys=False).rstrip()
     )
+    out.append(yaml.safe_dump({"products": PRODUCTS}, allow_unicode=True, sort_keys=False).rstrip())
     out.append("facts:")
     for comment, fact in facts:
         out.append(f"  # {comment}")

@@ -88,7 +88,9 @@ def _read_from_yaml(region: str, as_of: dt.date) -> tuple[set[tuple[str, str | N
                 continue
             kind = m["trigger"]["kind"]
             pairs.add((kind, None))
-            pairs |= {(kind, f) for f in _condition_fields(m["trigger"].get("where"))}
+            for f in _condition_fields(m["trigger"].get("where")):
+                # A product's attribute is asked once per product, not per fact.
+                pairs.add(("product", f[8:]) if f.startswith("product.") else (kind, f))
             pairs |= {(kind, f) for f in _formula_fields(m["formula"])}
             applicant |= _condition_fields(m["trigger"].get("applicant"))
     return pairs, applicant
@@ -140,23 +142,28 @@ def test_money_at_stake_orders_the_kinds(ruleset):
         ("rd_spend", "2,500", 2500),
         ("rd_spend", "12.5万", Decimal("12.5")),
         ("phase", "2", 2),
-        ("product_type", "1", "innovative_drug"),
-        ("product_type", "Biosimilar", "biosimilar"),
+        ("novelty", "1", "innovative"),
+        ("novelty", "Biosimilar", "biosimilar"),
+        ("modality", "cell", "cell"),
+        ("drug_class", "1", 1),
         ("converted_locally", "是", True),
         ("converted_locally", "n", False),
     ],
 )
 def test_answers_are_converted(ruleset, field, answer, value):
-    spec = ruleset.vocabulary.kinds["clinical_phase_completed"].fields[field]
+    vocab = ruleset.vocabulary
+    spec = vocab.products.get(field) or vocab.kinds["clinical_phase_completed"].fields[field]
     assert parse_answer(spec, answer, ruleset) == value
 
 
 @pytest.mark.parametrize(
     "field,answer",
-    [("rd_spend", "-5"), ("rd_spend", "lots"), ("phase", "4"), ("product_type", "pill")],
+    [("rd_spend", "-5"), ("rd_spend", "lots"), ("phase", "4"), ("novelty", "pill"),
+     ("drug_class", "9")],
 )
 def test_bad_answers_are_refused(ruleset, field, answer):
-    spec = ruleset.vocabulary.kinds["clinical_phase_completed"].fields[field]
+    vocab = ruleset.vocabulary
+    spec = vocab.products.get(field) or vocab.kinds["clinical_phase_completed"].fields[field]
     with pytest.raises(Invalid):
         parse_answer(spec, answer, ruleset)
 
@@ -188,11 +195,12 @@ def test_a_bad_answer_at_the_terminal_is_asked_again(ruleset):
 CQ_ANSWERS = [
     "长江抗体药业有限公司",  # name
     "yes",  # products in development
+    "CQ-mAb-7",  # the product's id
+    "1",  # novelty: 1 = innovative (the one product attribute Chongqing's measures read)
+    "no",  # another product?
     "yes",  # clinical_phase_entered: any?
-    "2022-05-25",
-    "CQ-mAb-7",
+    "2022-05-25",  # (the one product: no question which)
     "3",  # phase
-    "1",  # product_type: 1 = innovative_drug
     "2,500",  # rd_spend
     "no",  # another phase entered?
     "no",  # innovative_device_review
@@ -217,13 +225,13 @@ CQ_ANSWERS = [
 
 BY_HAND = {
     "applicant": {"region": "chongqing", "name": "长江抗体药业有限公司"},
+    "products": [{"id": "CQ-mAb-7", "novelty": "innovative"}],
     "facts": [
         {
             "kind": "clinical_phase_entered",
             "date": "2022-05-25",
             "product": "CQ-mAb-7",
             "phase": 3,
-            "product_type": "innovative_drug",
             "rd_spend": 2500,
         },
         {"kind": "device_registration", "date": "2022-04-02", "device_class": 3},
@@ -234,6 +242,7 @@ BY_HAND = {
 
 def _same(a: Any, b: Any) -> None:
     assert a.applicant == b.applicant
+    assert a.products == b.products
     assert [(f.kind, f.date, f.values, f.product) for f in a.facts] == [
         (f.kind, f.date, f.values, f.product) for f in b.facts
     ]
@@ -288,7 +297,7 @@ def test_no_terminal_and_no_answers_is_one_clear_line():
 
 
 def test_a_bad_scripted_answer_names_its_line():
-    answers = [*CQ_ANSWERS[:5], "4"]  # phase 4 does not exist
+    answers = [*CQ_ANSWERS[:7], "4"]  # phase 4 does not exist
     result = runner.invoke(
         app,
         ["interview", "--region", "chongqing", "--as-of", "2023-01-01"],
@@ -296,7 +305,7 @@ def test_a_bad_scripted_answer_names_its_line():
     )
     assert result.exit_code == 2
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("Error: <stdin>:6") and "'4'" in last
+    assert last.startswith("Error: <stdin>:8") and "'4'" in last
 
 
 def test_answers_that_run_out():

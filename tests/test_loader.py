@@ -158,7 +158,7 @@ def with_formula(block: str) -> str:
         ("formula:\n  kind: staged\n  by: phase\n  stages:\n    1: {kind: fixed, amount: 1}\n"
          "    4: {kind: fixed, amount: 2}", 35, "formula.stages.4",
          "'4' is not a value of field 'phase'"),
-        ("formula:\n  kind: tiered\n  by: drug_class\n  tiers: {}", 33, "formula.tiers",
+        ("formula:\n  kind: tiered\n  by: phase\n  tiers: {}", 33, "formula.tiers",
          "no tiers given"),
         ("formula:\n  kind: banded\n  base: rd_spend\n  bands:\n    - min: 100\n"
          "      above: 100\n      formula: {kind: fixed, amount: 1}", 35,
@@ -199,9 +199,9 @@ def test_a_formula_reading_fact_fields_needs_a_trigger(tmp_path):
         ("{kind: staged, by: phase, stages: {1: {kind: fixed, amount: 100}, "
          "3: {kind: fixed, amount: 800}}}", "below the 800 that measure 't-01' always gives "
          "when phase = 3"),
-        ("{kind: tiered, by: drug_class, tiers: {1: {kind: range, min: 600, max: 700}, "
+        ("{kind: tiered, by: phase, tiers: {1: {kind: range, min: 600, max: 700}, "
          "2: {kind: up_to, max: 900}}}", "below the 600 that measure 't-01' always gives "
-         "when drug_class = 1"),
+         "when phase = 1"),
         ("{kind: per_unit, count: phase, each: {kind: fixed, amount: 501}}",
          "below the 501 that measure 't-01' always gives"),
         ("{kind: banded, base: rd_spend, bands: [{max: 100, formula: {kind: fixed, amount: 5}},"

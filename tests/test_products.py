@@ -1,0 +1,191 @@
+"""Products described once (issue 15): attributes read by the conditions, the old form
+mapped onto them, and what the profile leaves out making a measure possible (rule 3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from policycalc.engine import estimate
+from policycalc.errors import DataError, InputError
+from policycalc.profile import build_profile, parse_document, read_text
+from policycalc.rulesets import load_ruleset
+
+from .test_loader import GOOD, write
+
+AS_OF = dt.date(2023, 12, 31)
+
+
+def load(text: str, ruleset, source: str = "p.yaml"):
+    return build_profile(
+        parse_document(read_text(text.encode("utf-8"), source), source), ruleset, source
+    )
+
+
+def error(text: str, ruleset) -> InputError:
+    with pytest.raises(InputError) as info:
+        load(text, ruleset)
+    return info.value
+
+
+def money(ruleset, profile, region=None, as_of=AS_OF):
+    result = estimate(ruleset, profile, as_of, region=region)
+    return sorted((a.measure.id, a.amount.min, a.amount.max) for a in result.awards)
+
+
+CART = """\
+applicant: {region: kunming, legal_form: enterprise}
+products:
+  - {id: CART1, modality: cell, novelty: innovative}
+facts:
+  - {kind: clinical_phase_completed, date: 2023-03-01, product: CART1, phase: 1,
+     next_phase_entered: true, rd_spend: 1500, domestic: true, converted_locally: true}
+  - {kind: clinical_phase_entered, date: 2023-03-01, product: CART1, phase: 2,
+     rd_spend: 1000, domestic: true, converted_locally: true}
+"""
+
+
+def test_a_product_declared_once_gives_its_attributes_to_each_fact(ruleset):
+    profile = load(CART, ruleset)
+    for fact in profile.facts:
+        assert fact.product == "CART1"
+        assert fact.values["product.modality"] == "cell"
+        assert fact.values["product.novelty"] == "innovative"
+        # 药品注册分类: the innovative drug is class 1; a cell therapy is a drug.
+        assert fact.values["product.drug_class"] == 1
+        assert fact.values["product.category"] == "drug"
+
+
+def test_a_class_1_car_t_meets_kunming_and_chongqing_at_once(ruleset):
+    profile = load(CART, ruleset)
+    # 昆明细胞十条（六）：细胞类生物制品完成Ⅰ期并进入Ⅱ期，每项最高不超过500万元.
+    kunming = [a for a in money(ruleset, profile) if a[0].startswith("km-")]
+    assert kunming == [("km-06-phase1", Decimal(0), Decimal(500))]
+    # 重庆 8．（以上均包含生物制品）：Ⅱ期不超过研发投入20%，最高300万元/项; 20% × 1000 = 200.
+    chongqing = money(ruleset, profile, region="chongqing")
+    assert ("cq-08-phase2", Decimal(0), Decimal(200)) in chongqing
+
+
+def test_the_old_form_gives_the_same_money_as_the_new_form(ruleset):
+    old = CART.replace("products:\n  - {id: CART1, modality: cell, novelty: innovative}\n", "")
+    old = old.replace("product: CART1,", "product: CART1, product_type: cell_biologic, drug_class: 1,")
+    old_profile, new_profile = load(old, ruleset), load(CART, ruleset)
+    for region in ("kunming", "chongqing", "suzhou", "nanshan"):
+        assert money(ruleset, old_profile, region) == money(ruleset, new_profile, region)
+    note = estimate(ruleset, old_profile, AS_OF).notes[0].en
+    assert "old form" in note and "products" in note and "product: <id>" in note
+
+
+def test_an_attribute_the_old_form_leaves_unknown_makes_the_measure_possible(ruleset):
+    # product_type innovative_drug says nothing of the modality: Kunming （六） (cell
+    # biologics, 最高不超过500万元) is possible, 0 to 500, and the note names the modality.
+    old = """\
+applicant: {region: kunming}
+facts:
+  - {kind: clinical_phase_completed, date: 2023-03-01, product: X, product_type: innovative_drug,
+     phase: 1, next_phase_entered: true}
+"""
+    result = estimate(ruleset, load(old, ruleset), AS_OF)
+    award = next(a for a in result.awards if a.measure.id == "km-06-phase1")
+    assert (award.amount.min, award.amount.max) == (Decimal(0), Decimal(500))
+    assert award.unknown == ("product.modality",)
+    assert any("modality of product X" in n.en for n in award.notes)
+
+
+def test_a_contradicted_attribute_excludes(ruleset):
+    # A chemical drug is no cell biologic: no Kunming （六） award at all.
+    chem = CART.replace("modality: cell", "modality: chemical")
+    assert not [a for a in money(ruleset, load(chem, ruleset)) if a[0].startswith("km-06")]
+
+
+def test_a_device_has_no_novelty(ruleset):
+    e = error(
+        "applicant: {region: chongqing}\nproducts:\n  - {id: D, modality: device, novelty: innovative}\n",
+        ruleset,
+    )
+    assert "novelty" in str(e) and e.field == "products[0]" and e.line == 3
+    # Chongqing 8．reads the novelty: a device's Phase I contradicts it (not possible).
+    device = load(
+        "applicant: {region: chongqing}\nproducts:\n  - {id: D, modality: device}\nfacts:\n"
+        "  - {kind: clinical_phase_entered, date: 2022-06-01, product: D, phase: 1, rd_spend: 100}\n",
+        ruleset,
+    )
+    assert money(ruleset, device) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "line", "words"),
+    [
+        (
+            "applicant: {region: kunming}\nproducts:\n  - {id: A, modality: cells}\n",
+            "products[0].modality",
+            3,
+            "unknown value 'cells'",
+        ),
+        (
+            "applicant: {region: kunming}\nproducts:\n  - {id: A, novelity: innovative}\n",
+            "products[0].novelity",
+            3,
+            "did you mean 'novelty'",
+        ),
+        (
+            "applicant: {region: kunming}\nproducts:\n  - {name: A}\n",
+            "products[0].id",
+            3,
+            "'id'",
+        ),
+        (
+            "applicant: {region: kunming}\nproducts:\n  - {id: A}\n  - {id: A}\n",
+            "products[1].id",
+            4,
+            "duplicate product id 'A'",
+        ),
+        (
+            "applicant: {region: kunming}\nproducts:\n  - {id: A}\nfacts:\n"
+            "  - {kind: clinical_approval, date: 2022-01-01, product: B}\n",
+            "facts[0].product",
+            5,
+            "unknown product 'B'",
+        ),
+        (
+            "applicant: {region: kunming}\nproducts:\n  - {id: A, modality: cell}\nfacts:\n"
+            "  - {kind: clinical_approval, date: 2022-01-01, product: A, product_type: tcm}\n",
+            "facts[0]",
+            5,
+            "contradicts product 'A'",
+        ),
+        (
+            "applicant: {region: kunming}\nfacts:\n"
+            "  - {kind: clinical_approval, date: 2022-01-01, product_type: pill}\n",
+            "facts[0].product_type",
+            3,
+            "unknown value 'pill'",
+        ),
+    ],
+)
+def test_bad_products_name_file_line_and_field(ruleset, text, field, line, words):
+    e = error(text, ruleset)
+    assert e.field == field and e.line == line and words in str(e), str(e)
+
+
+def test_a_condition_on_an_unknown_product_attribute_is_a_data_error(tmp_path):
+    text = GOOD.replace("where: {phase: 2}", "where: {phase: 2, product.modalty: cell}")
+    assert text != GOOD
+    with pytest.raises(DataError) as info:
+        load_ruleset([write(tmp_path, text)])
+    e = info.value
+    assert e.field.endswith("where.product.modalty") and "did you mean 'modality'" in str(e)
+    assert e.line is not None
+
+
+def test_attributes_on_the_fact_itself_as_a_table_row_gives_them(ruleset):
+    row = load(
+        "applicant: {region: kunming}\nfacts:\n"
+        "  - {kind: clinical_phase_completed, date: 2023-03-01, product: C, phase: 1,\n"
+        "     next_phase_entered: true, product.modality: cell}\n",
+        ruleset,
+    )
+    assert row.facts[0].values["product.modality"] == "cell"
+    assert not row.assumptions  # the new vocabulary: no old-form note

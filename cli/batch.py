@@ -31,7 +31,14 @@ from .formats import BatchMode, InputFormat, TextInputFormat
 from .lines import Line as Line
 from .lines import LineList
 from .model import Lang, Ruleset, Vocabulary
-from .profile import GBK_HINT, build_profile, grouped_number, looks_like_gbk, parse_json
+from .profile import (
+    GBK_HINT,
+    LEGACY_KEYS,
+    build_profile,
+    grouped_number,
+    looks_like_gbk,
+    parse_json,
+)
 from .render.machine import csv_header, csv_text
 from .render.rows import AWARD_COLUMNS, SUMMARY_COLUMNS, award_rows, num, summary_row
 from .schema import suggest
@@ -712,6 +719,10 @@ def _columns(names: list[str], source: str, line: int, vocabulary: Vocabulary | 
     known.update(f"applicant.{name}" for name in vocabulary.applicant)
     for kind in vocabulary.kinds.values():
         known.update(kind.fields)
+    # A fact's product attributes (product.modality, …) and the old form's product_type,
+    # modality and drug_class.
+    known.update(f"product.{name}" for name in vocabulary.products)
+    known.update(LEGACY_KEYS)
     for name in where:
         if name not in known:
             what = "applicant field" if name.startswith("applicant.") else "column"

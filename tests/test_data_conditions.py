@@ -22,10 +22,18 @@ from typing import Any
 import pytest
 
 from policycalc.engine import estimate
+from policycalc.profile import LEGACY_MODALITY, LEGACY_PRODUCT_TYPE
 
 from .conftest import make_profile
 
 NO_NEGATIVES = {"product_type"}
+# Product attributes given in the old form on the fact (`product_type`, `modality`,
+# `drug_class`): the values that form takes.
+LEGACY = {
+    "product_type": tuple(LEGACY_PRODUCT_TYPE),
+    "modality": tuple(LEGACY_MODALITY),
+    "drug_class": (1, 2, 3, 4, 5),
+}
 
 
 def case(measure: str, region: str, as_of: str, fact: dict[str, Any], **spec: Any) -> dict:
@@ -500,6 +508,8 @@ def _applicant_field(ruleset, kind: str, field: str) -> bool:
 
 
 def _values(ruleset, kind: str, field: str) -> tuple:
+    if field in LEGACY:  # the old form on a fact: its own values, read onto the product
+        return LEGACY[field]
     spec = ruleset.vocabulary.kinds[kind].fields.get(field) or ruleset.vocabulary.applicant[field]
     return tuple(spec.values or ())
 

@@ -177,6 +177,7 @@ SUZHOU_CLUSTER_ROWS = [
     ("szc-16-transfer-support", "?", "applicant"),
     ("szc-20-national-projects", "?", "applicant"),
     ("szc-21-drug-phases", "?", "applicant"),
+    ("szc-21-drug-phases-completed", "?", "applicant"),
     ("szc-21-device-registration", "?", "applicant"),
     ("szc-21-innovative-device", "?", "applicant"),
     ("szc-21-top3-generic", "?", "applicant"),

@@ -257,26 +257,20 @@ def _from_award(ctx: _Context, doc: Document, measure: Any, award: Award) -> lis
     fact = award.fact
     out: list[Opportunity] = []
     if award.unknown:
-        # A condition reads what the profile leaves out: the award is only possible
-        # (the engine's first note names what is missing).
+        # A condition reads what the profile leaves out: the award is only possible. The
+        # field is given the value that makes the measure apply (the engine's first note
+        # names what is missing).
         said = award.notes[0] if award.notes else Text("", "")
-        out.append(
-            Opportunity(
-                measure,
-                doc,
-                "missing_field",
-                Text(f"{said.zh}（决定是否适用）", f"{said.en} (it decides whether it applies)"),
-                _undecided(award.original),
-                fact,
-                fact.product,
-            )
-        )
+        found = _missing(ctx, doc, measure, fact, Exclusion(measure, doc, fact, "missing", said))
+        if found is not None:
+            out.append(found)
     missing = measure.formula.unread(fact.values)
     if not missing or not award.amount.money:
         return out
     names = ", ".join(missing)
     now = award.amount
-    return out + [
+    return [
+        *out,
         Opportunity(
             measure,
             doc,
@@ -288,7 +282,7 @@ def _from_award(ctx: _Context, doc: Document, measure: Any, award: Award) -> lis
             now,
             fact,
             fact.product,
-        )
+        ),
     ]
 
 

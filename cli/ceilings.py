@@ -22,7 +22,7 @@ Nothing depends on the order of the facts.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable
 from decimal import Decimal
 
 from .formulas import Step
@@ -90,7 +90,18 @@ class _Unit:
 
 
 class _Group:
-    __slots__ = ("ceiling", "children", "depth", "id", "index", "key", "members", "parent", "units")
+    __slots__ = (
+        "ceiling",
+        "children",
+        "depth",
+        "direct",
+        "id",
+        "index",
+        "key",
+        "members",
+        "parent",
+        "units",
+    )
 
     def __init__(self, index: int, gid: str, ceiling: Ceiling, key: Hashable) -> None:
         self.index = index
@@ -102,6 +113,7 @@ class _Group:
         self.parent: _Group | None = None
         self.children: list[_Group] = []
         self.depth = 0
+        self.direct: list[int] | None = None  # members in no child group (once nested)
 
 
 def apply_ceilings(
@@ -131,7 +143,8 @@ def apply_ceilings(
     crossing = not all(laminar.values())
     out: list[CeilingGroup] = []
     for g in groups:
-        direct = [u for u in g.units if _direct(u, g, groups)]
+        direct_ids = set(_direct_of(g))
+        direct = [u for u in g.units if u.index in direct_ids]
         before_lo = sum((rank_lo[c.index] for c in g.children), ZERO) + sum(
             (lo_x[u.index] for u in direct), ZERO
         )
@@ -154,22 +167,26 @@ def apply_ceilings(
                 unknown,
             )
         )
-    # Each unit's bounds within its groups.
+    # Each unit's bounds within its groups: what it is certain of comes from one pass over
+    # the groups (its ranks with every unit at its maximum) and a walk up its own chain.
+    at_most = _ranks(groups, {u.index: u.high for u in units}, keep_sums=True)
+    caps = _caps(units, groups)
+    crossing_sums = _cap_sums(groups, caps) if crossing else {}
+    names = _unknown_names(out)
     for unit in units:
         if not unit.groups:
             continue
         for award in unit.awards:
             award.groups = [groups[g].id for g in unit.groups]
-        caps = [groups[g].ceiling.amount for g in unit.groups]
-        high = min([unit.high, *caps])
+        high = caps[unit.index]
         if unit.unknown:
             _note_unknown(unit, groups, high)
             continue
         if all(laminar[g] for g in unit.groups):
-            low = _certain(unit, units, groups)
+            low = _certain(unit, groups, at_most)
         else:
-            low = _certain_crossing(unit, groups, units)
-        _settle(unit, Amount(low, high), groups, out, trace)
+            low = _certain_crossing(unit, groups, caps, crossing_sums)
+        _settle(unit, Amount(low, high), groups, out, trace, names)
     for i, group in enumerate(out):
         if not laminar[groups[i].index]:
             # Overlapping ceilings: at least what each member is certain of.
@@ -178,8 +195,9 @@ def apply_ceilings(
             out[i] = group._replace(bounds=Amount(min(certain, group.bounds.max), group.bounds.max))
     by_doc = _totals(units, groups, laminar, rank_lo, rank_hi, lo_x, hi_x)
     if crossing:
+        index_of = {g.id: g.index for g in groups}
         for award in awards:
-            if award.groups and any(not laminar[_gindex(groups, gid)] for gid in award.groups):
+            if award.groups and any(not laminar[index_of[gid]] for gid in award.groups):
                 award.notes.append(
                     Text(
                         "本项所受的两项上限相互交叉（如跨年度的按产品上限与年度上限），"
@@ -218,10 +236,6 @@ def _totals_of(
         none_all += none
     out[None] = Totals(lo_all, hi_all, unknown_all, none_all, len(awards))
     return out
-
-
-def _gindex(groups: list[_Group], gid: str) -> int:
-    return next(g.index for g in groups if g.id == gid)
 
 
 def _units(awards: list[Award], stacks: list[StackGroup]) -> list[_Unit]:
@@ -289,20 +303,33 @@ def _groups(units: list[_Unit]) -> list[_Group]:
 
 def _nest(groups: list[_Group]) -> dict[int, bool]:
     """Link each group to the smallest group containing it; say which groups take part in
-    an overlap that is not nesting (then the exact formulas do not apply to them)."""
+    an overlap that is not nesting (then the exact formulas do not apply to them).
+
+    Only groups that share a unit can contain or cross each other, so each group looks at
+    the groups of its own units: near-linear in the awards, whatever their number."""
     laminar = {g.index: True for g in groups}
     # Smallest first; of two ceilings over the same awards, the lower one sits inside.
     order = sorted(groups, key=lambda g: (len(g.members), g.ceiling.amount, g.index))
-    for i, g in enumerate(order):
-        for h in order[i + 1 :]:
-            shared = g.members & h.members
-            if not shared:
-                continue
-            if shared == g.members:
-                if g.parent is None:
-                    g.parent = h
-                continue
-            laminar[g.index] = laminar[h.index] = False
+    position = {g.index: i for i, g in enumerate(order)}
+    by_unit: dict[int, list[_Group]] = {}
+    for g in groups:
+        for u in g.members:
+            by_unit.setdefault(u, []).append(g)
+    for g in order:
+        here = position[g.index]
+        seen: set[int] = set()
+        parent: _Group | None = None
+        for u in g.members:
+            for h in by_unit[u]:
+                if h.index in seen or position[h.index] <= here:
+                    continue  # itself, or a smaller group (which looked at this one)
+                seen.add(h.index)
+                if g.members <= h.members:  # g is the smaller: the test costs |g|
+                    if parent is None or position[h.index] < position[parent.index]:
+                        parent = h
+                else:
+                    laminar[g.index] = laminar[h.index] = False
+        g.parent = parent
     # Crossing spreads to every group it touches through nesting.
     changed = True
     while changed:
@@ -322,67 +349,72 @@ def _nest(groups: list[_Group]) -> dict[int, bool]:
     return laminar
 
 
-def _direct(unit: _Unit, group: _Group, groups: list[_Group]) -> bool:
-    """Whether the unit sits in no group nested inside `group`."""
-    return not any(c.index in unit.groups for c in _descendants(group))
+def _direct_of(group: _Group) -> list[int]:
+    """The units of `group` in none of its children (so in none of its descendants)."""
+    if group.direct is None:
+        inner = {u for c in group.children for u in c.members}
+        group.direct = [u for u in group.members if u not in inner]
+    return group.direct
 
 
-def _descendants(group: _Group) -> Iterable[_Group]:
-    for child in group.children:
-        yield child
-        yield from _descendants(child)
-
-
-def _ranks(groups: list[_Group], x: dict[int, Decimal]) -> dict[int, Decimal]:
-    """r(g) for every group, from the inside out."""
+def _ranks(
+    groups: list[_Group], x: dict[int, Decimal], keep_sums: bool = False
+) -> dict[int, Decimal]:
+    """r(g) for every group, from the inside out; with `keep_sums`, also each group's sum
+    before its ceiling, under the key (-1 - index)."""
     out: dict[int, Decimal] = {}
     for g in sorted(groups, key=lambda g: g.depth, reverse=True):
-        inner = {u for c in g.children for u in c.members}
         total = sum((out[c.index] for c in g.children), ZERO)
-        total += sum((x[u] for u in g.members if u not in inner), ZERO)
+        total += sum((x[u] for u in _direct_of(g)), ZERO)
         out[g.index] = min(g.ceiling.amount, total)
+        if keep_sums:
+            out[-1 - g.index] = total
     return out
 
 
-def _top(unit: _Unit, groups: list[_Group]) -> _Group:
-    g = groups[unit.groups[0]]
-    while g.parent is not None:
-        g = g.parent
-    return g
-
-
-def _certain(unit: _Unit, units: list[_Unit], groups: list[_Group]) -> Decimal:
+def _certain(unit: _Unit, groups: list[_Group], at_most: dict[int, Decimal]) -> Decimal:
     """r(x*) − r(x* without the unit) in its outermost group; x* puts the unit at its
-    minimum and every other at its maximum (unknown: unbounded)."""
-    top = _top(unit, groups)
-    if not top.children and len(top.members) == 1:
-        # Alone under one ceiling: the rank sums below, with the unit the only term.
-        cap = top.ceiling.amount
-        return min(cap, ZERO + (ZERO + unit.low)) - min(cap, ZERO + (ZERO + ZERO))
-    tree = [top, *_descendants(top)]
-    x = {u.index: u.high for u in units if u.index in top.members}
-    x[unit.index] = unit.low
-    with_it = _ranks(tree, x)[top.index]
-    x[unit.index] = ZERO
-    without = _ranks(tree, x)[top.index]
-    return with_it - without
+    minimum and every other at its maximum (unknown: unbounded).
+
+    `at_most` holds every group's rank and sum with every unit at its maximum; moving this
+    unit changes only the groups on its own chain, which are walked up from the innermost."""
+    innermost = groups[unit.groups[0]]
+
+    def rank_with(value: Decimal) -> Decimal:
+        g = innermost
+        total = at_most[-1 - g.index] - unit.high + value
+        rank = min(g.ceiling.amount, total)
+        while g.parent is not None:
+            old = at_most[g.index]
+            g = g.parent
+            total = at_most[-1 - g.index] - old + rank
+            rank = min(g.ceiling.amount, total)
+        return rank
+
+    if innermost.parent is None and len(innermost.members) == 1:
+        cap = innermost.ceiling.amount  # alone under one ceiling
+        return min(cap, unit.low) - min(cap, ZERO)
+    return rank_with(unit.low) - rank_with(ZERO)
 
 
-def _certain_crossing(unit: _Unit, groups: list[_Group], units: list[_Unit]) -> Decimal:
+def _caps(units: list[_Unit], groups: list[_Group]) -> dict[int, Decimal]:
+    """What each unit can receive at most: its own maximum under every ceiling above it."""
+    return {u.index: min([u.high, *(groups[g].ceiling.amount for g in u.groups)]) for u in units}
+
+
+def _cap_sums(groups: list[_Group], caps: dict[int, Decimal]) -> dict[int, Decimal]:
+    return {g.index: sum((caps[u] for u in g.members), ZERO) for g in groups}
+
+
+def _certain_crossing(
+    unit: _Unit, groups: list[_Group], caps: dict[int, Decimal], sums: dict[int, Decimal]
+) -> Decimal:
     """A valid lower bound where ceilings overlap: paid in full, or some ceiling above it is
     full, in which case it gets at least that ceiling less what the others can take."""
     low = unit.low
-    by_index = {u.index: u for u in units}
     for gi in unit.groups:
         g = groups[gi]
-        others = sum(
-            (
-                min([by_index[u].high, *(groups[h].ceiling.amount for h in by_index[u].groups)])
-                for u in g.members
-                if u != unit.index
-            ),
-            ZERO,
-        )
+        others = sums[gi] - caps[unit.index]
         low = min(low, max(ZERO, g.ceiling.amount - others))
     return low
 
@@ -440,12 +472,25 @@ def _relaxed(
     chosen: list[_Group] = []
     pool = [g for g in groups if g.members <= members]
     pool.sort(key=lambda g: (len(g.members), g.index), reverse=not smallest_first)
+    owners: dict[int, list[_Group]] = {}  # unit → chosen groups holding it
     for g in pool:
-        if all(
-            not (g.members & h.members) or g.members <= h.members or h.members <= g.members
-            for h in chosen
-        ):
+        met: set[int] = set()
+        fits = True
+        for u in g.members:
+            for h in owners.get(u, ()):
+                if h.index in met:
+                    continue
+                met.add(h.index)
+                small, large = (g, h) if len(g.members) <= len(h.members) else (h, g)
+                if not small.members <= large.members:
+                    fits = False
+                    break
+            if not fits:
+                break
+        if fits:
             chosen.append(g)
+            for u in g.members:
+                owners.setdefault(u, []).append(g)
     copies = {g.index: _Group(g.index, g.id, g.ceiling, g.key) for g in chosen}
     for g in chosen:
         copies[g.index].members = set(g.members)
@@ -482,8 +527,22 @@ def _note_unknown(unit: _Unit, groups: list[_Group], high: Decimal) -> None:
     )
 
 
+def _unknown_names(out: list[CeilingGroup]) -> dict[str, str]:
+    """For each group with case-by-case members, their measure ids (worked out once)."""
+    return {
+        g.id: ", ".join(sorted({a.measure.id for a in g.members if not a.amount.known}))
+        for g in out
+        if g.case_by_case
+    }
+
+
 def _settle(
-    unit: _Unit, bounds: Amount, groups: list[_Group], out: list[CeilingGroup], trace: bool
+    unit: _Unit,
+    bounds: Amount,
+    groups: list[_Group],
+    out: list[CeilingGroup],
+    trace: bool,
+    unknown_names: dict[str, str],
 ) -> None:
     """Give the unit's awards their bounds within the groups, with a step (when tracing)
     and a note (always, where the bounds change)."""
@@ -508,9 +567,7 @@ def _settle(
             continue
         unknown = [g for g in described if g.case_by_case]
         if unknown and new.min != own.min:
-            names = ", ".join(
-                sorted({a.measure.id for g in unknown for a in g.members if not a.amount.known})
-            )
+            names = ", ".join(sorted({n for g in unknown for n in unknown_names[g.id].split(", ")}))
             award.notes.append(
                 Text(
                     f"同一上限下有一事一议的奖励（{names}），其金额未定，可能占满上限；"

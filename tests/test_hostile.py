@@ -301,3 +301,41 @@ def test_report_and_output_may_not_name_the_same_file(tmp_path, command):
     err = clean(result)
     assert result.returncode == EXIT_USAGE and "--report: names the same file" in err
     assert (tmp_path / "x.md").read_text() == "keep"
+
+
+# ------------------------------------------------------------------ 30. bounded work
+
+
+def test_one_record_of_a_mebibyte_under_shared_ceilings_is_estimated_quickly():
+    """Some 6,700 awards in one Suzhou applicant, all under the yearly and document
+    ceilings: the grouping used to compare every award with every other (14 s of CPU);
+    near-linear it takes well under a second. The bound here is loose for a busy machine."""
+    import time
+
+    from policycalc.engine import estimate
+    from policycalc.profile import build_profile
+
+    facts = []
+    for i in range(6700):
+        date = f"2020-{i % 12 + 1:02d}-{i % 28 + 1:02d}"
+        if i % 3 == 0:
+            facts.append({"kind": "clinical_phase_completed", "date": date, "phase": i % 3 + 1,
+                          "product_type": "innovative_drug", "drug_class": 1,
+                          "rd_spend": 100 + i % 5000, "next_phase_entered": True,
+                          "product": f"P{i}"})
+        elif i % 3 == 1:
+            facts.append({"kind": "clinical_phase_entered", "date": date, "phase": i % 3 + 1,
+                          "product_type": "innovative_drug", "rd_spend": 100 + i % 5000,
+                          "product": f"P{i}"})
+        else:
+            facts.append({"kind": "device_registration", "date": date, "device_class": 3,
+                          "rd_spend": 50 + i % 3000, "product": f"P{i}"})
+    data = {"applicant": {"id": "h", "region": "suzhou"}, "facts": facts}
+    assert len(json.dumps(data)) < 1 << 20
+    profile = build_profile(data, RULESET, "h.jsonl")
+    start = time.process_time()
+    result = estimate(RULESET, profile, dt.date(2021, 6, 30), trace=False)
+    assert time.process_time() - start < 4
+    # Suzhou 第五条: at most 8,000万 per enterprise per year; every fact is in 2020, and the
+    # clinical (第六条, 3,000万 a year) and device ceilings are full many times over.
+    assert result.totals.max <= 8000

@@ -13,8 +13,44 @@ path too) stays cheap; none of them imports typer or rich.
 from __future__ import annotations
 
 import sys
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+
+
+def _stop(signum: int, frame: object) -> None:
+    """A signal in the command's first milliseconds, while modules load: one line and the
+    documented exit code (128 + the signal), never a traceback. `_signal` and `os` are
+    loaded already, so this costs no import (each one is a window)."""
+    import os
+
+    words = {2: "interrupted (SIGINT)", 15: "terminated (SIGTERM)", 1: "hung up (SIGHUP)"}
+    try:  # noqa: SIM105 (contextlib would be one more import in the window)
+        os.write(2, f"Error: {words.get(signum, 'stopped')}\n".encode())
+    except OSError:
+        pass
+    os._exit(128 + signum)
+
+
+def _stop_early_signals() -> None:
+    import _signal  # type: ignore[import-not-found]  # the C module: no import of signal.py
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        number = getattr(_signal, name, None)
+        if number is None:
+            continue
+        current = _signal.getsignal(number)
+        if current == _signal.SIG_IGN and name != "SIGINT":
+            continue  # under nohup, a hang-up stays ignored
+        if name == "SIGINT" and current is not _signal.default_int_handler:
+            continue  # a handler of someone else's
+        _signal.signal(number, _stop)
+
+
+if sys.argv and (sys.argv[0] == "-m" or sys.argv[0].endswith(("/policycalc", "\\policycalc"))):
+    # Started as the command (app.main then installs its own handlers); a program that
+    # imports policycalc keeps its own.
+    _stop_early_signals()
+
+from types import ModuleType  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
 
 __version__ = "0.1.0"
 

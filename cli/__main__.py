@@ -2,7 +2,11 @@
 
 import gc
 
-from .app import main
+from . import _stop, _stop_early_signals
+
+_stop_early_signals()  # (done already when the package was loaded as the command)
+
+from .app import main  # noqa: E402
 
 
 def run() -> None:
@@ -13,6 +17,8 @@ def run() -> None:
     counting as the modules are torn down, and files were closed by their commands."""
     try:
         main()
+    except KeyboardInterrupt:  # a SIGINT between the early handler and main's own
+        _stop(2, None)
     finally:
         gc.freeze()
 

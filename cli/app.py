@@ -209,6 +209,10 @@ def fail_on_error(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except Error as exc:
+            if exc.source == "<stdout>":
+                from .output import stop_stdout
+
+                stop_stdout()  # nothing more of it is written on the way out
             for error in (exc, *exc.others):
                 typer.echo(f"Error: {error}", err=True)
             raise typer.Exit(exit_code_of(exc)) from None
@@ -263,7 +267,10 @@ def load(data_dir: list[Path] | None, extra: list[Path] | None) -> Ruleset:
 
 
 def read_stdin() -> bytes:
-    return sys.stdin.buffer.read()
+    """A profile or answers from stdin: at most MAX_PROFILE_BYTES (`< /dev/zero` ends)."""
+    from .profile import read_bounded
+
+    return read_bounded(sys.stdin.buffer, "<stdin>")
 
 
 def _profile(path: str, ruleset: Ruleset, encoding: str = "utf-8") -> Any:
@@ -1412,8 +1419,10 @@ def _answers(terminal: bool, path: Path | None) -> Callable[[str], str | None]:
         from .profile import open_input
 
         source = str(path)
+        from .profile import read_bounded
+
         with open_input(resolve(str(path)), "an answers file") as handle:
-            raw = handle.read()
+            raw = read_bounded(handle, str(path))
     else:
         raw = read_stdin()
     try:
@@ -1542,20 +1551,38 @@ def _only(name: str) -> typer.Typer:
     return app
 
 
-def flush_stdout() -> None:
-    """Flush now: a small output to a closed pipe fails here, not in the interpreter's exit."""
+def flush_stdout() -> int | None:
+    """Flush now: a small output to a closed pipe or a full disk fails here, not in the
+    interpreter's exit. Returns the exit code of a failure (one `Error:` line said why)."""
     try:
         sys.stdout.flush()
     except BrokenPipeError:
         quiet_broken_pipe()
+    except Error as exc:
+        return _stdout_failed(exc)
+    return None
+
+
+def _stdout_failed(exc: Error) -> int:
+    from .output import stop_stdout
+
+    stop_stdout()
+    typer.echo(f"Error: {exc}", err=True)
+    return exit_code_of(exc)
 
 
 def main() -> None:
     """Entry point: never a traceback, always a documented exit code."""
-    from .output import Interrupted, discard_pending, install_signal_handlers
+    from .output import (
+        Interrupted,
+        discard_pending,
+        guard_standard_streams,
+        install_signal_handlers,
+    )
 
     install_signal_handlers()
     try:
+        guard_standard_streams()
         _main()
     except (Interrupted, KeyboardInterrupt) as exc:
         # SIGINT, SIGTERM, SIGHUP: Typer turns a KeyboardInterrupt into a silent exit 130,
@@ -1575,12 +1602,16 @@ def _main() -> None:
     target = _only(args[0]) if args and not args[0].startswith("-") else app
     try:
         code = target(standalone_mode=False)
-    except SystemExit:
-        flush_stdout()
+    except SystemExit as stop:
+        failed = flush_stdout()
+        if failed is not None and not stop.code:
+            sys.exit(failed)
         raise
     except BrokenPipeError:
         quiet_broken_pipe()
         sys.exit(EXIT_OK)
+    except Error as exc:  # stdout failed while help or a message was written
+        sys.exit(_stdout_failed(exc))
     except Exception as exc:
         message = getattr(exc, "format_message", None)
         exit_code = getattr(exc, "exit_code", None)
@@ -1599,5 +1630,7 @@ def _main() -> None:
             text = " ".join(message().split())
             typer.echo(f"Error: {text} (see {command} -h)", err=True)
         sys.exit(exit_code)
-    flush_stdout()
+    failed = flush_stdout()
+    if failed is not None:
+        sys.exit(failed)
     sys.exit(code if isinstance(code, int) else 0)

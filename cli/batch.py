@@ -152,6 +152,8 @@ def read_lines(
                 offset += len(more)
                 if not more or more.endswith(b"\n"):
                     break
+                if offset - start > MAX_SKIP:
+                    raise _endless(source, number)
             guess = chunk[:4096].decode(codec, "replace")
             yield Line(number, start, None, _too_long(source, number, limit), guess)
             continue
@@ -214,6 +216,19 @@ def _not_text(chunk: bytes, start: int, exc: UnicodeDecodeError, encoding: str, 
     return (
         f"not {name} text at byte {start + exc.start:,} of the file "
         f"(0x{chunk[exc.start]:02x}){hint}"
+    )
+
+
+MAX_SKIP = 256 << 20  # bytes of one record skipped before the input is taken for no text
+
+
+def _endless(source: str, line: int | None) -> InputError:
+    """A record with no end in sight (`/dev/zero`): no later record can be found."""
+    return InputError(
+        f"a record runs on for more than {MAX_SKIP >> 20} MiB: this is not a batch of "
+        "profiles; reading stopped",
+        source=source,
+        line=line,
     )
 
 
@@ -363,6 +378,8 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
         if size > limit:
             too_long = True
             parts.clear()
+            if size > MAX_SKIP:
+                raise _endless(source, first)
         elif not too_long:
             parts.append(block[begin:end])
 
@@ -1133,8 +1150,20 @@ def run(
         for part in _chunks(items, chunk):
             _write_many(process_task(("items", part)), out, report, counts, progress)
         return counts
+    workers = _Workers(jobs)
+    if len(workers.pids) < jobs and note is not None:
+        note(
+            f"Note: {len(workers.pids)} of {jobs} worker processes could be started "
+            f"({workers.failure}); "
+            + ("running in this one" if not workers.pids else "running with those")
+        )
+    if not workers.pids:  # not a single process could be forked: the work is done here
+        for part in _chunks(items, chunk):
+            _write_many(process_task(("items", part)), out, report, counts, progress)
+        return counts
+    jobs = len(workers.pids)
     tasks = (("items", part) for part in _chunks(items, chunk))
-    with _Workers(jobs) as workers:
+    with workers:
         # Task k goes to worker k % jobs; two in flight per worker; results read in order.
         window = 2 * jobs
         sent = 0
@@ -1171,13 +1200,23 @@ class _Workers:
         self.pids: list[int] = []
         self.inputs: list[IO[bytes]] = []
         self.outputs: list[IO[bytes]] = []
+        self.failure = ""  # why fewer workers than asked could be started
         sys.stdout.flush()
         sys.stderr.flush()
         with signals_blocked():  # a worker never runs the parent's signal handlers
             for _ in range(jobs):
-                task_r, task_w = os.pipe()
-                result_r, result_w = os.pipe()
-                pid = os.fork()
+                opened: list[int] = []
+                try:  # a process limit or no memory: work with the workers there are
+                    task_r, task_w = os.pipe()
+                    opened += (task_r, task_w)
+                    result_r, result_w = os.pipe()
+                    opened += (result_r, result_w)
+                    pid = os.fork()
+                except OSError as exc:
+                    for fd in opened:
+                        os.close(fd)
+                    self.failure = os.strerror(exc.errno) if exc.errno else str(exc)
+                    break
                 if pid == 0:  # the worker
                     code = 0
                     try:

@@ -34,6 +34,7 @@ import os
 import re
 import signal
 import stat
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -157,6 +158,119 @@ class _Raw(io.FileIO):
         except OSError as exc:
             raise WriteError(f"cannot write: {reason(exc)}", source=self.label) from None
         return written
+
+
+# ------------------------------------------------------------------ standard streams
+
+
+class _Standard(io.RawIOBase):
+    """stdin, stdout or stderr as the command uses it. A write that fails (a full disk, a
+    stdout closed by the caller) is one WriteError naming `<stdout>` (exit 3); stderr, with
+    nowhere left to report, drops what it cannot write; a read from a stdin the caller
+    closed is one InputError. After a failure the stream discards, so that the exit does
+    not fail again flushing it."""
+
+    def __init__(self, fd: int, label: str, closed: bool) -> None:
+        super().__init__()
+        self.fd = fd
+        self.label = label
+        self.gone = closed  # closed by the caller: /dev/null holds its number
+        self.discarding = False
+
+    def readable(self) -> bool:
+        return self.fd == 0
+
+    def writable(self) -> bool:
+        return self.fd != 0
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def isatty(self) -> bool:
+        return not self.gone and os.isatty(self.fd)
+
+    def readinto(self, buffer: Any) -> int:
+        if self.gone:
+            from .errors import InputError
+
+            raise InputError("cannot read: standard input is closed", source=self.label)
+        try:
+            return os.readv(self.fd, [buffer])
+        except OSError as exc:
+            from .errors import InputError
+
+            raise InputError(f"cannot read: {reason(exc)}", source=self.label) from None
+
+    def write(self, data: Any) -> int:
+        size = len(memoryview(data))
+        if self.discarding:
+            return size
+        if self.gone:
+            self.discarding = True
+            if self.fd == 2:
+                return size
+            raise WriteError("cannot write: standard output is closed", source=self.label)
+        try:
+            return os.write(self.fd, data)
+        except BrokenPipeError:
+            if self.fd == 2:
+                self.discarding = True
+                return size
+            raise
+        except OSError as exc:
+            self.discarding = True
+            if self.fd == 2:
+                return size
+            raise WriteError(f"cannot write: {reason(exc)}", source=self.label) from None
+
+
+def guard_standard_streams() -> None:
+    """Make stdin, stdout and stderr safe whatever state the caller left them in: one the
+    caller closed gets /dev/null on its number (so that no file this run opens takes it,
+    and a write meant for stdout never lands in an output file) and is reported as closed
+    when used; every failure to write is one line, never a traceback. Text that cannot be
+    encoded is escaped (`\\udc80`), never an error."""
+    gone = set()
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            gone.add(fd)
+            try:
+                null = os.open(os.devnull, os.O_RDWR)
+            except OSError:
+                continue
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+    for fd, name, label in (
+        (0, "stdin", "<stdin>"),
+        (1, "stdout", "<stdout>"),
+        (2, "stderr", "<stderr>"),
+    ):
+        old = getattr(sys, name, None)
+        encoding = getattr(old, "encoding", None) or "utf-8"
+        raw = _Standard(fd, label, fd in gone)
+        if fd == 0:
+            buffer: Any = io.BufferedReader(raw)
+        else:
+            buffer = io.BufferedWriter(raw)
+        terminal = raw.isatty()
+        stream = io.TextIOWrapper(
+            buffer,
+            encoding=encoding,
+            errors="strict" if fd == 0 else "backslashreplace",
+            line_buffering=terminal or fd == 2,
+            write_through=fd == 2,
+        )
+        setattr(sys, name, stream)
+
+
+def stop_stdout() -> None:
+    """After stdout failed: what is still buffered is dropped, not written at exit."""
+    raw = getattr(getattr(sys.stdout, "buffer", None), "raw", None)
+    if isinstance(raw, _Standard):
+        raw.discarding = True
 
 
 def _key(info: os.stat_result) -> tuple[int, int]:

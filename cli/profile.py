@@ -255,6 +255,24 @@ def open_input(path: str, what: str) -> BinaryIO:
         raise InputError(f"cannot read: {exc.strerror}", source=path) from None
 
 
+MAX_PROFILE_BYTES = 16 << 20  # a profile is a few KB; a batch is read record by record
+
+
+def read_bounded(handle: Any, source: str) -> bytes:
+    """All of a profile's bytes, or one error for a file too large to be one (`/dev/zero`)."""
+    try:
+        raw: bytes = handle.read(MAX_PROFILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", source=source) from None
+    if len(raw) > MAX_PROFILE_BYTES:
+        raise InputError(
+            f"larger than {MAX_PROFILE_BYTES >> 20} MiB: not a profile (for many applicants "
+            "use --batch, which reads one record at a time)",
+            source=source,
+        )
+    return raw
+
+
 def load_profile(
     path: str, ruleset: Ruleset, stdin: bytes | None = None, encoding: str = "utf-8"
 ) -> Profile:
@@ -264,7 +282,7 @@ def load_profile(
         source = "<stdin>"
     else:
         with open_input(path, "a profile file") as handle:
-            raw = handle.read()
+            raw = read_bounded(handle, path)
         source = path
     text = read_text(raw, source, encoding)
     return build_profile(parse_document(text, source), ruleset, source)

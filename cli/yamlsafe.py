@@ -277,7 +277,15 @@ def iter_yaml_list(
         SequenceStartEvent,
     )
 
-    loader = _StrictLoader(stream)
+    try:  # the reader looks at the first characters at once (NUL bytes: an error)
+        loader = _StrictLoader(stream)
+    except yaml.reader.ReaderError as exc:
+        what = f"character #x{exc.character:04x} is not allowed (position {exc.position})"
+        yield None, None, error(f"invalid YAML: {what}", source=source)
+        return
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        yield None, None, error(f"invalid YAML: {exc}", source=source)
+        return
     line: int | None = None
     try:
         loader.get_event()  # type: ignore[no-untyped-call]  # the start of the stream

@@ -339,3 +339,131 @@ def test_one_record_of_a_mebibyte_under_shared_ceilings_is_estimated_quickly():
     # Suzhou 第五条: at most 8,000万 per enterprise per year; every fact is in 2020, and the
     # clinical (第六条, 3,000万 a year) and device ceilings are full many times over.
     assert result.totals.max <= 8000
+
+
+# ------------------------------------------------------------------ 7-10. streams, fork, signals
+
+STDOUT_COMMANDS = [
+    ["estimate", EXAMPLE, "--as-of", AS_OF], ["estimate", EXAMPLE, "-f", "json"],
+    ["compare-regions", EXAMPLE], ["opportunities", EXAMPLE], ["explain", "km-09-renovation"],
+    ["measures"], ["measures", "--stats"], ["regions"], ["facts"], ["facts", "renovation"],
+    ["validate"], ["check", "-q"], ["init"], ["--help"], ["--version"], ["estimate", "--help"],
+    ["estimate", "--batch", str(ROOT / "examples" / "clients.csv"), "--as-of", AS_OF],
+    ["interview", "--region", "chongqing", "--as-of", "2023-01-01", "--answers",
+     str(ROOT / "examples" / "cq-answers.txt")],
+]
+
+
+@pytest.mark.parametrize("command", STDOUT_COMMANDS, ids=lambda c: " ".join(c[:2])[:30])
+def test_a_full_disk_on_stdout_is_one_error_line_and_exit_3(tmp_path, command):
+    with open("/dev/full", "wb") as full:
+        result = subprocess.run([sys.executable, "-m", "policycalc", *command], cwd=tmp_path,
+                                stdout=full, stderr=subprocess.PIPE, timeout=120)
+    err = clean(result)
+    assert result.returncode == 3, err
+    assert "Error: <stdout>: cannot write: No space left on device\n" in err
+
+
+def _closed(fd: int) -> Any:
+    import os
+
+    return lambda: os.close(fd)
+
+
+def test_closed_stdout_is_one_error_line_and_output_files_still_work(tmp_path):
+    result = cli("regions", cwd=tmp_path, preexec_fn=_closed(1))
+    assert result.returncode == 3
+    assert clean(result) == "Error: <stdout>: cannot write: standard output is closed\n"
+    result = cli("regions", "-f", "csv", "-o", "r.csv", cwd=tmp_path, preexec_fn=_closed(1))
+    assert result.returncode == 0, clean(result)
+    assert (tmp_path / "r.csv").read_text().startswith("id,name")
+
+
+@pytest.mark.parametrize("command", [["estimate", "-"], ["estimate", "--batch", "-"],
+                                     ["interview", "--region", "chongqing"]])
+def test_closed_stdin_is_one_error_line(tmp_path, command):
+    result = cli(*command, cwd=tmp_path, preexec_fn=_closed(0))
+    assert result.returncode == EXIT_USAGE
+    assert "Error: <stdin>: cannot read: standard input is closed" in clean(result)
+
+
+def test_closed_stderr_and_a_full_stderr_still_give_the_exit_code(tmp_path):
+    result = cli("estimate", "/nonexistent", cwd=tmp_path, preexec_fn=_closed(2))
+    assert result.returncode == EXIT_USAGE
+    with open("/dev/full", "wb") as full:
+        result = subprocess.run([sys.executable, "-m", "policycalc", "estimate", "/nonexistent"],
+                                cwd=tmp_path, stderr=full, timeout=60)
+    assert result.returncode == EXIT_USAGE
+
+
+@pytest.mark.parametrize("command", [
+    ["estimate", "/dev/zero"], ["estimate", "-"], ["interview", "--region", "chongqing",
+                                                   "--answers", "/dev/zero"],
+    ["estimate", "--batch", "/dev/zero"],
+    ["estimate", "--batch", "/dev/zero", "--input-format", "jsonl"],
+    ["estimate", "--batch", "/dev/zero", "--input-format", "json"],
+    ["estimate", "--batch", "/dev/zero", "--input-format", "yaml"],
+], ids=lambda c: " ".join(c[1:])[:40])
+def test_dev_zero_as_input_ends_with_one_error_line(tmp_path, command):
+    with open("/dev/zero", "rb") as zero:
+        result = subprocess.run([sys.executable, "-m", "policycalc", *command], cwd=tmp_path,
+                                stdin=zero, capture_output=True, timeout=120)
+    err = clean(result)
+    assert result.returncode in (EXIT_DATA, EXIT_USAGE), err
+    assert err.startswith("Error: ")
+
+
+def _fork_fails_after(monkeypatch: Any, started: int) -> None:
+    import errno
+    import os
+
+    real = os.fork
+    count = [0]
+
+    def fork() -> int:
+        count[0] += 1
+        if count[0] > started:
+            raise OSError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+        return real()
+
+    monkeypatch.setattr(os, "fork", fork)
+
+
+@pytest.mark.parametrize("started", [0, 1])
+def test_a_failed_fork_under_jobs_still_estimates_every_applicant(monkeypatch, started):
+    _fork_fails_after(monkeypatch, started)
+    raw = "".join(json.dumps(good(f"g{i}")) + "\n" for i in range(40)).encode()
+    job = batch.Job(RULESET, dt.date(2023, 6, 30), "en", True, "in.jsonl")
+    out = io.StringIO()
+    notes: list[str] = []
+    counts = batch.run(io.BytesIO(raw), "jsonl", job, out, notes.append, jobs=3, chunk=4,
+                       note=notes.append)
+    assert counts.estimated == 40 and counts.rejected == 0
+    assert len(out.getvalue().splitlines()) == 40
+    assert notes == [f"Note: {started} of 3 worker processes could be started (Resource "
+                     f"temporarily unavailable); running "
+                     f"{'in this one' if not started else 'with those'}"]
+
+
+def test_a_signal_in_the_first_milliseconds_is_one_line_not_a_traceback(tmp_path):
+    """SIGINT at random moments of start-up. A signal that lands before any policycalc code
+    runs (the interpreter's own start-up, the console script's `import re`) is Python's,
+    out of reach of the package; once the package loads, it is one line and exit 130."""
+    import random
+    import signal
+    import time
+
+    rng = random.Random(18)
+    for _ in range(12):
+        proc = subprocess.Popen([sys.executable, "-m", "policycalc", "estimate", EXAMPLE,
+                                 "--as-of", AS_OF], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.01, 0.25))
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        text = err.decode("utf-8", "replace")
+        if "Traceback" in text:
+            assert "/cli/" not in text and "policycalc/" not in text, text
+        else:
+            assert proc.returncode in (0, 130, -2), text
+            assert proc.returncode != 130 or text.endswith("Error: interrupted (SIGINT)\n")

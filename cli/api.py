@@ -182,7 +182,8 @@ class Comparison(NamedTuple):
 
     def to_dict(self, lang: Lang = "zh") -> Any:
         """What `policycalc compare-regions PROFILE --format json` prints."""
-        from .render.views import CompareView, data_of
+        from .render.data import data_of
+        from .render.views import CompareView
 
         return data_of(CompareView(self.estimates, lang, self.as_of, self.ruleset))
 
@@ -206,7 +207,8 @@ class Opportunities(NamedTuple):
 
     def to_dict(self, lang: Lang = "zh") -> Any:
         """What `policycalc opportunities PROFILE --format json` prints."""
-        from .render.views import OpportunitiesView, data_of
+        from .render.data import data_of
+        from .render.views import OpportunitiesView
 
         return data_of(OpportunitiesView(self.sections, lang, self.as_of, self.ruleset))
 

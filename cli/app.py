@@ -557,7 +557,8 @@ def estimate(
     fmt = fmt or OutputFormat.table
     bom = check_excel(excel, fmt)
     from .engine import estimate as run
-    from .render.views import EstimateView, write
+    from .render.views import EstimateView
+    from .render.write import write
 
     day = parse_as_of(as_of)
     ruleset = load(data_dir, extra_data)
@@ -740,7 +741,8 @@ def compare_regions(
             --regions kunming,chongqing --as-of 2023-06-30
     """
     from .engine import estimate as run
-    from .render.views import CompareView, write
+    from .render.views import CompareView
+    from .render.write import write
     from .schema import one_of
 
     encoding = check_encoding(encoding)
@@ -950,7 +952,8 @@ def opportunities(
         check_report(report)
         distinct_outputs(output, report)
     from .opportunities import find_opportunities
-    from .render.views import OpportunitiesView, write
+    from .render.views import OpportunitiesView
+    from .render.write import write
     from .schema import one_of
 
     day = parse_as_of(as_of)
@@ -1027,7 +1030,8 @@ def explain(
         policycalc explain cq-08-phase3 \\
             --profile examples/chongqing-antibody.yaml --as-of 2023-01-01
     """
-    from .render.views import ExplainView, write
+    from .render.views import ExplainView
+    from .render.write import write
     from .schema import suggest
 
     encoding = check_encoding(encoding)
@@ -1105,7 +1109,8 @@ def measures(
         policycalc measures --stats
     """
     from .catalogue import STATS_COLUMNS, measure_rows, stats_rows
-    from .render.views import ListView, write
+    from .render.views import ListView
+    from .render.write import write
 
     bom = check_excel(excel, fmt)
     ruleset = load(data_dir, extra_data)
@@ -1171,7 +1176,8 @@ def regions(
                 "reached_by": reaching,
             }
         )
-    from .render.views import ListView, write
+    from .render.views import ListView
+    from .render.write import write
 
     columns = ["id", "name", "level", "parent", "documents", "reached_by"]
     with destination(output, _reads(None, ruleset)) as out:
@@ -1331,7 +1337,8 @@ def interview(
     from .interview import InterviewError, make_plan, profile_text, run_interview
     from .opportunities import find_opportunities
     from .profile import build_profile, parse_document
-    from .render.views import EstimateView, OpportunitiesView, write
+    from .render.views import EstimateView, OpportunitiesView
+    from .render.write import write
     from .schema import one_of
 
     ruleset = load(data_dir, extra_data)
@@ -1518,7 +1525,8 @@ def facts(
         policycalc facts clinical_phase_completed
     """
     from .catalogue import fact_rows
-    from .render.views import ListView, write
+    from .render.views import ListView
+    from .render.write import write
     from .schema import suggest
 
     bom = check_excel(excel, fmt)

@@ -20,7 +20,8 @@ from policycalc.app import app
 from policycalc.engine import estimate
 from policycalc.render.report import category_matrix
 from policycalc.render.safe import csv_cell, md, visible
-from policycalc.render.views import EstimateView, ListView, OutputFormat, write
+from policycalc.render.views import EstimateView, ListView, OutputFormat
+from policycalc.render.write import write
 
 from .conftest import ROOT, day, make_profile
 

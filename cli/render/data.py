@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, assert_never
 
 from ..formulas import describe
 from ..model import Department, Document, Lang, Measure, Ruleset, Text
@@ -18,6 +18,7 @@ from ..results import (
     Totals,
 )
 from .rows import num
+from .views import CompareView, EstimateView, ExplainView, ListView, OpportunitiesView, View
 from .words import word
 
 
@@ -383,3 +384,34 @@ def groups_of(data: dict[str, Any], document: str) -> tuple[list[Any], list[Any]
         if any(owner.get(m["measure"]) == document for m in s["members"])
     ]
     return ceilings, stacks
+
+
+# ------------------------------------------------------------------ a view as plain data
+
+
+def compare_data(view: CompareView) -> dict[str, Any]:
+    """`compare-regions`: each region's estimate, with its id and name."""
+    regions = []
+    for est in view.estimates:
+        data = estimate_data(est, view.lang)
+        data["region"] = est.region
+        data["region_label"] = est.ruleset.regions[est.region].name.get(view.lang)
+        regions.append(data)
+    return {"as_of": view.as_of.isoformat(), "ruleset": view.ruleset, "regions": regions}
+
+
+def data_of(view: View) -> Any:
+    """The whole result as plain data (JSON, YAML, TOML)."""
+    if isinstance(view, EstimateView):
+        return estimate_data(view.estimate, view.lang, view.steps, view.show_all)
+    if isinstance(view, CompareView):
+        return compare_data(view)
+    if isinstance(view, ExplainView):
+        return explain_data(view.ruleset, view.measure, view.as_of, view.lang, view.estimate)
+    if isinstance(view, ListView):
+        return view.rows
+    if isinstance(view, OpportunitiesView):
+        from .opportunities import view_data
+
+        return view_data(view)
+    assert_never(view)

@@ -16,8 +16,6 @@ from .rows import num
 from .safe import md, xml
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from ..opportunities import Opportunities, Opportunity
     from .views import OpportunitiesView
 
@@ -281,40 +279,6 @@ HEADS = ("rank", "article", "measure", "reason", "amount", "needs", "departments
 
 
 # ------------------------------------------------------------------ terminal
-
-
-def print_opportunities(view: OpportunitiesView, out: Console) -> None:
-    from .table import print_rows, text
-
-    lang = view.lang
-    for data, result in _sections(view):
-        rs = result.estimate.ruleset
-        a = data["applicant"]
-        who = a.get("name") or a.get("id") or ""
-        if a.get("moved_from"):
-            where = rs.regions[a["region"]].name.get(lang)
-            who += f"（假设注册于{where}）" if lang == "zh" else f" (as if registered in {where})"
-        out.print(
-            text(
-                f"{word('title', lang)} · {who} · {word('as_of', lang)} {data['as_of']} · "
-                f"{word('ruleset', lang)} {data['ruleset']}",
-                "bold",
-            )
-        )
-        if not data["opportunities"]:
-            out.print(text(word("none", lang)))
-            continue
-        recipients = {k: v.get(lang) for k, v in rs.recipients.items()}
-        for category, items in _grouped(data):
-            title = rs.categories[category].get(lang) if category in rs.categories else category
-            print_rows(
-                title,
-                [word(h, lang) for h in HEADS],
-                [_cells(item, rank, recipients, lang) for rank, item in items],
-                out,
-                whole=(0, 1, 4),
-            )
-    out.print(text(word("note", lang), "dim"))
 
 
 # ------------------------------------------------------------------ reports

@@ -177,7 +177,8 @@ def _section(data: dict[str, Any], ruleset: Ruleset, lang: Lang) -> Section:
 
 
 def build_report(view: EstimateView | CompareView) -> Report:
-    from .views import CompareView, compare_data, data_of
+    from .data import compare_data, data_of
+    from .views import CompareView
 
     lang = view.lang
     if isinstance(view, CompareView):

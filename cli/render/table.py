@@ -27,7 +27,7 @@ from .safe import visible
 from .words import word
 
 if TYPE_CHECKING:
-    from .views import View
+    from .views import OpportunitiesView, View
 
 _LATIN_WORD = re.compile(r"[!-~]+")
 PIPE_WIDTH = 80  # a pipe or a file with no terminal anywhere: the classic terminal width
@@ -575,15 +575,8 @@ def print_view(view: View, out: Console) -> None:
     """A view as a person reads it."""
     from typing import assert_never
 
-    from .views import (
-        CompareView,
-        EstimateView,
-        ExplainView,
-        ListView,
-        OpportunitiesView,
-        compare_data,
-        data_of,
-    )
+    from .data import compare_data, data_of
+    from .views import CompareView, EstimateView, ExplainView, ListView, OpportunitiesView
 
     if isinstance(view, EstimateView):
         print_estimate(data_of(view), view.lang, out, show_all=view.show_all, today=view.today)
@@ -609,8 +602,41 @@ def print_view(view: View, out: Console) -> None:
         else:
             assert_never(view.kind)
     elif isinstance(view, OpportunitiesView):
-        from .opportunities import print_opportunities
-
         print_opportunities(view, out)
     else:
         assert_never(view)
+
+
+def print_opportunities(view: OpportunitiesView, out: Console) -> None:
+    from .opportunities import HEADS, _cells, _grouped, _sections
+    from .opportunities import word as opportunity_word
+
+    lang = view.lang
+    for data, result in _sections(view):
+        rs = result.estimate.ruleset
+        a = data["applicant"]
+        who = a.get("name") or a.get("id") or ""
+        if a.get("moved_from"):
+            where = rs.regions[a["region"]].name.get(lang)
+            who += f"（假设注册于{where}）" if lang == "zh" else f" (as if registered in {where})"
+        out.print(
+            text(
+                f"{opportunity_word('title', lang)} · {who} · {opportunity_word('as_of', lang)} {data['as_of']} · "
+                f"{opportunity_word('ruleset', lang)} {data['ruleset']}",
+                "bold",
+            )
+        )
+        if not data["opportunities"]:
+            out.print(text(opportunity_word("none", lang)))
+            continue
+        recipients = {k: v.get(lang) for k, v in rs.recipients.items()}
+        for category, items in _grouped(data):
+            title = rs.categories[category].get(lang) if category in rs.categories else category
+            print_rows(
+                title,
+                [opportunity_word(h, lang) for h in HEADS],
+                [_cells(item, rank, recipients, lang) for rank, item in items],
+                out,
+                whole=(0, 1, 4),
+            )
+    out.print(text(opportunity_word("note", lang), "dim"))

@@ -27,6 +27,7 @@ from .model import (
 from .money import ZERO, Amount
 from .results import Award, DocumentStatus, Estimate, Exclusion, Stage
 from .stacking import apply_stacking
+from .wording import field_words, value_words
 
 
 def estimate(
@@ -288,11 +289,13 @@ def _eligibility(
             )
         )
     form = a.get("legal_form", "enterprise")
+    fields = ruleset.vocabulary.applicant
     if rules.legal_forms is not None and form not in rules.legal_forms:
+        shown = value_words(fields.get("legal_form"), form)  # the client's words, not the id
         reasons.append(
             Text(
-                f"主体类型 {form} 不在适用范围{article}",
-                f"legal form '{form}' is not covered{article}",
+                f"主体类型（{shown.zh}）不在适用范围{article}",
+                f"legal form ({shown.en}) is not covered{article}",
             )
         )
     if rules.independent_legal_person and a.get("independent_legal_person") is False:
@@ -321,11 +324,15 @@ def _eligibility(
             )
     for flag in rules.exclusions:
         if a.get(flag):
-            reasons.append(Text(f"存在排除情形：{flag}{article}", f"excluded: {flag}{article}"))
+            name = field_words(fields.get(flag), flag)
+            reasons.append(
+                Text(f"存在排除情形：{name.zh}{article}", f"excluded: {name.en}{article}")
+            )
     for flag in rules.suspensions:
         if a.get(flag):
+            name = field_words(fields.get(flag), flag)
             reasons.append(
-                Text(f"停止享受扶持：{flag}{article}", f"support stopped: {flag}{article}")
+                Text(f"停止享受扶持：{name.zh}{article}", f"support stopped: {name.en}{article}")
             )
     return reasons, assumptions
 

@@ -11,6 +11,7 @@ estimate's totals: opportunities are alternatives and hypotheses, not money in h
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -20,6 +21,7 @@ from .formulas import Formula, evaluate
 from .model import PRODUCT_PREFIX, AnyOf, Clause, Condition, Document, Fact, Profile, Ruleset, Text
 from .money import ZERO, Amount, fmt
 from .results import Award, CeilingGroup, Estimate, Exclusion
+from .wording import condition_words, conditions_words, field_words, fields_words, value_words
 
 # The closed set of obstacles, in the order a consultant would tackle them.
 REASONS = ("no_fact", "condition", "missing_field", "eligibility", "window", "ceiling")
@@ -267,7 +269,7 @@ def _from_award(ctx: _Context, doc: Document, measure: Any, award: Award) -> lis
     missing = measure.formula.unread(fact.values)
     if not missing or not award.amount.money:
         return out
-    names = ", ".join(missing)
+    names = fields_words(missing, _fields(ctx, measure))
     now = award.amount
     return [
         *out,
@@ -276,8 +278,8 @@ def _from_award(ctx: _Context, doc: Document, measure: Any, award: Award) -> lis
             doc,
             "missing_field",
             Text(
-                f"请提供 {names}：目前 {describe(now, 'zh')}，提供后可确定",
-                f"give {names}: {describe(now, 'en')} now, exact or narrower once known",
+                f"请提供{names.zh}：目前 {describe(now, 'zh')}，提供后可确定",
+                f"give the {names.en}: {describe(now, 'en')} now, exact or narrower once known",
             ),
             now,
             fact,
@@ -299,7 +301,7 @@ def _from_exclusion(
     if ex.stage == "eligibility":
         # The measure's own applicant conditions (legal form, high-growth, …).
         failed = [
-            _distance(c, ctx.profile.applicant, "applicant.")
+            _distance(c, ctx.profile.applicant, ctx.ruleset.vocabulary.applicant)
             for c in measure.trigger.applicant
             if not _clause_holds(c, ctx.profile.applicant)
         ]
@@ -323,27 +325,38 @@ def _missing(
     """A field that decides whether the measure applies is not given: it is given the value
     that makes the measure apply, and the amount is what the measure then pays."""
     values = dict(fact.values)
-    given: list[str] = []
+    fields = _fields(ctx, measure)
+    given: list[Text] = []
+    unknown: list[Text] = []
     for clause in measure.trigger.where:
         if isinstance(clause, Condition) and clause.field not in values:
+            unknown.append(field_words(fields.get(clause.field), clause.field))
             value = _applying(clause)
             if value is not None:
                 values[clause.field] = value
-                given.append(clause.describe())
+                given.append(condition_words(clause, fields))
+    for clause in measure.trigger.applicant:
+        if isinstance(clause, Condition) and clause.field not in ctx.profile.applicant:
+            unknown.append(
+                field_words(ctx.ruleset.vocabulary.applicant.get(clause.field), clause.field)
+            )
     paid = _pays(measure, values)
     if paid is None:
         return None
     amount, notes = _room(ctx, doc, measure, fact, paid)
-    names = ex.reason  # the engine names the fields
+    names = _join(unknown) if unknown else ex.reason
     if given:
-        when = "; ".join(given)
+        when = Text("，".join(g.zh for g in given), ", ".join(g.en for g in given))
         needs = Text(
-            f"{names.zh}（决定是否适用）；若 {when}，可得 {describe(amount, 'zh')}",
-            f"{names.en} (it decides whether it applies); if {when}, it brings "
-            f"{describe(amount, 'en')}",
+            f"资料未说明：{names.zh}（决定是否适用）；若为{when.zh}，可得 {describe(amount, 'zh')}",
+            f"not stated: {names.en} (it decides whether it applies); if {when.en}, it "
+            f"brings {describe(amount, 'en')}",
         )
     else:
-        needs = Text(f"{names.zh}（决定是否适用）", f"{names.en} (it decides whether it applies)")
+        needs = Text(
+            f"资料未说明：{names.zh}（决定是否适用）",
+            f"not stated: {names.en} (it decides whether it applies)",
+        )
     return Opportunity(measure, doc, "missing_field", needs, amount, fact, fact.product, notes)
 
 
@@ -351,15 +364,17 @@ def _threshold(ctx: _Context, doc: Document, measure: Any, fact: Fact) -> Opport
     """A formula that gave nothing for the fact: a band not reached, or its input missing."""
     formula: Formula = measure.formula
     undecided = formula.undecided_by(fact.values)
+    fields = _fields(ctx, measure)
     if undecided is not None:
         amount, notes = _room(ctx, doc, measure, fact, formula.bounds())
+        name = field_words(fields.get(undecided), undecided)
         return Opportunity(
             measure,
             doc,
             "missing_field",
             Text(
-                f"请提供 {undecided}：决定是否适用及金额",
-                f"give {undecided}: it decides whether it applies and the amount",
+                f"请提供{name.zh}：决定是否适用及金额",
+                f"give the {name.en}: it decides whether it applies and the amount",
             ),
             _undecided(amount),
             fact,
@@ -375,15 +390,16 @@ def _threshold(ctx: _Context, doc: Document, measure: Any, fact: Fact) -> Opport
     label = ctx.ruleset.vocabulary.kinds[fact.kind].label
     year = fact.date.year
     extra = list(_at_threshold_notes(found.inclusive, found.at))
-    extra += _more_notes(formula, found.field, amount)
+    extra += _more_notes(formula, found.field, amount, fields)
+    name = field_words(fields.get(found.field), found.field)
     return Opportunity(
         measure,
         doc,
         "condition",
         Text(
-            f"{label.zh} {found.field} {fmt(value)}（{year}）；须 {word} "
+            f"{label.zh}：{name.zh} {fmt(value)}（{year}）；须 {word} "
             f"{fmt(found.at)}，达到后 {describe(amount, 'zh')}",
-            f"{label.en}: {found.field} {fmt(value)} in {year}; {word} "
+            f"{label.en}: {name.en} {fmt(value)} in {year}; {word} "
             f"{fmt(found.at)} needed, which brings {describe(amount, 'en')}",
         ),
         amount,
@@ -410,7 +426,7 @@ def _near_miss(ctx: _Context, doc: Document, measure: Any, fact: Fact) -> Opport
         if fix is None:
             return None
         values[clause.field] = fix
-        distances.append(_distance(clause, fact.values, ""))
+        distances.append(_distance(clause, fact.values, _fields(ctx, measure)))
         if clause.op == "above":
             extra += _at_threshold_notes(False, clause.value)
         if measure.formula.grows_with(clause.field):
@@ -422,7 +438,7 @@ def _near_miss(ctx: _Context, doc: Document, measure: Any, fact: Fact) -> Opport
         return None
     amount, notes = _room(ctx, doc, measure, fact, paid)
     for name in grows:
-        extra += _more_notes(measure.formula, name, amount)
+        extra += _more_notes(measure.formula, name, amount, _fields(ctx, measure))
     return Opportunity(
         measure, doc, "condition", _join(distances), amount, fact, fact.product, (*extra, *notes)
     )
@@ -439,7 +455,7 @@ def _at_threshold_notes(inclusive: bool, at: Decimal) -> list[Text]:
     ]
 
 
-def _more_notes(formula: Formula, field: str, amount: Amount) -> list[Text]:
+def _more_notes(formula: Formula, field: str, amount: Amount, fields: dict[str, Any]) -> list[Text]:
     """Larger figures bring more: up to what, as a note (never as the row's maximum)."""
     if not formula.grows_with(field):
         return []
@@ -447,27 +463,29 @@ def _more_notes(formula: Formula, field: str, amount: Amount) -> list[Text]:
     if most is not None and amount.max is not None and most <= amount.max:
         return []
     up_to = fmt(most) if most is not None else None
+    name = field_words(fields.get(field), field)
     return [
         Text(
-            f"{field} 更高则更多" + (f"，最高 {up_to}" if up_to else "，上限未定"),
-            f"a higher {field} brings more" + (f", up to {up_to}" if up_to else ""),
+            f"{name.zh}更高则更多" + (f"，最高 {up_to}" if up_to else "，上限未定"),
+            f"a higher {name.en} brings more" + (f", up to {up_to}" if up_to else ""),
         )
     ]
 
 
 def _no_fact(ctx: _Context, doc: Document, measure: Any) -> Opportunity:
     trigger = measure.trigger
-    conds = "; ".join(c.describe() for c in trigger.where)
+    conds = conditions_words(trigger.where, _fields(ctx, measure))
+    label = ctx.ruleset.vocabulary.kinds[trigger.kind].label
     bounds, notes = _room(ctx, doc, measure, _hypothetical(ctx), measure.formula.bounds())
-    when_zh = f"，条件：{conds}" if conds else ""
-    when_en = f" with {conds}" if conds else ""
+    when_zh = f"（{conds.zh}）" if conds.zh else ""
+    when_en = f" ({conds.en})" if conds.en else ""
     return Opportunity(
         measure,
         doc,
         "no_fact",
         Text(
-            f"资料中没有 {trigger.kind} 事实{when_zh}；有则可得 {describe(bounds, 'zh')}",
-            f"no {trigger.kind} fact{when_en} in the profile; one would bring "
+            f"资料中尚无：{label.zh}{when_zh}；有则可得 {describe(bounds, 'zh')}",
+            f"not yet in the profile: {label.en}{when_en}; that would bring "
             f"{describe(bounds, 'en')}",
         ),
         bounds,
@@ -613,7 +631,9 @@ def _next_stages(
         paid, notes = _room(ctx, doc, measure, _hypothetical(ctx, product.key), paid)
         if open_fields:
             paid = _undecided(paid)
-        found = _stage_opportunity(doc, measure, product, kind, phase, asks, open_fields, paid)
+        found = _stage_opportunity(
+            doc, measure, product, kind, phase, asks, open_fields, paid, fields
+        )
         out.append(found._replace(notes=notes))
     return out
 
@@ -627,6 +647,7 @@ def _stage_opportunity(
     asks: list[str],
     open_fields: list[str],
     paid: Amount,
+    measure_fields: Mapping[str, Any],
 ) -> Opportunity:
     roman = {1: "I", 2: "II", 3: "III"}
     if kind == "clinical_approval":
@@ -648,12 +669,15 @@ def _stage_opportunity(
         en += " with marketing registration approved"
     extra_zh = extra_en = ""
     stage_inputs = [f for f in measure.formula.reads() if f in STAGE_FIELDS and f != "phase"]
+    fields = measure_fields
     if stage_inputs and paid.min != paid.max:
-        extra_zh = f"；该阶段的 {', '.join(stage_inputs)} 决定确切金额"
-        extra_en = f"; that stage's {', '.join(stage_inputs)} decides the exact figure"
+        inputs = fields_words(stage_inputs, fields)
+        extra_zh = f"；该阶段的{inputs.zh}决定确切金额"
+        extra_en = f"; that stage's {inputs.en} decides the exact figure"
     if open_fields:
-        extra_zh += f"；须说明 {', '.join(open_fields)}"
-        extra_en += f"; give {', '.join(open_fields)} to decide it"
+        given = fields_words(open_fields, fields)
+        extra_zh += f"；须说明{given.zh}"
+        extra_en += f"; give the {given.en} to decide it"
     return Opportunity(
         measure,
         doc,
@@ -741,24 +765,23 @@ def _applying(clause: Condition) -> Any:
     return None
 
 
-def _distance(clause: Clause, values: dict[str, Any], prefix: str) -> Text:
+def _distance(clause: Clause, values: dict[str, Any], fields: Mapping[str, Any]) -> Text:
+    need = condition_words(clause, fields)
     if not isinstance(clause, Condition):
-        return Text(f"须满足 {clause.describe()}", f"needs {clause.describe()}")
-    actual = values.get(clause.field)
-    shown = _shown(actual)
-    need = clause.describe()
-    return Text(
-        f"{prefix}{clause.field} 为 {shown}；须 {need}",
-        f"{prefix}{clause.field} is {shown}; needs {need}",
-    )
+        return Text(f"须满足：{need.zh}", f"needs {need.en}")
+    spec = fields.get(clause.field)
+    name = field_words(spec, clause.field)
+    shown = value_words(spec, values.get(clause.field))
+    return Text(f"{name.zh}：{shown.zh}；须{need.zh}", f"{name.en}: {shown.en}; needs {need.en}")
 
 
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return fmt(value)
-    return str(value)
+def _fields(ctx: _Context, measure: Any) -> dict[str, Any]:
+    """The fields of the measure's fact kind and the attributes of its product
+    (`product.<attribute>`), for their labels."""
+    vocabulary = ctx.ruleset.vocabulary
+    fields: dict[str, Any] = dict(vocabulary.kinds[measure.trigger.kind].fields)
+    fields.update({PRODUCT_PREFIX + k: v for k, v in vocabulary.products.items()})
+    return fields
 
 
 def _join(parts: list[Text]) -> Text:

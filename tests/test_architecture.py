@@ -121,7 +121,7 @@ def test_result_types_come_from_results(name):
 LAYERS: list[tuple[str, set[str]]] = [
     ("base", {"errors", "records", "lines", "money", "bundled", "formats", "output", "cache",
               "schema", "yamlsafe"}),
-    ("model", {"formulas", "model"}),
+    ("model", {"formulas", "model", "wording"}),
     ("reading", {"loader", "rulesets", "profile", "template"}),
     ("computing", {"results", "stacking", "ceilings", "engine", "opportunities"}),
     ("rendering", {"render"}),  # every module of render/

@@ -4,6 +4,7 @@ cited); the code's own bounds are never the yardstick."""
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -171,7 +172,7 @@ def test_yunnan_rd_spend_would_make_the_award_exact(ruleset):
     o = _only(items, "yn-08-02-clinical-approval")
     assert o.reason == "missing_field"
     assert _pair(o) == (Decimal(0), Decimal(300))
-    assert "rd_spend" in o.needs.en
+    assert "R&D spend" in o.needs.en
 
 
 def test_kunming_tax_registration_elsewhere(ruleset):
@@ -207,7 +208,7 @@ def test_nanshan_high_growth_condition(ruleset):
     )
     assert o.reason == "condition"
     assert _pair(o) == (Decimal(150), Decimal(150))
-    assert "high_growth" in o.needs.en
+    assert "high-growth" in o.needs.en
 
 
 def test_no_fact_uses_the_measures_own_bounds(ruleset):
@@ -342,9 +343,10 @@ def test_reports_escape_the_profile(tmp_path):
         assert result.exit_code == 0, result.output
     page = html_path.read_text(encoding="utf-8")
     assert "<b>渝研</b>" not in page and "&lt;b&gt;渝研&lt;/b&gt;" in page
-    assert "cq-03-rd-services" in page
+    # The client's words: the measure by its title, never its id (#16 item 4).
+    assert "第三方研发服务奖励" in page and "cq-03-rd-services" not in page
     md = md_path.read_text(encoding="utf-8")
-    assert "<b>" not in md and "cq-03-rd-services" in md
+    assert "<b>" not in md and "第三方研发服务奖励" in md and "cq-03-rd-services" not in md
     result = runner.invoke(
         app, ["opportunities", path, "--as-of", "2023-01-01", "--report", str(tmp_path / "r.svg")]
     )
@@ -663,3 +665,43 @@ def test_reason_keeps_some_obstacles_only():
     ]
     bad = runner.invoke(app, ["opportunities", path, "--reason", "conditon"])
     assert bad.exit_code == 2 and "--reason" in bad.stderr and "condition" in bad.stderr
+
+
+# ------------------------------------------------------------------ the client's words
+
+_ID = re.compile(r"\b[a-z]+_[a-z_]+\b")
+
+
+def _client_profiles(ruleset):
+    """Every bundled example profile and every scenario's profile, with its date."""
+    from policycalc.errors import InputError
+    from policycalc.profile import build_profile
+    from policycalc.yamlsafe import load_yaml
+
+    for path in PROFILES:
+        yield path.name, load_profile(str(path), ruleset), day("2023-06-30")
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        data = load_yaml(path.read_text(encoding="utf-8"), str(path), error=InputError)
+        for index, item in enumerate(data["scenarios"]):
+            profile = build_profile(item["profile"], ruleset, str(path))
+            yield f"{path.stem}[{index}]", profile, day(str(item["as_of"]))
+
+
+def test_client_reports_speak_in_labels_not_ids(ruleset):
+    # #16 item 4: a consultant hands the report to a client without editing a word: no fact
+    # kind, field name, enum value or measure id (ids stay in JSON, CSV and explain).
+    from policycalc.render.opportunities import html_report, markdown
+    from policycalc.render.views import OpportunitiesView
+
+    seen = 0
+    for name, profile, as_of in _client_profiles(ruleset):
+        result = find_opportunities(ruleset, profile, as_of)
+        seen += len(result.items)
+        for lang in ("zh", "en"):
+            view = OpportunitiesView((result,), lang, as_of, ruleset.version)
+            for text in (markdown(view), html_report(view)):
+                found = sorted(set(_ID.findall(text)))
+                assert not found, (name, lang, found)
+                ids = {o.measure.id for o in result.items} | {o.document.id for o in result.items}
+                assert not [i for i in ids if i in text], (name, lang)
+    assert seen > 500  # every opportunity and note of them all was rendered

@@ -257,7 +257,15 @@ def _sections(view: OpportunitiesView) -> list[tuple[dict[str, Any], Opportuniti
     return [(opportunities_data(r, view.lang), r) for r in view.results]
 
 
-def _cells(item: dict[str, Any], rank: int, names: dict[str, str], lang: Lang) -> list[str]:
+def _cells(
+    item: dict[str, Any],
+    rank: int,
+    names: dict[str, str],
+    lang: Lang,
+    documents: dict[str, str] | None = None,
+) -> list[str]:
+    """A row's cells. With `documents` (a client report) the document is named by its title
+    and no id is shown; the terminal table keeps the ids a consultant looks up."""
     deps = item["departments"]
     recipient = names.get(item["recipient"], item["recipient"])
     sep = "、" if lang == "zh" else "; "
@@ -267,12 +275,20 @@ def _cells(item: dict[str, Any], rank: int, names: dict[str, str], lang: Lang) -
     return [
         f"#{rank}",
         item["article"],
-        f"{item['title']}\n{item['measure']} · {item['document']}\n→ {recipient}",
+        (
+            f"{item['title']}\n{documents.get(item['document'], '')}\n→ {recipient}"
+            if documents is not None
+            else f"{item['title']}\n{item['measure']} · {item['document']}\n→ {recipient}"
+        ),
         reason_word(item["reason"], lang),
         amount_words(item, lang),
         ("；" if lang == "zh" else "; ").join([item["needs"], *item["notes"]]),
         people,
     ]
+
+
+def _titles(rs: Any, lang: Lang) -> dict[str, str]:
+    return {d.id: d.title.get(lang) for d in rs.documents.values()}
 
 
 HEADS = ("rank", "article", "measure", "reason", "amount", "needs", "departments")
@@ -310,7 +326,10 @@ def markdown(view: OpportunitiesView) -> str:
             out.append("| " + " | ".join(md(word(h, lang)) for h in HEADS) + " |")
             out.append("|" + "|".join("---:" if h == "amount" else "---" for h in HEADS) + "|")
             for rank, item in items:
-                cells = [" · ".join(c.split("\n")) for c in _cells(item, rank, recipients, lang)]
+                cells = [
+                    " · ".join(c.split("\n"))
+                    for c in _cells(item, rank, recipients, lang, _titles(rs, lang))
+                ]
                 out.append("| " + " | ".join(md(c) for c in cells) + " |")
             out.append("")
     return "\n".join(out)
@@ -353,7 +372,7 @@ def html_report(view: OpportunitiesView) -> str:
             out += [f"<th>{xml(word(h, lang))}</th>" for h in HEADS]
             out.append("</tr>")
             for rank, item in items:
-                cells = _cells(item, rank, recipients, lang)
+                cells = _cells(item, rank, recipients, lang, _titles(rs, lang))
                 out.append(
                     "<tr>"
                     + "".join(

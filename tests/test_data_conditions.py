@@ -274,12 +274,31 @@ CASES = [
     case("szc-21-top3-generic", "suzhou", "2022-12-31",
          {"kind": "consistency_evaluation", "date": "2022-06-01", "nationwide_rank": 3},
          most={"nationwide_rank": 3}),
+    # 11.大力引进国内外顶尖人才(团队),"一事一议"
+    case("szc-11-top-talent", "suzhou", "2022-12-31",
+         {"kind": "talent", "date": "2022-06-01", "type": "top"}, allow={"type": {"top"}}),
+    # 23.对取得GCP资质的医疗机构及其认定科室按认定专业数给予支持
+    case("szc-23-gcp-specialties", "suzhou", "2022-12-31",
+         {"kind": "certification", "date": "2022-06-01", "scheme": "GCP"},
+         applicant={"legal_form": "medical_institution"},
+         allow={"scheme": {"GCP"}, "legal_form": {"medical_institution"}}),
+    # 23.对已取得GCP资质的医疗机构联合在苏企业开展医工协同创新的给予支持
+    case("szc-23-hospital-industry", "suzhou", "2022-12-31",
+         {"kind": "clinical_engineering_collaboration", "date": "2022-06-01",
+          "gcp_qualified": True, "partner_local": True},
+         applicant={"legal_form": "medical_institution"},
+         allow={"legal_form": {"medical_institution"}},
+         need={"gcp_qualified": True, "partner_local": True}),
     # ---- 004 江苏省 若干政策措施 (2021-11-01 to 2024-12-31) ------------------------------------
     # 2﹒国家生物药技术创新中心
     case("js-02-biologics-centre", "jiangsu", "2022-06-30",
          {"kind": "national_platform_task", "date": "2022-03-01",
           "type": "technology_innovation_centre", "biologics_centre": True},
          allow={"type": {"technology_innovation_centre"}}, need={"biologics_centre": True}),
+    # 3.获批列入国家科技创新基地序列的 (national key laboratories, technology innovation centres)
+    case("js-03-national-base", "jiangsu", "2022-06-30",
+         {"kind": "national_platform_task", "date": "2022-03-01", "type": "key_laboratory"},
+         allow={"type": {"key_laboratory", "technology_innovation_centre"}}),
     # 5.在我省境内注册的独立法人企业完成Ⅱ期临床研究并已启动Ⅲ期临床试验的创新药物
     case("js-05-phase2-next", "jiangsu", "2022-06-30",
          {"kind": "clinical_phase_completed", "date": "2022-03-01", "phase": 2,
@@ -458,6 +477,17 @@ CASES = [
           "output_value": 200000, "paid_in_capital": 1000},
          applicant={**SUZHOU_FIRM, "china_pharma_top100": True},
          need={"china_pharma_top100": True}),
+    # 第十九条 其中在我市设立具有独立法人资格研发中心的 (an HQ of a Fortune 500, top-100 or listed firm)
+    case("sz-19-rd-centre", "suzhou", "2020-06-30",
+         {"kind": "regional_rd_centre", "date": "2020-03-01", "prior_year_rd_spend": 100},
+         applicant={**SUZHOU_FIRM, "listed": True}, need={"listed": True}),
+    case("sz-19-rd-centre", "suzhou", "2020-06-30",
+         {"kind": "regional_rd_centre", "date": "2020-03-01", "prior_year_rd_spend": 100},
+         applicant={**SUZHOU_FIRM, "fortune_global_500": True}, need={"fortune_global_500": True}),
+    case("sz-19-rd-centre", "suzhou", "2020-06-30",
+         {"kind": "regional_rd_centre", "date": "2020-03-01", "prior_year_rd_spend": 100},
+         applicant={**SUZHOU_FIRM, "china_pharma_top100": True},
+         need={"china_pharma_top100": True}),
     # 第二十条 顶尖人才、领军人才、紧缺人才; 引进创新领军人才的企业
     case("sz-20-top-talent", "suzhou", "2020-06-30",
          {"kind": "talent", "date": "2020-03-01", "type": "top"},
@@ -465,6 +495,15 @@ CASES = [
     case("sz-20-leading-project", "suzhou", "2020-06-30",
          {"kind": "talent", "date": "2020-03-01", "type": "leading"},
          applicant=SUZHOU_FIRM, allow={"type": {"leading"}}),
+    case("sz-20-leading-housing", "suzhou", "2020-06-30",
+         {"kind": "talent", "date": "2020-03-01", "type": "leading"},
+         applicant=SUZHOU_FIRM, allow={"type": {"leading"}}),
+    case("sz-20-top-housing", "suzhou", "2020-06-30",
+         {"kind": "talent", "date": "2020-03-01", "type": "top"},
+         applicant=SUZHOU_FIRM, allow={"type": {"top"}}),
+    case("sz-20-top-contribution", "suzhou", "2020-06-30",
+         {"kind": "talent", "date": "2020-03-01", "type": "top"},
+         applicant=SUZHOU_FIRM, allow={"type": {"top"}}),
     case("sz-20-shortage", "suzhou", "2020-06-30",
          {"kind": "talent", "date": "2020-03-01", "type": "shortage", "count": 1},
          applicant=SUZHOU_FIRM, allow={"type": {"shortage"}}),
@@ -559,3 +598,61 @@ def test_every_condition_the_texts_state(ruleset):
 def test_each_case_names_a_measure_of_its_region(ruleset, c):
     measure = ruleset.measures[c["measure"]]
     assert ruleset.documents[measure.document_id].region in ruleset.chain(c["region"])
+
+
+ALL_FORMS = {"enterprise", "medical_institution", "research_institute", "university",
+             "public_institution", "social_organisation", "private_non_enterprise"}
+# Who a document is open to, read from its scope clause: (measure, region, as_of, a fact of a measure
+# that names no legal form itself, the applicant, legal forms admitted, flags it requires).
+ELIGIBILITY = [
+    # 昆明 附则: 适用于工商注册和税务登记均在昆明…的企事业单位、社会团体或民办非企业；
+    # 严重的司法及行政负面记录…除外；发生重大安全生产事故、欠薪行为或违反环保法律法规…停止享受
+    ("km-07-patent", "kunming", "2021-06-30",
+     {"kind": "invention_patent", "date": "2021-03-01", "first_applicant": True, "count": 1},
+     {}, ALL_FORMS,
+     {"serious_credit_record": False, "safety_accident": False, "wage_arrears": False,
+      "environmental_violation": False}),
+    # 南山 四、涉及范围: 在南山区注册、具备独立法人资格的从事药品、医疗器械及相关领域研发、生产和
+    # 服务的企事业单位、社会团体、民办非企业等单位
+    ("ns-10-science-event", "nanshan", "2022-06-30",
+     {"kind": "science_event", "date": "2022-03-01", "approving_level": "city"},
+     {}, ALL_FORMS, {"independent_legal_person": True, "biomedicine_business": True}),
+    # 苏州 第一条: 在苏州大市范围内进行登记注册，具备独立法人资格，从事生物医药研发、生产和服务的
+    # 在库企业，以及其他事业单位、社会团体、民办非企业等机构
+    ("sz-11-gcp", "suzhou", "2020-06-30",
+     {"kind": "certification", "date": "2020-03-01", "scheme": "GCP", "gcp_new_specialties": 1},
+     SUZHOU_FIRM, ALL_FORMS,
+     {"independent_legal_person": True, "biomedicine_business": True,
+      "in_enterprise_database": True}),
+]
+
+
+def _eligible(ruleset, measure, region, as_of, fact, applicant) -> bool:
+    profile = make_profile(ruleset, region, fact, **applicant)
+    result = estimate(ruleset, profile, dt.date.fromisoformat(as_of))
+    return any(a.measure.id == measure for a in result.awards)
+
+
+@pytest.mark.parametrize(("measure", "region", "as_of", "fact", "applicant", "forms", "flags"),
+                         ELIGIBILITY, ids=[e[1] for e in ELIGIBILITY])
+def test_who_each_document_is_open_to(ruleset, measure, region, as_of, fact, applicant, forms,
+                                      flags):
+    where = (measure, region, as_of, fact)
+    wrong = []
+    for form in ruleset.vocabulary.applicant["legal_form"].values:
+        if _eligible(ruleset, *where, {**applicant, "legal_form": form}) != (form in forms):
+            wrong.append(f"legal_form={form}")
+    for flag, value in flags.items():
+        if not _eligible(ruleset, *where, {**applicant, flag: value}):
+            wrong.append(f"{flag}={value} should be eligible")
+        if _eligible(ruleset, *where, {**applicant, flag: not value}):
+            wrong.append(f"{flag}={not value} should not be eligible")
+    assert not wrong, wrong
+
+
+def test_kunming_wants_tax_registration_there_too(ruleset):
+    # 昆明 附则: 工商注册和税务登记均在昆明行政区域范围内
+    fact = {"kind": "invention_patent", "date": "2021-03-01", "first_applicant": True, "count": 1}
+    where = ("km-07-patent", "kunming", "2021-06-30", fact)
+    assert _eligible(ruleset, *where, {"tax_region": "kunming"})
+    assert not _eligible(ruleset, *where, {"tax_region": "suzhou"})

@@ -177,11 +177,12 @@ CASES = [
          {"kind": "shared_innovation_platform", "date": "2022-03-01", "rent": 100,
           "subsidy_year": 5},
          most={"subsidy_year": 5}),
-    # (二)按照企业注册在南山区以后完成的不同研发阶段 (新药)
+    # (二)提升新药创新能力…对自主研发的生物医药创新产品，按照企业注册在南山区以后完成的不同研发阶段;
+    # 四、药品领域重点支持化学药、生物制品、中药
     case("ns-02-new-drug-stage", "nanshan", "2022-06-30",
          {"kind": "clinical_phase_completed", "date": "2022-03-01", "phase": 2,
           "product_type": "innovative_drug", "after_local_registration": True},
-         allow={"product_type": {"innovative_drug", "improved_drug"}},
+         allow={"product_type": {"innovative_drug", "improved_drug", "cell_biologic", "tcm"}},
          need={"after_local_registration": True}),
     # (三)上一年度在全国首个通过仿制药一致性评价的药品
     case("ns-03-consistency-first", "nanshan", "2022-06-30",
@@ -378,17 +379,22 @@ CASES = [
           "programme": "new_drug_major_project", "project_funds": 100},
          applicant=SUZHOU_FIRM,
          allow={"level": {"national", "provincial"}, "programme": {"new_drug_major_project"}}),
-    # 第六条 开展临床试验并在我市转化…的新药
+    # 第六条 开展临床试验并在我市转化、符合本文件第三条范围内的新药 (第三条: 化学药、抗体药物…基因工程
+    # 药物…新型疫苗、临床优势突出的创新中药及个性化治疗药物)
     case("sz-06-phase-entered", "suzhou", "2020-06-30",
          {"kind": "clinical_phase_entered", "date": "2020-03-01", "phase": 1,
           "product_type": "innovative_drug", "converted_locally": True},
          applicant=SUZHOU_FIRM, need={"converted_locally": True},
-         allow={"phase": {1, 2, 3}, "product_type": {"innovative_drug", "improved_drug"}}),
+         allow={"phase": {1, 2, 3},
+                "product_type": {"innovative_drug", "improved_drug", "vaccine", "tcm",
+                                 "cell_biologic"}}),
     case("sz-06-phase-completed", "suzhou", "2020-06-30",
          {"kind": "clinical_phase_completed", "date": "2020-03-01", "phase": 3,
           "product_type": "improved_drug", "converted_locally": True, "rd_spend": 100},
          applicant=SUZHOU_FIRM, need={"converted_locally": True},
-         allow={"phase": {1, 2, 3}, "product_type": {"innovative_drug", "improved_drug"}}),
+         allow={"phase": {1, 2, 3},
+                "product_type": {"innovative_drug", "improved_drug", "vaccine", "tcm",
+                                 "cell_biologic"}}),
     # 第七条 第三类; 符合第三条所列范围…的第二类
     case("sz-07-class3", "suzhou", "2020-06-30",
          {"kind": "device_registration", "date": "2020-03-01", "device_class": 3, "rd_spend": 100},

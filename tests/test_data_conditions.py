@@ -5,7 +5,8 @@ YAML), and what the text says about it:
 - `allow`: the values of a field the text names (every one of them matches; for fields other
   than the product type, every other value of the profile vocabulary does not);
 - `need`: a yes/no the text requires (the opposite does not match);
-- `least` / `most`: a bound the text states (the bound itself matches, one step past it does not).
+- `least` / `most`: a bound the text states (the bound itself matches, one step past it does not);
+  `above`: a strict lower bound (the bound does not match, 0.01 more does).
 A data error in a condition — a value swapped in a `where`, a flag turned round, a threshold
 moved — fails here, even where no money figure changes.
 
@@ -171,12 +172,14 @@ CASES = [
           "premium": 10},
          allow={"policy_type": {"clinical_trial_liability"}, "legal_form": {"enterprise"}}),
     # (一)创新平台…场地装修费的50%…及最长5年的租金补贴
+    # (any renovation or rent paid at all: a cost of 0.01万 counts, none does not)
     case("ns-01-renovation", "nanshan", "2022-06-30",
-         {"kind": "shared_innovation_platform", "date": "2022-03-01", "renovation_cost": 100}),
+         {"kind": "shared_innovation_platform", "date": "2022-03-01", "renovation_cost": 100},
+         above={"renovation_cost": 0}),
     case("ns-01-rent", "nanshan", "2022-06-30",
          {"kind": "shared_innovation_platform", "date": "2022-03-01", "rent": 100,
           "subsidy_year": 5},
-         most={"subsidy_year": 5}),
+         most={"subsidy_year": 5}, above={"rent": 0}),
     # (二)提升新药创新能力…对自主研发的生物医药创新产品，按照企业注册在南山区以后完成的不同研发阶段;
     # 四、药品领域重点支持化学药、生物制品、中药
     case("ns-02-new-drug-stage", "nanshan", "2022-06-30",
@@ -586,6 +589,10 @@ def _variants(ruleset):
             yield f"{label}:{field}={bound}", c, *put(field, bound), True
             below = bound - (1 if isinstance(bound, int) else Decimal("0.01"))
             yield f"{label}:{field}={below}", c, *put(field, below), False
+        for field, bound in c.get("above", {}).items():
+            yield f"{label}:{field}={bound}", c, *put(field, bound), False
+            over = bound + Decimal("0.01")
+            yield f"{label}:{field}={over}", c, *put(field, over), True
         for field, bound in c.get("most", {}).items():
             yield f"{label}:{field}={bound}", c, *put(field, bound), True
             yield f"{label}:{field}={bound + 1}", c, *put(field, bound + 1), False

@@ -242,6 +242,8 @@ class Finder:
         field = ALIASES.get(field, field)
         kinds = self.vocabulary.get("kinds", {})
         spec = (kinds.get(kind, {}).get("fields", {}) or {}).get(field)
+        if spec is None and field.startswith("product."):  # an attribute of the fact's product
+            spec = (self.vocabulary.get("product", {}) or {}).get(field.removeprefix("product."))
         if spec is None:
             spec = self.vocabulary.get("applicant", {}).get(field)
         values = set()

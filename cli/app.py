@@ -4,6 +4,7 @@ import contextlib
 import datetime as dt
 import functools
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
@@ -1321,8 +1322,11 @@ def interview(
 
     Questions come from the data (the facts and fields each measure reads), grouped by
     topic in order of the money at stake; an answer that rules questions out skips them.
-    Each answer is checked as it is typed. Questions go to stderr. With --answers, or
-    stdin not a terminal, answers are read one a line (an empty line skips an optional
+    Each answer is checked as it is typed: a choice by its number or its words in either
+    language, dates as 2022-08-20 or 2022年8月20日. Questions go to stderr. At a terminal,
+    `back` revises the previous answer, a review comes before writing, and Ctrl-C saves
+    the answers so far to a file it names (--answers FILE resumes from it). With --answers,
+    or stdin not a terminal, answers are read one a line (an empty line skips an optional
     question; a line starting with # is a comment); a bad one stops with its line number.
     The profile goes to FILE (or stdout); the estimate and opportunities follow on stdout
     (on stderr when the profile itself went to stdout).
@@ -1334,10 +1338,11 @@ def interview(
         policycalc interview --region chongqing --as-of 2023-01-01 \\
             --answers examples/cq-answers.txt --lang en -f yaml
     """
-    from .interview import InterviewError, make_plan, profile_text, run_interview
+    from .interview import Declined, InterviewError, make_plan, profile_text, run_interview
     from .opportunities import find_opportunities
     from .profile import build_profile, parse_document
     from .render.views import EstimateView, OpportunitiesView
+    from .render.words import word
     from .render.write import write
     from .schema import one_of
 
@@ -1360,40 +1365,75 @@ def interview(
     kind = kind or "toml"
     if output is not None and output.exists():
         raise UsageError("already exists; choose another name", source=str(output))
-    terminal = answers is None and sys.stdin.isatty()
+    from .output import Interrupted, Output
+
+    language = lang_of(lang)
+    live = sys.stdin.isatty()
+    terminal = answers is None and live
+    resume = answers is not None and live  # the file's answers, then the person goes on
+    target = None
+    if output is not None:
+        # A target that cannot be written (no such folder, no permission, a folder) is
+        # refused now, before the first question, not after the last.
+        target = Output(
+            output, inputs=_reads(None, ruleset, answers), field="--output", no_clobber=True
+        )
+    record: list[str] = []
+    by_hand = terminal or resume
     try:
         data = run_interview(
             ruleset,
             make_plan(ruleset, region, day),
-            _answers(terminal, answers),
+            _answers(terminal, answers, resume),
             lambda t: typer.echo(t, err=True),
-            lang_of(lang),
-            strict=not terminal,
+            language,
+            strict=not by_hand,
+            record=record,
+            review=by_hand,
         )
     except InterviewError as exc:
+        if target is not None:
+            target.discard()
+        if by_hand:  # Ctrl-D at the terminal: keep what was answered
+            _save_answers(record, output, region, day, language)
         # The interview counts answers; a file has comment lines too: name the line.
         if exc.line is not None and 0 < exc.line <= len(_ANSWER_LINES):
             exc.line = _ANSWER_LINES[exc.line - 1]
         if _ANSWER_SOURCE:
             exc.source = _ANSWER_SOURCE[0]
         raise
+    except Declined:
+        if target is not None:
+            target.discard()
+        typer.echo(word("interview_not_written", language), err=True)
+        _save_answers(record, output, region, day, language)
+        raise typer.Exit(EXIT_OK) from None
+    except (Interrupted, KeyboardInterrupt):
+        # Ctrl-C: the answers so far go to a file named on stderr, to resume from.
+        if target is not None:
+            target.discard()
+        if by_hand:
+            typer.echo("", err=True)  # off the line where ^C was typed
+        _save_answers(record, output, region, day, language)
+        raise
+    except BaseException:
+        if target is not None:
+            target.discard()
+        raise
     text = profile_text(data, kind)
     source = str(output) if output is not None else "<interview>"
     profile = build_profile(parse_document(text, source, kind), ruleset, source)
-    if output is None:
+    if target is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         screen: TextIO = sys.stderr
     else:
-        from .output import write_file
-
-        write_file(
-            output,
-            text,
-            inputs=_reads(None, ruleset, answers),
-            field="--output",
-            no_clobber=True,
-        )
+        try:
+            target.stream.write(text)
+        except BaseException:
+            target.discard()
+            raise
+        target.commit()
         typer.echo(f"wrote {output}", err=True)
         screen = sys.stdout
     found = find_opportunities(ruleset, profile, day)
@@ -1404,21 +1444,72 @@ def interview(
     )
 
 
+def _save_answers(
+    record: list[str], output: Path | None, region: str, day: dt.date, lang: Lang
+) -> None:
+    """The answers given so far, one a line, in a new file beside the profile (or in the
+    current folder, else the temporary one), named on stderr with how to resume."""
+    import tempfile
+
+    from .render.words import word
+
+    if not record:
+        return
+    stem = f"{output.name}.answers" if output is not None else f"interview-{region}.answers"
+    folder = output.parent if output is not None else Path(".")
+    command = f"policycalc interview --region {region} --as-of {day}"
+    body = (
+        f"# Answers to `{command}` so far, one a line (an empty line skips a question).\n"
+        + "".join(f"{answer}\n" for answer in record)
+    )
+    path: Path | None = None
+    for number in range(1, 100):
+        candidate = folder / (f"{stem}.txt" if number == 1 else f"{stem}-{number}.txt")
+        try:
+            with open(candidate, "x", encoding="utf-8") as handle:
+                handle.write(body)
+            path = candidate
+            break
+        except FileExistsError:
+            continue
+        except OSError:
+            break
+    if path is None:
+        fd, name = tempfile.mkstemp(prefix=f"{stem}-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(body)
+        path = Path(name)
+    typer.echo(word("interview_saved", lang).format(n=len(record), path=path), err=True)
+
+
 # Where the scripted answers came from: each answer's line, and the file's name.
 _ANSWER_LINES: list[int] = []
 _ANSWER_SOURCE: list[str] = []
 
 
-def _answers(terminal: bool, path: Path | None) -> Callable[[str], str | None]:
-    """Where answers come from: the terminal, a file, or stdin when it is no terminal."""
+def _answer_lines(text: str) -> list[str]:
+    """Lines as a person typed them: only a line feed or a carriage return ends one (U+2028,
+    U+0085 and the other separators `splitlines` knows stay inside the answer)."""
+    lines = re.split(r"\r\n|\r|\n", text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _answers(
+    terminal: bool, path: Path | None, resume: bool = False
+) -> Callable[[str], str | None]:
+    """Where answers come from: the terminal, a file, or stdin when it is no terminal; with
+    `resume`, the file's answers first, then the terminal's."""
+    from .interview import shown
+
+    def from_terminal(prompt: str) -> str | None:
+        sys.stderr.write(prompt)
+        sys.stderr.flush()
+        line = sys.stdin.readline()
+        return None if line == "" else line.rstrip("\r\n")
+
     if terminal:
-
-        def from_terminal(prompt: str) -> str | None:
-            sys.stderr.write(prompt)
-            sys.stderr.flush()
-            line = sys.stdin.readline()
-            return None if line == "" else line.rstrip("\r\n")
-
         return from_terminal
     source = "<stdin>"
     if path is not None:
@@ -1443,7 +1534,7 @@ def _answers(terminal: bool, path: Path | None) -> Callable[[str], str | None]:
         )
     numbered = [
         (number, line)
-        for number, line in enumerate(given.splitlines(), 1)
+        for number, line in enumerate(_answer_lines(given), 1)
         if not line.lstrip().startswith("#")
     ]
     lines = iter(line for _, line in numbered)
@@ -1452,7 +1543,9 @@ def _answers(terminal: bool, path: Path | None) -> Callable[[str], str | None]:
 
     def from_stdin(prompt: str) -> str | None:
         line = next(lines, None)
-        sys.stderr.write(prompt + ("" if line is None else line) + "\n")
+        if line is None and resume:
+            return from_terminal(prompt)
+        sys.stderr.write(prompt + ("" if line is None else shown(line)) + "\n")
         return line
 
     return from_stdin

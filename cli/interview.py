@@ -18,6 +18,8 @@ The loop knows nothing of terminals: it takes an `ask(prompt) -> str | None` cal
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
@@ -26,6 +28,8 @@ from .errors import InputError
 from .model import PRODUCT_PREFIX, AnyOf, Clause, Condition, FieldSpec, Lang, Measure, Ruleset, Text
 from .opportunities import PRODUCT_KINDS, formula_reads, own_bounds
 from .profile import MAX_AMOUNT, MAX_COUNT, MAX_DATE, MIN_DATE, derived_attributes
+from .render.safe import visible
+from .render.words import word
 
 MAX_FACTS_PER_KIND = 20  # "another one?" stops asking after this many
 
@@ -176,81 +180,159 @@ def _stake(ruleset: Ruleset, measure: Measure) -> Decimal:
 
 
 class Invalid(ValueError):
-    """An answer that does not fit its question; the message says what would."""
+    """An answer that does not fit its question; `key` (in the word table, under
+    "interview_expect_") says what would, in either language."""
+
+    def __init__(self, key: str, *values: Any) -> None:
+        super().__init__(key, *values)
+        self.key = key
+        self.values = values
+
+    def text(self, lang: Lang) -> str:
+        return word("interview_expect_" + self.key, lang).format(*self.values)
+
+    def __str__(self) -> str:
+        return self.text("en")
 
 
-YES = {"y", "yes", "true", "1", "是", "有", "对"}
-NO = {"n", "no", "false", "0", "否", "无", "没有", "不"}
+YES = {"y", "yes", "true", "1", "是", "有", "对", "是的", "有的"}
+NO = {"n", "no", "false", "0", "否", "无", "没有", "不", "不是"}
+BACK = {"back", "返回", "上一题", "上一步"}
+_NUMBER_LENGTH = 40  # no amount, count or choice is longer: a 5000-digit answer is refused
+_SEPARATORS = {"Cc", "Zl", "Zp"}  # control characters, U+2028, U+2029: not one line of text
+
+
+def shown(answer: str) -> str:
+    """An answer as it may be echoed: control characters and line separators made visible."""
+    return visible(answer).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _plain_text(answer: str) -> str:
+    """An answer as typed, full-width digits and punctuation made plain (２０２２／８／２０)."""
+    return unicodedata.normalize("NFKC", answer).strip()
+
+
+def value_words(spec: FieldSpec) -> dict[Any, tuple[str, str]]:
+    """The words a question shows for each value of a choice, in Chinese and English: the
+    label lists them in order after its colon ("产品类型：创新药、改良型新药、…"). Where a
+    label lists none (or not one per value), the value itself."""
+    values = list(spec.values or ())
+
+    def listed(label: str, seps: str) -> list[str] | None:
+        for colon in ("：", ":"):
+            if colon in label:
+                tail = label.split(colon, 1)[1]
+                parts, depth, current = [], 0, ""
+                for char in tail:  # a separator inside brackets belongs to its word
+                    depth += char in "（("
+                    depth -= char in "）)"
+                    if char in seps and depth == 0:
+                        parts.append(current.strip())
+                        current = ""
+                    else:
+                        current += char
+                parts = [p for p in [*parts, current.strip()] if p]
+                return parts if len(parts) == len(values) else None
+        return None
+
+    zh = listed(spec.label.zh, "、，,")
+    en = listed(spec.label.en, ",;")
+    out: dict[Any, tuple[str, str]] = {}
+    for index, value in enumerate(values):
+        plain = str(value).replace("_", " ")
+        out[value] = (zh[index] if zh else plain, en[index] if en else plain)
+    return out
 
 
 def parse_answer(spec: FieldSpec, answer: str, ruleset: Ruleset) -> Any:
-    """An answer as typed, checked and converted for its field."""
-    text = answer.strip()
+    """An answer as typed, checked and converted for its field: in the words the question
+    shows (a choice's label in either language, or the number beside it), full-width
+    digits as well as plain ones."""
     t = spec.type
+    if t == "text":
+        text = answer.strip()
+        if not text:
+            raise Invalid("text")
+        if len(text) > 200 or any(unicodedata.category(c) in _SEPARATORS for c in text):
+            raise Invalid("line")
+        return text
+    text = _plain_text(answer)
+    if t != "region" and len(text) > _NUMBER_LENGTH:
+        raise Invalid("short")
     if t == "bool":
         low = text.lower()
         if low in YES:
             return True
         if low in NO:
             return False
-        raise Invalid("answer yes or no (y/n, 是/否)")
+        raise Invalid("yes_no")
     if t == "money":
-        cleaned = text.replace(",", "").replace("，", "").removesuffix("万元").removesuffix("万")
+        cleaned = text.replace(",", "").removesuffix("万元").removesuffix("万")
         try:
             amount = Decimal(cleaned.strip())
         except InvalidOperation:
-            raise Invalid("an amount in 万元, such as 2500 or 2,500") from None
+            raise Invalid("amount") from None
         if not amount.is_finite() or amount < 0:
-            raise Invalid("an amount in 万元, 0 or more")
+            raise Invalid("amount_min")
         if amount > MAX_AMOUNT:
-            raise Invalid(f"more than {MAX_AMOUNT} 万元 is not plausible")
+            raise Invalid("amount_max", MAX_AMOUNT)
         return int(amount) if amount == amount.to_integral_value() else amount
     if t in ("count", "int"):
-        try:
-            number = int(text.replace(",", ""))
-        except ValueError:
-            raise Invalid("a whole number") from None
+        digits = text.replace(",", "").removesuffix("类").removesuffix("期")
+        if not re.fullmatch(r"[+-]?\d+", digits):
+            raise Invalid("whole")
+        number = int(digits)
         if t == "count" and not 0 <= number <= MAX_COUNT:
-            raise Invalid(f"a whole number from 0 to {MAX_COUNT}")
+            raise Invalid("count", MAX_COUNT)
         if spec.values is not None and number not in spec.values:
-            raise Invalid("one of: " + ", ".join(str(v) for v in spec.values))
+            raise Invalid("one_of", ", ".join(str(v) for v in spec.values))
         return number
     if t == "enum":
         assert spec.values is not None
-        choices = [str(v) for v in spec.values]
-        if text.isdigit() and 1 <= int(text) <= len(choices):
+        words = value_words(spec)
+        if text.isdigit() and 1 <= int(text) <= len(spec.values):
             return spec.values[int(text) - 1]
-        for value in spec.values:
-            if str(value).lower() == text.lower():
+        low = text.lower().replace("_", " ")
+        for value, (zh, en) in words.items():
+            said = (str(value).replace("_", " "), _plain_text(zh), _plain_text(en))
+            if low in [w.lower() for w in said]:
                 return value
-        raise Invalid("one of: " + ", ".join(f"{i} {c}" for i, c in enumerate(choices, 1)))
+        raise Invalid("choice", len(spec.values))
     if t == "region":
-        if text in ruleset.regions:
-            return text
-        raise Invalid("one of: " + ", ".join(ruleset.regions))
+        for rid, region in ruleset.regions.items():
+            if text in (rid, region.name.zh, region.name.en):
+                return rid
+        raise Invalid("one_of", ", ".join(ruleset.regions))
     if t == "date":
         return parse_date(text)
-    if not text:
-        raise Invalid("some text")
-    if len(text) > 200 or any(ord(c) < 32 for c in text):
-        raise Invalid("one line of at most 200 characters")
-    return text
+    raise Invalid("text")
+
+
+_DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_YEAR = re.compile(r"(\d{4})\s*年?")
 
 
 def parse_date(text: str) -> dt.date | int:
-    """A date (YYYY-MM-DD) or a year (YYYY), as a profile takes them."""
-    value = text.strip()
-    if len(value) == 4 and value.isdigit():
-        year = int(value)
-        if not MIN_DATE.year <= year <= MAX_DATE.year:
-            raise Invalid(f"a year from {MIN_DATE.year} to {MAX_DATE.year}")
-        return year
+    """A date or a year, as a profile takes them; written 2022-08-20, 2022/8/20, 2022.8.20
+    or 2022年8月20日 (full-width digits too), or 2022 or 2022年."""
+    value = _plain_text(text)
+    if len(value) > _NUMBER_LENGTH:
+        raise Invalid("date")
+    year = _YEAR.fullmatch(value)
+    if year:
+        number = int(year.group(1))
+        if not MIN_DATE.year <= number <= MAX_DATE.year:
+            raise Invalid("year", MIN_DATE.year, MAX_DATE.year)
+        return number
+    day_match = _DAY.fullmatch(value)
+    if not day_match:
+        raise Invalid("date")
     try:
-        day = dt.date.fromisoformat(value)
+        day = dt.date(*(int(part) for part in day_match.groups()))
     except ValueError:
-        raise Invalid("a date YYYY-MM-DD, or a year YYYY") from None
+        raise Invalid("date") from None
     if not MIN_DATE <= day <= MAX_DATE:
-        raise Invalid(f"a date from {MIN_DATE} to {MAX_DATE}")
+        raise Invalid("date_range", MIN_DATE, MAX_DATE)
     return day
 
 
@@ -259,128 +341,169 @@ def parse_date(text: str) -> dt.date | int:
 Ask = Callable[[str], "str | None"]
 Say = Callable[[str], None]
 
-WORDS = {
-    "intro": (
-        "为 {region} 的申请主体建立资料（评估日 {as_of}）：{n} 项有效的资金措施。"
-        "直接回车跳过可选问题。",
-        "A profile for an applicant in {region} (as of {as_of}): {n} money measures in force. "
-        "Press Enter to skip a question that is optional.",
-    ),
-    "applicant": ("申请主体", "The applicant"),
-    "yes_no": ("（是/否）", "(yes/no)"),
-    "optional": ("（可跳过）", "(optional)"),
-    "default": ("（缺省：{}）", "(default: {})"),
-    "any": ("{label}：有吗？", "{label}: any?"),
-    "since": ("（{since} 以来）", " (since {since})"),
-    "another": ("{label}：还有一项吗？", "{label}: another one?"),
-    "date": ("日期（YYYY-MM-DD 或年份）", "date (YYYY-MM-DD or a year)"),
-    "product": ("产品（{}）", "product ({})"),
-    "product_id": (
-        "产品编号（事实以此引用该产品）",
-        "product id (the facts about it name it)",
-    ),
-    "another_product": ("还有一个产品吗？", "another product?"),
-    "products": (
-        "是否有在研产品（临床前或临床阶段）？",
-        "Any products in development (preclinical or clinical)?",
-    ),
-    "product_head": ("产品 {}", "Product {}"),
-    "invalid": ("无效：{} 应为 {}", "not valid: {} should be {}"),
-    "none_left": (
-        "（本项不再符合任何措施的条件，其余问题跳过）",
-        "(no measure pays for this any more: its other questions are skipped)",
-    ),
-    "tax_region": (
-        "税务登记地（与工商注册地不同时填写）",
-        "region of tax registration (if not the same as the business registration)",
-    ),
-}
-
 
 def _w(key: str, lang: Lang, *args: Any, **values: Any) -> str:
-    zh, en = WORDS[key]
-    return (zh if lang == "zh" else en).format(*args, **values)
+    return word("interview_" + key, lang).format(*args, **values)
+
+
+class _Back(Exception):
+    """`back`: revise the previous answer."""
+
+
+class Declined(Exception):
+    """The person chose not to write the profile at the review."""
 
 
 class _Session:
     def __init__(
-        self, ruleset: Ruleset, plan: Plan, ask: Ask, say: Say, lang: Lang, strict: bool
+        self,
+        ruleset: Ruleset,
+        plan: Plan,
+        ask: Ask,
+        say: Say,
+        lang: Lang,
+        strict: bool,
+        record: list[str],
+        replay: list[str],
     ) -> None:
         self.ruleset = ruleset
         self.plan = plan
         self.ask_raw = ask
-        self.say = say
+        self.say_raw = say
         self.lang = lang
         self.strict = strict  # answers from a script: a bad one stops, naming it
-        self.answered = 0
         self.products: list[dict[str, Any]] = []  # declared so far: id and attributes
+        self.record = record  # every accepted answer, as typed: what `back` and a resume replay
+        self.replay = replay  # accepted answers to give again, silently, before asking
+        self.consumed = 0  # answers read from the source (the line number of a scripted one)
+
+    def say(self, text: str) -> None:
+        if not self.replay:  # replaying after `back`: the screen already showed it
+            self.say_raw(text)
+
+    def next_answer(self, prompt: str) -> str | None:
+        if self.replay:
+            return self.replay.pop(0)
+        self.consumed += 1
+        return self.ask_raw(prompt)
 
     def ask(self, prompt: str, spec: FieldSpec | None, optional: bool) -> Any:
         """Ask until the answer fits; None when skipped (optional questions only)."""
         while True:
-            answer = self.ask_raw(prompt)
+            replaying = bool(self.replay)
+            answer = self.next_answer(prompt)
             if answer is None:
                 raise InterviewError(
-                    f"the answers ran out at: {prompt.strip().rstrip(':')}", source="<stdin>"
+                    f"the answers ran out at: {visible(prompt.strip().rstrip(':'))}",
+                    source="<stdin>",
                 )
-            self.answered += 1
+            if not replaying and answer.strip().lower() in BACK:
+                raise _Back
             if not answer.strip() and optional:
+                self.record.append(answer)
                 return None
             try:
-                if spec is None:
-                    return parse_date(answer)
-                return parse_answer(spec, answer, self.ruleset)
+                value = (
+                    parse_date(answer) if spec is None else parse_answer(spec, answer, self.ruleset)
+                )
             except Invalid as exc:
                 if self.strict:
                     raise InterviewError(
-                        f"answer '{answer.strip()}' to {prompt.strip().rstrip(':')}: "
-                        f"expected {exc}",
+                        f"answer '{shown(answer.strip())}' to "
+                        f"{visible(prompt.strip().rstrip(':'))}: expected {exc.text('en')}",
                         source="<stdin>",
-                        line=self.answered,
+                        line=self.consumed,
                     ) from None
-                self.say(_w("invalid", self.lang, repr(answer.strip()), exc))
+                self.say(_w("invalid", self.lang, shown(answer.strip()), exc.text(self.lang)))
+                continue
+            self.record.append(answer)
+            return value
 
     def yes_no(self, prompt: str) -> bool:
         spec = FieldSpec("answer", "bool", Text("", ""))
         return bool(self.ask(f"{prompt} {_w('yes_no', self.lang)} ", spec, optional=False))
 
     def field_prompt(self, spec: FieldSpec, optional: bool) -> str:
+        """The question first, in the chosen language; the choices with their numbers."""
         label = spec.label.get(self.lang)
         extra = ""
         if spec.type == "enum" and spec.values is not None:
-            extra = " [" + ", ".join(f"{i} {v}" for i, v in enumerate(spec.values, 1)) + "]"
+            words = value_words(spec)
+            choices = [words[v][0 if self.lang == "zh" else 1] for v in spec.values]
+            if any(w in label for w in choices):
+                label = re.split("[：:]", label)[0]  # the choices follow, numbered
+            extra = " [" + ", ".join(f"{i} {w}" for i, w in enumerate(choices, 1)) + "]"
         elif spec.type == "int" and spec.values is not None:
             extra = " [" + ", ".join(str(v) for v in spec.values) + "]"
         elif spec.type == "bool":
             extra = " " + _w("yes_no", self.lang)
         elif spec.type == "money":
             extra = " (万元)" if "万元" not in label else ""
+        elif spec.type == "date":
+            extra = " " + _w("date_hint", self.lang)
         if spec.default is not None:
-            shown = {True: "yes", False: "no"}.get(spec.default, spec.default)
-            extra += " " + _w("default", self.lang, shown)
+            shown_default = {True: _w("yes", self.lang), False: _w("no", self.lang)}.get(
+                spec.default, spec.default
+            )
+            extra += " " + _w("default", self.lang, shown_default)
         elif optional:
             extra += " " + _w("optional", self.lang)
-        return f"  {spec.name}: {label}{extra}: "
+        return f"  {label}{extra}: "
 
 
 def run_interview(
-    ruleset: Ruleset, plan: Plan, ask: Ask, say: Say, lang: Lang = "zh", strict: bool = False
+    ruleset: Ruleset,
+    plan: Plan,
+    ask: Ask,
+    say: Say,
+    lang: Lang = "zh",
+    strict: bool = False,
+    record: list[str] | None = None,
+    review: bool = False,
 ) -> dict[str, Any]:
     """Ask the plan's questions and return the profile's data (applicant and facts).
 
     `strict` (answers from a script): an answer that does not fit stops the interview with
-    its line number, instead of asking again."""
-    s = _Session(ruleset, plan, ask, say, lang, strict)
+    its line number, instead of asking again. `back` revises the previous answer: the
+    interview starts again from the answers given so far, less the last one, without
+    showing them again. `record` receives every accepted answer as typed (what an
+    interrupted interview saves, and `--answers` resumes from). `review`: show the answers
+    and ask before returning; "no" raises `Declined`."""
+    kept: list[str] = record if record is not None else []
+    given: list[str] = []
+    while True:
+        kept[:] = []
+        s = _Session(ruleset, plan, ask, say, lang, strict, kept, list(given))
+        try:
+            data = _questions(s)
+            if review:
+                s.say(review_text(data, ruleset, lang))
+                if not s.yes_no(_w("confirm", lang)):
+                    kept.pop()
+                    raise Declined
+            return data
+        except _Back:
+            if not kept:
+                say(_w("nothing_back", lang))
+                given = []
+                continue
+            last = kept.pop()
+            say(_w("back", lang, shown(last) or _w("skipped", lang)))
+            given = list(kept)
+
+
+def _questions(s: _Session) -> dict[str, Any]:
+    ruleset, plan, lang = s.ruleset, s.plan, s.lang
     region_name = ruleset.regions[plan.region].name.get(lang)
-    say(_w("intro", lang, region=region_name, as_of=plan.as_of, n=plan.measures))
-    say(f"== {_w('applicant', lang)}")
+    s.say(_w("intro", lang, region=region_name, as_of=plan.as_of, n=plan.measures))
+    s.say(f"== {_w('applicant', lang)}")
     vocab = ruleset.vocabulary
     applicant: dict[str, Any] = {"region": plan.region}
     for name in plan.applicant:
         spec = vocab.applicant[name]
         prompt = s.field_prompt(spec, optional=True)
         if name == "tax_region":
-            prompt = f"  tax_region: {_w('tax_region', lang)} {_w('optional', lang)}: "
+            prompt = f"  {_w('tax_region', lang)} {_w('optional', lang)}: "
         value = s.ask(prompt, spec, optional=True)
         if value is not None:
             applicant[name] = value
@@ -388,7 +511,7 @@ def run_interview(
     asked_products: bool | None = None
     for topic, kinds in plan.topics:
         label = ruleset.categories[topic].get(lang) if topic in ruleset.categories else topic
-        say(f"== {label}")
+        s.say(f"== {label}")
         for k in kinds:
             if k.kind in PRODUCT_KINDS:
                 if asked_products is None:
@@ -412,7 +535,7 @@ def _ask_products(s: _Session) -> list[dict[str, Any]]:
     while len(out) < MAX_FACTS_PER_KIND:
         s.say(f"== {_w('product_head', lang, len(out) + 1)}")
         while True:
-            pid = str(s.ask(f"  id: {_w('product_id', lang)}: ", text, optional=False))
+            pid = str(s.ask(f"  {_w('product_id', lang)}: ", text, optional=False))
             if pid not in [p["id"] for p in out]:
                 break
             if s.strict:
@@ -427,6 +550,45 @@ def _ask_products(s: _Session) -> list[dict[str, Any]]:
         if not s.yes_no(_w("another_product", lang)):
             break
     return out
+
+
+def review_text(data: dict[str, Any], ruleset: Ruleset, lang: Lang) -> str:
+    """The answers as the profile will hold them, in the question's words."""
+    vocab = ruleset.vocabulary
+    out = [f"== {_w('review', lang)}"]
+
+    def value_text(spec: FieldSpec | None, value: Any) -> str:
+        if isinstance(value, bool):
+            return _w("yes" if value else "no", lang)
+        if spec is not None and spec.type == "enum":
+            return value_words(spec).get(value, (str(value), str(value)))[0 if lang == "zh" else 1]
+        if spec is not None and spec.type == "region":
+            return ruleset.regions[value].name.get(lang)
+        return visible(value)
+
+    for name, value in data["applicant"].items():
+        spec = vocab.applicant.get(name)
+        label = spec.label.get(lang) if spec is not None else name
+        out.append(f"  {visible(label)}: {value_text(spec, value)}")
+    for product in data.get("products", []):
+        out.append(f"  {_w('product_head', lang, visible(product['id']))}")
+        for name, value in product.items():
+            if name == "id":
+                continue
+            spec = vocab.products.get(name)
+            label = spec.label.get(lang) if spec is not None else name
+            out.append(f"      {visible(re.split('[：:]', label)[0])}: {value_text(spec, value)}")
+    for number, fact in enumerate(data["facts"], 1):
+        kind = vocab.kinds[fact["kind"]]
+        out.append(f"  #{number} {kind.label.get(lang)} · {value_text(None, fact['date'])}")
+        for name, value in fact.items():
+            if name in ("kind", "date"):
+                continue
+            spec = kind.fields.get(name)
+            label = spec.label.get(lang) if spec is not None else _w("product_word", lang)
+            label = re.split("[：:]", label)[0]
+            out.append(f"      {visible(label)}: {value_text(spec, value)}")
+    return "\n".join(out)
 
 
 def _ask_kind(s: _Session, k: KindPlan, applicant: dict[str, Any]) -> list[dict[str, Any]]:
@@ -445,7 +607,7 @@ def _ask_fact(s: _Session, k: KindPlan, applicant: dict[str, Any]) -> dict[str, 
     lang = s.lang
     fields = s.ruleset.vocabulary.kinds[k.kind].fields
     fact: dict[str, Any] = {"kind": k.kind}
-    fact["date"] = s.ask(f"  date: {_w('date', lang)}: ", None, optional=False)
+    fact["date"] = s.ask(f"  {_w('date', lang)}: ", None, optional=False)
     attributes: dict[str, Any] = {}
     if k.kind in PRODUCT_KINDS and s.products:
         ids = [p["id"] for p in s.products]
@@ -453,7 +615,7 @@ def _ask_fact(s: _Session, k: KindPlan, applicant: dict[str, Any]) -> dict[str, 
         if len(ids) > 1:  # one product: the fact is about it, nothing to ask
             spec = FieldSpec("product", "enum", Text("", ""), values=tuple(ids))
             choices = ", ".join(f"{i} {v}" for i, v in enumerate(ids, 1))
-            chosen = s.ask(f"  product: {_w('product', lang, choices)}: ", spec, optional=False)
+            chosen = s.ask(f"  {_w('product', lang, choices)}: ", spec, optional=False)
         fact["product"] = chosen
         declared = next(p for p in s.products if p["id"] == chosen)
         try:
@@ -536,6 +698,7 @@ def profile_text(data: dict[str, Any], fmt: str) -> str:
 
 
 __all__ = [
+    "Declined",
     "InterviewError",
     "KindPlan",
     "Plan",

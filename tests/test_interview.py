@@ -4,6 +4,7 @@ scripted interview writes the same profile as one written by hand."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,14 @@ import yaml
 from typer.testing import CliRunner
 
 from policycalc.app import app
-from policycalc.interview import Invalid, make_plan, parse_answer, run_interview
+from policycalc.interview import (
+    Declined,
+    Invalid,
+    make_plan,
+    parse_answer,
+    parse_date,
+    run_interview,
+)
 from policycalc.profile import build_profile, load_profile
 
 from .conftest import ROOT
@@ -356,3 +364,303 @@ def test_a_bad_line_in_an_answers_file_is_named(tmp_path: Path):
     result = runner.invoke(app, ["interview", "--region", "chongqing", "--answers", str(answers)])
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines()[-1].startswith(f"Error: {answers}:4")
+
+
+# ------------------------------------------------------------------ issue 17: a person can finish it
+
+
+def _spec(ruleset, field):
+    return ruleset.vocabulary.kinds["clinical_phase_completed"].fields[field]
+
+
+@pytest.mark.parametrize(
+    "field,answer,value",
+    [
+        ("novelty", "创新药", "innovative"),  # the Chinese word the question shows
+        ("novelty", "改良型新药", "improved"),
+        ("novelty", "innovative drug", "innovative"),  # the words shown in English
+        ("novelty", "Improved New Drug", "improved"),
+        ("novelty", "generic", "generic"),  # the value itself
+        ("novelty", "１", "innovative"),  # the number beside it, full-width
+        ("modality", "细胞治疗（细胞类生物制品）", "cell"),  # a word with a list inside it
+        ("modality", "基因治疗", "gene"),
+        ("modality", "in-vitro diagnostic", "ivd"),
+    ],
+)
+def test_a_choice_is_taken_in_the_words_the_question_shows(ruleset, field, answer, value):
+    spec = ruleset.vocabulary.products[field]
+    assert parse_answer(spec, answer, ruleset) == value
+
+
+@pytest.mark.parametrize(
+    "answer,value",
+    [
+        ("2022年8月20日", dt.date(2022, 8, 20)),
+        ("2022/8/20", dt.date(2022, 8, 20)),
+        ("2022.8.20", dt.date(2022, 8, 20)),
+        ("2022-08-20", dt.date(2022, 8, 20)),
+        ("２０２２年８月２０日", dt.date(2022, 8, 20)),
+        ("２０２２／８／２０", dt.date(2022, 8, 20)),
+        ("2022年", 2022),
+        ("２０２２", 2022),
+    ],
+)
+def test_chinese_date_forms_and_full_width_digits(answer, value):
+    assert parse_date(answer) == value
+
+
+@pytest.mark.parametrize("answer", ["2022/13/1", "2022年2月30日", "8/20/2022", "昨天"])
+def test_dates_that_are_not_dates(answer):
+    with pytest.raises(Invalid):
+        parse_date(answer)
+
+
+@pytest.mark.parametrize(
+    "field,answer,value",
+    [("rd_spend", "２,５００万", 2500), ("rd_spend", "２５００万元", 2500), ("phase", "３", 3)],
+)
+def test_full_width_numbers(ruleset, field, answer, value):
+    assert parse_answer(_spec(ruleset, field), answer, ruleset) == value
+
+
+def _cjk(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def test_every_expectation_is_said_in_one_language():
+    # `应为 a date YYYY-MM-DD`: the Chinese messages hold no English words, the English ones
+    # no Chinese (万元 and the Chinese date form are examples of what to type).
+    from policycalc.render.words import WORDS
+
+    keys = [k for k in WORDS if k.startswith("interview_")]
+    assert len(keys) > 20
+    for key in keys:
+        zh, en = WORDS[key]
+        zh = re.sub(r"\{\w*\}|--answers|back", "", zh)  # placeholders and what to type
+        assert not re.search(r"\b[a-zA-Z]{3,}\b", zh), key
+        assert not _cjk(en.replace("万元", "").replace("2022年8月20日", "")), key
+
+
+def _scripted(ruleset, answers, lang="zh", review=False, record=None):
+    plan = make_plan(ruleset, "chongqing", dt.date(2023, 1, 1))
+    feed = iter(answers)
+    said: list[str] = []
+    asked: list[str] = []
+
+    def ask(prompt: str) -> str | None:
+        asked.append(prompt)
+        return next(feed, None)
+
+    data = run_interview(
+        ruleset, plan, ask, said.append, lang, record=record, review=review
+    )
+    return data, said, asked
+
+
+def test_a_bad_answer_is_refused_in_the_chosen_language(ruleset):
+    answers = ["", "maybe", "no"] + ["no"] * 40
+    _, said, _ = _scripted(ruleset, answers, lang="zh")
+    refusal = next(line for line in said if "maybe" in line)
+    assert refusal.startswith("无效：'maybe'") and not re.search(
+        r"[a-z]{3,}", refusal.replace("maybe", "")
+    )
+
+
+def test_prompts_lead_with_the_question(ruleset):
+    _, _, asked = _scripted(ruleset, CQ_ANSWERS, lang="en")
+    names = set(ruleset.vocabulary.applicant) | {
+        f for k in ruleset.vocabulary.kinds.values() for f in k.fields
+    } | {"date", "product"}
+    for prompt in asked:
+        # Not "  rd_spend: R&D spend …": a field id followed by a colon.
+        lead = re.match(r"([a-z_]+):", prompt.strip())
+        assert lead is None or lead.group(1) not in names, prompt
+    assert any(p.strip().startswith("R&D spend") for p in asked)
+
+
+def test_back_revises_the_previous_answer(ruleset):
+    # Phase 2 typed by mistake: `back` at the next question, then 3 again; the profile is the
+    # one written by hand.
+    answers = [*CQ_ANSWERS[:7], "2", "back", "3", *CQ_ANSWERS[8:]]
+    data, said, _ = _scripted(ruleset, answers, lang="en")
+    assert any("back" in line and "'2'" not in line for line in said)
+    _same(build_profile(data, ruleset, "<a>"), build_profile(BY_HAND, ruleset, "<hand>"))
+    # Twice in a row goes back two answers; at the first question there is nothing before.
+    twice = [CQ_ANSWERS[0], "yes", "back", "back", *CQ_ANSWERS]
+    data, _, _ = _scripted(ruleset, twice, lang="en")
+    _same(build_profile(data, ruleset, "<b>"), build_profile(BY_HAND, ruleset, "<hand>"))
+    first = ["back", *CQ_ANSWERS]
+    data, said, _ = _scripted(ruleset, first, lang="en")
+    assert any("nothing to go back to" in line for line in said)
+
+
+def test_the_review_comes_before_writing(ruleset):
+    record: list[str] = []
+    data, said, asked = _scripted(ruleset, [*CQ_ANSWERS, "yes"], lang="en", review=True)
+    review = next(line for line in said if "Please check" in line)
+    assert "2500" in review and "CQ-mAb-7" in review and "innovative drug" in review
+    assert asked[-1].startswith("Write this profile?")
+    _same(build_profile(data, ruleset, "<r>"), build_profile(BY_HAND, ruleset, "<hand>"))
+    with pytest.raises(Declined):
+        _scripted(ruleset, [*CQ_ANSWERS, "no"], lang="en", review=True, record=record)
+    assert record == CQ_ANSWERS  # what a resume replays; the "no" is not among them
+    # `back` at the review revises the last answer.
+    data, _, _ = _scripted(
+        ruleset, [*CQ_ANSWERS[:-1], "yes", "back", "no", "yes"], lang="en", review=True
+    )
+    _same(build_profile(data, ruleset, "<r>"), build_profile(BY_HAND, ruleset, "<hand>"))
+
+
+class _Terminal:
+    """The command at a terminal of its own (a pty), driven as a person would."""
+
+    def __init__(self, args: list[str], cwd: Path) -> None:
+        import os
+        import pty
+        import subprocess
+        import sys
+
+        self.leader, follower = pty.openpty()
+        command = Path(sys.executable).parent / "policycalc"
+        env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+        self.proc = subprocess.Popen(
+            [str(command), *args], stdin=follower, stdout=follower, stderr=follower,
+            cwd=cwd, env=env,
+        )
+        os.close(follower)
+        self.seen = ""
+
+    def wait_for(self, text: str, timeout: float = 20) -> None:
+        import os
+        import select
+        import time
+
+        end = time.monotonic() + timeout
+        while text not in self.seen:
+            left = end - time.monotonic()
+            assert left > 0, f"never saw {text!r} in {self.seen[-500:]!r}"
+            ready, _, _ = select.select([self.leader], [], [], left)
+            if ready:
+                try:
+                    chunk = os.read(self.leader, 4096)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    assert text in self.seen, self.seen[-500:]
+                    return
+                self.seen += chunk.decode("utf-8", "replace")
+
+    def answer(self, line: str) -> None:
+        import os
+
+        os.write(self.leader, (line + "\n").encode("utf-8"))
+
+    def close(self) -> int:
+        import os
+
+        code = self.proc.wait(timeout=20)
+        os.close(self.leader)
+        return code
+
+
+def test_ctrl_c_saves_the_answers_and_answers_file_resumes(tmp_path, ruleset):
+    # At a terminal: nine answers (Chinese words, a Chinese date, a full-width number), then
+    # Ctrl-C. The answers so far go to a file named on stderr; nothing is written.
+    import signal
+
+    target = tmp_path / "client.toml"
+    args = ["interview", "--region", "chongqing", "--as-of", "2023-01-01", "-o", str(target)]
+    typed = ["长江抗体药业有限公司", "是", "CQ-mAb-7", "创新药", "否", "是", "2022年5月25日", "３",
+             "2,500"]
+    term = _Terminal(args, tmp_path)
+    term.wait_for("申请主体名称")
+    for answer in typed:
+        term.answer(answer)
+    term.wait_for("还有一项吗")
+    term.proc.send_signal(signal.SIGINT)
+    term.wait_for("继续")
+    assert term.close() == 130
+    assert not target.exists()
+    saved = tmp_path / "client.toml.answers.txt"
+    assert f"已保存 9 个回答到 {saved}" in term.seen.replace("\r\n", "").replace("\n", "")
+    kept = [x for x in saved.read_text(encoding="utf-8").splitlines() if not x.startswith("#")]
+    assert kept == typed
+    # --answers FILE at the terminal: the file's answers, then the person goes on where it
+    # stopped, sees the review and writes the profile.
+    term = _Terminal([*args, "--answers", str(saved)], tmp_path)
+    term.wait_for("还有一项吗")
+    for answer in CQ_ANSWERS[9:]:
+        term.answer(answer)
+    term.wait_for("写入这份资料吗")
+    assert "请核对" in term.seen and "创新药" in term.seen
+    term.answer("是")
+    term.wait_for("wrote")
+    assert term.close() == 0
+    _same(load_profile(str(target), ruleset), build_profile(BY_HAND, ruleset, "<hand>"))
+
+
+@pytest.mark.parametrize(
+    "hostile,shown",
+    [
+        ("9" * 5000, "9" * 20),  # a 5000-digit choice: an error line, no internal error
+        ("\x1b[31mEvil", "\\x1b[31mEvil"),  # control characters echoed escaped
+        ("长江\u2028抗体", "长江\\u2028抗体"),  # U+2028 stays inside its answer
+    ],
+)
+def test_hostile_answers_are_an_error_line(hostile, shown):
+    at = {"9" * 5000: 8}.get(hostile, 1)  # line 8 answers the phase question
+    answers = [*CQ_ANSWERS[: at - 1], hostile, *CQ_ANSWERS[at:]]
+    result = runner.invoke(
+        app,
+        ["interview", "--region", "chongqing", "--as-of", "2023-01-01"],
+        input="\n".join(answers) + "\n",
+    )
+    assert result.exit_code == 2, result.output
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"Error: <stdin>:{at}:") and shown in last
+    assert "\x1b" not in result.stderr and "\u2028" not in result.stderr
+    assert "internal" not in result.stderr.lower() and "Traceback" not in result.stderr
+
+
+def test_u2028_does_not_split_an_answer_at_the_terminal(ruleset):
+    # Asked again at a terminal: the answer with U+2028 is one answer, refused as a whole.
+    data, said, _ = _scripted(ruleset, ["长江\u2028抗体", "长江抗体", "no"] + ["no"] * 40)
+    assert data["applicant"]["name"] == "长江抗体"
+    assert any("\\u2028" in line for line in said)
+
+
+@pytest.mark.parametrize("where", ["no-such-folder/client.toml", "a-folder.toml"])
+def test_a_target_that_cannot_be_written_is_refused_before_the_first_question(tmp_path, where):
+    (tmp_path / "a-folder.toml").mkdir()
+    result = runner.invoke(
+        app,
+        ["interview", "--region", "chongqing", "-o", str(tmp_path / where)],
+        input="\n".join(CQ_ANSWERS) + "\n",
+    )
+    assert result.exit_code in (2, 3), result.output
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error:")
+    assert "applicant" not in result.stderr and "申请主体" not in result.stderr
+
+
+def test_the_word_table_is_the_only_one():
+    # Every bilingual phrase of a human output lives in render/words.py: no other module
+    # holds a table of (Chinese, English) pairs.
+    import ast
+
+    root = ROOT / "cli"
+    for path in root.rglob("*.py"):
+        if path == root / "render" / "words.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Dict) or len(node.values) < 3:
+                continue
+            pairs = [
+                v
+                for v in node.values
+                if isinstance(v, ast.Tuple)
+                and len(v.elts) == 2
+                and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in v.elts)
+                and _cjk(v.elts[0].value)
+            ]
+            assert len(pairs) < 3, f"{path.relative_to(root)}:{node.lineno} holds a word table"

@@ -155,6 +155,91 @@ WORDS: dict[str, tuple[str, str]] = {
     "obstacle_eligibility": ("主体资格", "eligibility"),
     "obstacle_window": ("不在适用期间", "outside the window"),
     "obstacle_ceiling": ("受共享上限削减", "cut by a ceiling"),
+    # interview: questions, answers and what is expected of them
+    "interview_intro": (
+        "为 {region} 的申请主体建立资料（评估日 {as_of}）：{n} 项有效的资金措施。"
+        "直接回车跳过可选问题；输入 back（或“返回”）修改上一个回答。",
+        "A profile for an applicant in {region} (as of {as_of}): {n} money measures in force. "
+        "Press Enter to skip a question that is optional; type back to revise the previous "
+        "answer.",
+    ),
+    "interview_applicant": ("申请主体", "The applicant"),
+    "interview_yes_no": ("（是/否）", "(yes/no)"),
+    "interview_yes": ("是", "yes"),
+    "interview_no": ("否", "no"),
+    "interview_optional": ("（可跳过）", "(optional)"),
+    "interview_default": ("（缺省：{}）", "(default: {})"),
+    "interview_any": ("{label}：有吗？", "{label}: any?"),
+    "interview_since": ("（{since} 以来）", " (since {since})"),
+    "interview_another": ("{label}：还有一项吗？", "{label}: another one?"),
+    "interview_date": (
+        "日期（如 2022-08-20、2022年8月20日，或年份 2022）",
+        "when (a date such as 2022-08-20 or 2022/8/20, or a year such as 2022)",
+    ),
+    "interview_date_hint": ("（如 2022-08-20 或 2022年8月20日）", "(such as 2022-08-20)"),
+    "interview_product": ("产品（{}）", "product ({})"),
+    "interview_product_id": (
+        "产品编号（事实以此引用该产品）",
+        "product id (the facts about it name it)",
+    ),
+    "interview_another_product": ("还有一个产品吗？", "another product?"),
+    "interview_product_head": ("产品 {}", "Product {}"),
+    "interview_product_word": ("产品", "product"),
+    "interview_products": (
+        "是否有在研产品（临床前或临床阶段）？",
+        "Any products in development (preclinical or clinical)?",
+    ),
+    "interview_invalid": ("无效：'{}'；应为{}", "not valid: '{}'; expected {}"),
+    "interview_none_left": (
+        "（本项不再符合任何措施的条件，其余问题跳过）",
+        "(no measure pays for this any more: its other questions are skipped)",
+    ),
+    "interview_tax_region": (
+        "税务登记地（与工商注册地不同时填写）",
+        "region of tax registration (if not the same as the business registration)",
+    ),
+    "interview_back": (
+        "（返回：上一个回答 {} 已撤回，请重新回答）",
+        "(back: the answer {} is withdrawn; answer again)",
+    ),
+    "interview_skipped": ("（跳过）", "(skipped)"),
+    "interview_nothing_back": (
+        "（这是第一个问题，无法再返回）",
+        "(this is the first question: nothing to go back to)",
+    ),
+    "interview_review": ("请核对：将写入的资料", "Please check: the profile to be written"),
+    "interview_confirm": (
+        "写入这份资料吗？（输入 back 修改最后一个回答）",
+        "Write this profile? (type back to revise the last answer)",
+    ),
+    "interview_saved": (
+        "已保存 {n} 个回答到 {path}；用 --answers {path} 从此处继续",
+        "{n} answers saved to {path}; resume with --answers {path}",
+    ),
+    "interview_not_written": ("资料未写入。", "The profile was not written."),
+    "interview_expect_text": ("一些文字", "some text"),
+    "interview_expect_line": ("一行文字，至多 200 个字符", "one line of at most 200 characters"),
+    "interview_expect_short": ("较短的回答", "a shorter answer"),
+    "interview_expect_yes_no": ("是或否（y/n）", "yes or no (y/n)"),
+    "interview_expect_amount": (
+        "以万元计的金额，如 2500 或 2,500",
+        "an amount in 万元, such as 2500 or 2,500",
+    ),
+    "interview_expect_amount_min": ("0 或以上的金额（万元）", "an amount in 万元, 0 or more"),
+    "interview_expect_amount_max": ("不超过 {} 万元的金额", "an amount of at most {} 万元"),
+    "interview_expect_whole": ("一个整数", "a whole number"),
+    "interview_expect_count": ("0 到 {} 之间的整数", "a whole number from 0 to {}"),
+    "interview_expect_one_of": ("以下之一：{}", "one of: {}"),
+    "interview_expect_choice": (
+        "所列选项之一：其序号 1 到 {}，或其名称",
+        "one of the choices shown: its number, 1 to {}, or its words",
+    ),
+    "interview_expect_year": ("{} 到 {} 之间的年份", "a year from {} to {}"),
+    "interview_expect_date": (
+        "日期，如 2022-08-20、2022/8/20、2022.8.20 或 2022年8月20日，或年份 2022",
+        "a date such as 2022-08-20, 2022/8/20, 2022.8.20 or 2022年8月20日, or a year such as 2022",
+    ),
+    "interview_expect_date_range": ("{} 到 {} 之间的日期", "a date from {} to {}"),
 }
 
 

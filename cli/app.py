@@ -117,7 +117,7 @@ OutputOpt = Annotated[
         "-o",
         metavar="FILE",
         help="Write the results to FILE instead of stdout: to a temporary file beside it, "
-        "renamed when complete.",
+        "renamed when complete. FILE.xlsx (or --format xlsx) writes a workbook.",
     ),
 ]
 ExcelOpt = Annotated[
@@ -286,12 +286,12 @@ def _profile(path: str, ruleset: Ruleset, encoding: str = "utf-8") -> Any:
     )
 
 
-def open_output(path: Path, inputs: Iterable[str | int]) -> Any:
+def open_output(path: Path, inputs: Iterable[str | int], binary: bool = False) -> Any:
     """The one place a result file is opened: the safe writer (output.py) writes it beside its
     target and renames it when done; it never replaces a device, a link or an input."""
     from .output import Output
 
-    return Output(path, inputs=inputs, field="--output")
+    return Output(path, inputs=inputs, field="--output", binary=binary)
 
 
 def _reads(path: str | None, ruleset: Ruleset | None, *more: Path | None) -> list[str | int]:
@@ -321,14 +321,31 @@ def check_excel(excel: bool, fmt: OutputFormat) -> bool:
     return excel
 
 
+def output_format(
+    fmt: OutputFormat | None, output: Path | None, default: OutputFormat
+) -> OutputFormat:
+    """The format to write: as asked, else the default; `-o FILE.xlsx` without --format (or
+    with the default table) writes a workbook, and a workbook needs -o."""
+    wants_book = output is not None and output.suffix.lower() == ".xlsx"
+    if wants_book and fmt in (None, OutputFormat.table):
+        return OutputFormat.xlsx
+    chosen = fmt or default
+    if chosen is OutputFormat.xlsx and output is None:
+        raise UsageError("xlsx writes a workbook: give -o FILE.xlsx", field="--format")
+    return chosen
+
+
 @contextlib.contextmanager
-def destination(path: Path | None, inputs: Iterable[str | int]) -> Iterator[TextIO]:
-    """Where a command's results go: stdout, or `path` (written atomically). `inputs` are
-    the files the command read (`_reads`): required, so that no command can forget them."""
+def destination(
+    path: Path | None, inputs: Iterable[str | int], binary: bool = False
+) -> Iterator[Any]:
+    """Where a command's results go: stdout, or `path` (written atomically; `binary` for a
+    workbook). `inputs` are the files the command read (`_reads`): required, so that no
+    command can forget them."""
     if path is None:
         yield sys.stdout
         return
-    target = open_output(path, inputs)
+    target = open_output(path, inputs, binary)
     try:
         yield target.stream
         target.commit()
@@ -497,11 +514,13 @@ def estimate(
     A document that has lapsed (or is not yet in force) on the --as-of date but has measures
     matching the profile is named on stderr with the --as-of to use, whatever the format.
 
-    With --batch, many profiles stream to JSON Lines (default) or CSV; a bad row is reported
-    on stderr with its line and skipped; exit 1 if any row was rejected. A CSV batch has one
+    With --batch, many profiles stream to JSON Lines (default) or CSV, or fill a workbook
+    (-o FILE.xlsx); a bad row rejects its whole applicant, is reported on stderr with its
+    line and skipped; exit 1 if any row was rejected. A CSV batch has one
     row per fact: an id column (rows of one applicant together), applicant.FIELD columns,
     kind, date, optional product and note, and each fact field as its own column
-    (examples/clients.csv); amounts may be written 2,500.
+    (examples/clients.csv); amounts may be written 2,500. A workbook (.xlsx) is read the
+    same way from its first sheet, or --sheet NAME.
 
     \b
     Examples:
@@ -512,6 +531,8 @@ def estimate(
             --excel -o kunming.csv
         policycalc estimate --batch examples/clients.csv --summary \\
             --as-of 2023-06-30 -o summary.jsonl
+        policycalc estimate --batch examples/clients.csv --as-of 2023-06-30 \\
+            -o results.xlsx
     """
     encoding = check_encoding(encoding)
     if batch is not None:
@@ -528,7 +549,7 @@ def estimate(
             batch,
             input_format,
             parse_as_of(as_of),
-            fmt or OutputFormat.jsonl,
+            output_format(fmt, output, OutputFormat.jsonl),
             lang_of(lang),
             data_dir,
             extra_data,
@@ -555,7 +576,7 @@ def estimate(
             raise UsageError("goes with --batch", field=flag)
     if profile is None:
         raise UsageError("give a PROFILE file (or - for stdin), or --batch FILE", field="PROFILE")
-    fmt = fmt or OutputFormat.table
+    fmt = output_format(fmt, output, OutputFormat.table)
     bom = check_excel(excel, fmt)
     from .engine import estimate as run
     from .render.views import EstimateView
@@ -566,7 +587,7 @@ def estimate(
     result = run(ruleset, _profile(profile, ruleset, encoding), day)
     view = EstimateView(result, lang_of(lang), steps=steps, show_all=show_all, today=as_of is None)
     reads = _reads(profile, ruleset)
-    with destination(output, reads) as out:
+    with destination(output, reads, binary=fmt is OutputFormat.xlsx) as out:
         if report is not None:
             from .render.report import write_report
 
@@ -605,8 +626,8 @@ def _estimate_batch(
     from .schema import one_of
     from .workbook import ZIP_MAGIC
 
-    if fmt not in (OutputFormat.jsonl, OutputFormat.csv):
-        raise UsageError(f"batch output is jsonl or csv, not {fmt.value}", field="--format")
+    if fmt not in (OutputFormat.jsonl, OutputFormat.csv, OutputFormat.xlsx):
+        raise UsageError(f"batch output is jsonl, csv or xlsx, not {fmt.value}", field="--format")
     check_excel(excel, fmt)
     wanted = None if input_format is None else formats.input_format(input_format)
     if input_format is not None and wanted is None:
@@ -643,8 +664,16 @@ def _estimate_batch(
         raise
     job = batch.Job(ruleset, day, language, summary, label, fmt.value, mode, top=top)
 
+    sink: Any = None
+    if fmt is OutputFormat.xlsx:
+        from .render.xlsx import BatchWorkbook
+
+        sink = BatchWorkbook(mode, summary, job.columns)
+
     def report(line: str) -> None:
         typer.echo(f"Error: {line}", err=True)
+        if sink is not None:
+            sink.note("rejected", line)
 
     def note(line: str) -> None:
         typer.echo(line, err=True)
@@ -655,13 +684,15 @@ def _estimate_batch(
 
         progress_bar = BatchProgress()
     try:
-        with destination(output, [0 if source == "-" else source, *ruleset.sources]) as out:
-            out.write(batch.header(job, bom=excel))
+        inputs = [0 if source == "-" else source, *ruleset.sources]
+        with destination(output, inputs, binary=sink is not None) as out:
+            target = out if sink is None else sink
+            target.write(batch.header(job, bom=excel))
             counts = batch.run(
                 raw,
                 kind,
                 job,
-                out,
+                target,
                 report,
                 jobs=jobs,
                 progress=progress_bar.advance if progress_bar is not None else None,
@@ -670,6 +701,17 @@ def _estimate_batch(
                 note=note,
                 sheet=sheet,
             )
+            notices = []
+            for doc_id, number in sorted(counts.lapsed.items()):
+                who = f"{number} applicant{'s' if number > 1 else ''}"
+                what = f"measures matching {who} not counted"
+                line = lapse_line(ruleset.documents[doc_id], day, what)
+                if line is not None:
+                    notices.append(line)
+            if sink is not None:
+                for line in notices:
+                    sink.note("not in force", line)
+                sink.save(out, ruleset.version, day.isoformat(), language)
     except UnicodeDecodeError:
         utf8 = encoding in ("utf-8", "utf-8-sig", "auto")
         name = "UTF-8" if utf8 else encoding
@@ -679,11 +721,17 @@ def _estimate_batch(
         if progress_bar is not None:
             progress_bar.stop()
         raw.close()
-    for doc_id, number in sorted(counts.lapsed.items()):
-        who = f"{number} applicant{'s' if number > 1 else ''}"
-        line = lapse_line(ruleset.documents[doc_id], day, f"measures matching {who} not counted")
-        if line is not None:
-            typer.echo(line, err=True)
+    for line in notices:
+        typer.echo(line, err=True)
+    if counts.repeat is not None:
+        # JSON records are whole profiles: a repeat is estimated too, and said once here.
+        typer.echo(
+            f"Note: {counts.repeated} "
+            f"{'records reuse' if counts.repeated > 1 else 'record reuses'} an id "
+            f"already used, so rows with that id come from more than one record; the first: "
+            f"{counts.repeat}",
+            err=True,
+        )
     typer.echo(
         f"{counts.read} applicants read: {counts.estimated} "
         f"{'estimated' if mode == 'estimate' else 'looked at'}, "
@@ -747,6 +795,7 @@ def compare_regions(
     from .schema import one_of
 
     encoding = check_encoding(encoding)
+    fmt = output_format(fmt, output, OutputFormat.table)
     bom = check_excel(excel, fmt)
     day = parse_as_of(as_of)
     ruleset = load(data_dir, extra_data)
@@ -777,7 +826,7 @@ def compare_regions(
         notices = []
     view = CompareView(results, language, day, ruleset.version, today=as_of is None)
     reads = _reads(profile, ruleset)
-    with destination(output, reads) as out:
+    with destination(output, reads, binary=fmt is OutputFormat.xlsx) as out:
         if report is not None:
             from .render.report import write_report
 
@@ -913,7 +962,7 @@ def opportunities(
             batch,
             input_format,
             parse_as_of(as_of),
-            fmt or OutputFormat.jsonl,
+            output_format(fmt, output, OutputFormat.jsonl),
             lang_of(lang),
             data_dir,
             extra_data,
@@ -939,7 +988,7 @@ def opportunities(
             raise UsageError("goes with --batch", field=flag)
     if profile is None:
         raise UsageError("give a PROFILE file (or - for stdin), or --batch FILE", field="PROFILE")
-    fmt = fmt or OutputFormat.table
+    fmt = output_format(fmt, output, OutputFormat.table)
     bom = check_excel(excel, fmt)
     from .render.opportunities import REPORT_KINDS, render_report
 
@@ -991,7 +1040,7 @@ def opportunities(
         results = tuple(r._replace(items=r.items[:top]) for r in results)
     view = OpportunitiesView(results, lang_of(lang), day, ruleset.version)
     reads = _reads(profile, ruleset)
-    with destination(output, reads) as out:
+    with destination(output, reads, binary=fmt is OutputFormat.xlsx) as out:
         if report is not None:
             from .output import write_file
 
@@ -1036,6 +1085,7 @@ def explain(
     from .schema import suggest
 
     encoding = check_encoding(encoding)
+    fmt = output_format(fmt, output, OutputFormat.table)
     bom = check_excel(excel, fmt)
     ruleset = load(data_dir, extra_data)
     if measure_id not in ruleset.measures:
@@ -1059,7 +1109,7 @@ def explain(
 
     found = explain_measure(measure_id, applicant, day, ruleset=ruleset)
     view = ExplainView(ruleset, found.measure, found.estimate, day, lang_of(lang))
-    with destination(output, _reads(profile, ruleset)) as out:
+    with destination(output, _reads(profile, ruleset), binary=fmt is OutputFormat.xlsx) as out:
         write(view, fmt, out, bom)
 
 
@@ -1113,6 +1163,7 @@ def measures(
     from .render.views import ListView
     from .render.write import write
 
+    fmt = output_format(fmt, output, OutputFormat.table)
     bom = check_excel(excel, fmt)
     ruleset = load(data_dir, extra_data)
     language = lang_of(lang)
@@ -1140,7 +1191,7 @@ def measures(
             "region",
         ]
         view = ListView("measures", rows, columns, language)
-    with destination(output, _reads(None, ruleset)) as out:
+    with destination(output, _reads(None, ruleset), binary=fmt is OutputFormat.xlsx) as out:
         write(view, fmt, out, bom)
 
 
@@ -1160,6 +1211,7 @@ def regions(
     Example:
         policycalc regions
     """
+    fmt = output_format(fmt, output, OutputFormat.table)
     bom = check_excel(excel, fmt)
     ruleset = load(data_dir, extra_data)
     language = lang_of(lang)
@@ -1181,7 +1233,7 @@ def regions(
     from .render.write import write
 
     columns = ["id", "name", "level", "parent", "documents", "reached_by"]
-    with destination(output, _reads(None, ruleset)) as out:
+    with destination(output, _reads(None, ruleset), binary=fmt is OutputFormat.xlsx) as out:
         write(ListView("regions", rows, columns, language), fmt, out, bom)
 
 
@@ -1622,6 +1674,7 @@ def facts(
     from .render.write import write
     from .schema import suggest
 
+    fmt = output_format(fmt, output, OutputFormat.table)
     bom = check_excel(excel, fmt)
     ruleset = load(data_dir, extra_data)
     vocab = ruleset.vocabulary
@@ -1634,7 +1687,7 @@ def facts(
     rows = fact_rows(ruleset, lang_of(lang), kind)
     columns = ["kind", "field", "type", "required", "values", "label"]
     view = ListView("facts", rows, columns, lang_of(lang), detail=kind is not None)
-    with destination(output, _reads(None, ruleset)) as out:
+    with destination(output, _reads(None, ruleset), binary=fmt is OutputFormat.xlsx) as out:
         write(view, fmt, out, bom)
 
 

@@ -715,13 +715,15 @@ def _columns(names: list[str], source: str, line: int, vocabulary: Vocabulary | 
         if not name:
             continue
         if name in where:
-            raise InputError(
+            error = InputError(
                 f"column '{name}' appears twice (columns {column_name(where[name])} and "
                 f"{column_name(index)}); keep one",
                 source=source,
                 line=line,
                 field=name,
             )
+            error.column = index  # type: ignore[attr-defined]  # a sheet names this cell
+            raise error
         where[name] = index
     if "id" not in where:
         raise InputError(
@@ -938,13 +940,16 @@ def set_job(job: Job) -> None:
     _JOB = job
 
 
-def process(item: Item) -> tuple[str, int, str | None]:
+def process(item: Item) -> tuple[Any, int, str | None]:
     """Estimate one applicant: its output text and number of rows, or an error line."""
     job = _JOB
     assert job is not None
+    _ESTIMATED[0] = None
     rows, error = _rows(item, job)
     if error is not None:
         return "", 0, error
+    if job.fmt == "xlsx":  # rows for the parent's workbook: (sheet, row) pairs
+        return rows, sum(1 for name, _ in rows if name != "summary" or job.summary), None
     return _text(rows, job), len(rows), None
 
 
@@ -977,6 +982,8 @@ def _rows(item: Item, job: Job) -> tuple[Sequence[Mapping[str, Any]], str | None
             profile = build_profile(data, job.ruleset, job.source, item.line)
         except PolicycalcError as exc:
             raise _every_failure(data, exc, job, item) from None
+        ident = profile.applicant.get("id")
+        _ESTIMATED[0] = None if ident is None else str(ident)
         if job.mode == "opportunities":
             return _opportunity_rows(profile, item, job), None
         result = estimate(job.ruleset, profile, job.as_of, trace=False)
@@ -988,12 +995,21 @@ def _rows(item: Item, job: Job) -> tuple[Sequence[Mapping[str, Any]], str | None
         problem = InputError(f"this record cannot be estimated ({what})", source=job.source)
         return [], _error_line(problem, item, job)
     _LAPSED.update({x.document.id for x in result.excluded if x.stage == "validity"})
+    if job.fmt == "xlsx":
+        pairs: list[Any] = []
+        if not job.summary:
+            pairs = [
+                ("awards", row) for row in award_rows(result, job.lang, item.line, item.number)
+            ]
+        pairs.append(("summary", summary_row(result, item.line, item.number, job.lang)))
+        return pairs, None
     if job.summary:
-        return [summary_row(result, item.line, item.number)], None
+        return [summary_row(result, item.line, item.number, job.lang)], None
     return award_rows(result, job.lang, item.line, item.number), None
 
 
 _FACT_AT = re.compile(r"facts\[(\d+)\]")
+_ESTIMATED: list[str | None] = [None]  # the id of the applicant `process` estimated last
 
 
 def _every_failure(data: Any, first: PolicycalcError, job: Job, item: Item) -> PolicycalcError:
@@ -1035,9 +1051,15 @@ def _opportunity_rows(profile: Any, item: Item, job: Job) -> Sequence[Mapping[st
     found = find_opportunities(job.ruleset, profile, job.as_of)
     if job.top:
         found = found._replace(items=found.items[: job.top])
+    rows: list[Any]
     if job.summary:
-        return [stake_row(found, item.line, item.number)]
-    return opportunity_rows(found, job.lang, item.line, item.number)
+        rows = [stake_row(found, item.line, item.number)]
+    else:
+        rows = list(opportunity_rows(found, job.lang, item.line, item.number))
+    if job.fmt == "xlsx":
+        sheet = "summary" if job.summary else "opportunities"
+        return [(sheet, row) for row in rows]  # type: ignore[misc]
+    return rows
 
 
 def _error_line(error: PolicycalcError, item: Item, job: Job | None = None) -> str:
@@ -1068,8 +1090,11 @@ def placed(
     found = _FACT_AT.match(field)
     column = field[found.end() + 1 :] if found is not None else field
     row = error.line
+    at = getattr(error, "column", None)
     if row is None:
         cell = title
+    elif at is not None:
+        cell = f"{title}!{column_name(at)}{row}"
     elif column in names:
         cell = f"{title}!{column_name(names.index(column))}{row}"
     else:
@@ -1096,6 +1121,10 @@ class Counts:
     estimated: int = 0
     rejected: int = 0
     rows: int = 0
+    # id -> line of each applicant written, to find a repeated id (None: the reader did)
+    ids: dict[str, tuple[int, int | None]] | None = None
+    repeated: int = 0  # records whose id was already used
+    repeat: str | None = None  # the first of them, in words
     # document id -> applicants with measures of it that match but are not counted because
     # the document is not in force on the as-of date (reported once per document at the end)
     lapsed: Counter[str] = field(default_factory=Counter)
@@ -1146,9 +1175,11 @@ def run(
 
     gc.freeze()  # the ruleset lives for the whole run: keep it out of every collection
     counts = Counts()
+    if kind not in ("csv", "xlsx"):  # a table's reader finds repeated ids itself
+        counts.ids = {}
     if jobs <= 1:
         for part in _chunks(items, chunk):
-            _write_many(process_task(("items", part)), out, report, counts, progress)
+            _write_many(process_task(("items", part)), out, report, counts, progress, note)
         return counts
     workers = _Workers(jobs)
     if len(workers.pids) < jobs and note is not None:
@@ -1169,11 +1200,13 @@ def run(
         sent = 0
         for task in tasks:
             if sent >= window:
-                _write_many(workers.receive((sent - window) % jobs), out, report, counts, progress)
+                _write_many(
+                    workers.receive((sent - window) % jobs), out, report, counts, progress, note
+                )
             workers.send(sent % jobs, task)
             sent += 1
         for k in range(max(0, sent - window), sent):
-            _write_many(workers.receive(k % jobs), out, report, counts, progress)
+            _write_many(workers.receive(k % jobs), out, report, counts, progress, note)
     return counts
 
 
@@ -1322,13 +1355,17 @@ def _serve(task_fd: int, result_fd: int) -> None:
 
 def process_task(
     task: tuple[Any, ...],
-) -> tuple[str, int, list[tuple[int, str]], int, Counter[str]]:
-    """A slice: joined output text, row count, errors by position, its size and the
-    documents not in force whose measures matched (applicants per document)."""
+) -> tuple[Any, int, list[tuple[int, str]], int, Counter[str], list[Any]]:
+    """A slice: joined output text (rows for a workbook), row count, errors by position, its
+    size, the documents not in force whose measures matched (applicants per document), and
+    each applicant written (its id, number, line, output size and rows)."""
     part = task[1]
-    texts: list[str] = []
+    texts: list[Any] = []
     rows = 0
     errors: list[tuple[int, str]] = []
+    # Each applicant written: its id, line, length of output and rows (duplicates are found
+    # by the parent, which sees every slice).
+    written: list[tuple[str | None, int, int | None, int, int]] = []
     for position, item in enumerate(part):
         text_out, count, error = process(item)
         if error is not None:
@@ -1336,7 +1373,13 @@ def process_task(
         else:
             texts.append(text_out)
             rows += count
-    return "".join(texts), rows, errors, len(part), _drain_lapsed()
+            written.append((_ESTIMATED[0], item.number, item.line, len(text_out), count))
+    joined_out: Any = (
+        [pair for text in texts for pair in text]
+        if _JOB is not None and _JOB.fmt == "xlsx"
+        else "".join(texts)
+    )
+    return joined_out, rows, errors, len(part), _drain_lapsed(), written
 
 
 def _write_many(
@@ -1345,9 +1388,18 @@ def _write_many(
     report: Callable[[str], None],
     counts: Counts,
     progress: Callable[[int], None] | None,
+    note: Callable[[str], None] | None = None,
 ) -> None:
-    text, rows, errors, size, lapsed = result
+    text, rows, errors, size, lapsed, written = result
     counts.lapsed.update(lapsed)
+    if counts.ids is not None:
+        for ident, number, line, _, _ in written:
+            if ident is not None:
+                first = counts.ids.setdefault(ident, (number, line))
+                if first[0] != number:
+                    counts.repeated += 1
+                    if counts.repeat is None:
+                        counts.repeat = _duplicate(ident, line, first[1])
     for _, error in errors:
         report(error)
     counts.read += size
@@ -1357,6 +1409,18 @@ def _write_many(
     out.write(text)
     if progress is not None:
         progress(size)
+
+
+def _duplicate(ident: str, line: int | None, first: int | None) -> str:
+    """Where an id was used again: `FILE:LINE: id: 'a' (first used at line 1)`."""
+    job = _JOB
+    said = InputError(
+        f"'{ident}' (first used at line {first})",
+        source=job.source if job is not None else None,
+        line=line,
+        field="id",
+    )
+    return str(said)  # str() shows control characters escaped
 
 
 def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:

@@ -19,6 +19,7 @@ class OutputFormat(StrEnum):
     csv = "csv"
     yaml = "yaml"
     toml = "toml"
+    xlsx = "xlsx"  # a workbook: written to a file (-o), never to a terminal
 
 
 # What a batch is read from: text formats line by line, a workbook sheet by sheet.

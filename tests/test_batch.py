@@ -121,7 +121,7 @@ def test_output_is_written_whole(tmp_path):
     [
         (("x.yaml", "--batch", "y.jsonl"), "not both"),
         (("x.yaml", "--summary"), "--summary: goes with --batch"),
-        (("--batch", "-", "--format", "json"), "jsonl or csv"),
+        (("--batch", "-", "--format", "json"), "jsonl, csv or xlsx"),
         (("--batch", "-", "--input-format", "xml"), "unknown input format"),
         (("--batch", "-", "--excel"), "--excel: goes with --format csv"),
         (("--batch", "/nonexistent.jsonl"), "no such file"),

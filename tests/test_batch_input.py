@@ -173,3 +173,61 @@ def test_csv_output_quotes_a_carriage_return_and_forges_no_row(tmp_path):
     table = list(csv.reader(io.StringIO(result.stdout, newline="")))
     assert len(table) == 2 and table[1][0] == "x\r=1+1"
     assert '\n"x\r=1+1",' in result.stdout  # quoted: the CR stays inside its cell
+
+
+# ------------------------------------------------------------------ who and why (item 3)
+
+NAMES = {"km-001": "滇池细胞治疗有限公司", "cq-001": "长江抗体药业有限公司",
+         "sz-001": "金鸡湖生物制药有限公司"}
+# Suzhou's 2019 measures lapsed after 2022-04-14 (their own five-year window, README); on
+# 2023-06-30 only sz-001 has facts its measures read.
+SZ_LAPSED = "suzhou-measures-2019 (lapsed after 2022-04-14)"
+
+
+@pytest.mark.parametrize("summary", [False, True])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_every_batch_row_names_its_applicant_and_its_lapsed_documents(fmt, summary):
+    args = ["estimate", "--batch", str(CLIENTS), "--as-of", AS_OF, "-f", fmt, "--lang", "en"]
+    result = runner.invoke(app, args + (["--summary"] if summary else []))
+    assert result.exit_code == 0, result.stderr
+    if fmt == "jsonl":
+        found = rows(result)
+        lapsed = [r["not_in_force"] for r in found]
+    else:
+        found = list(csv.DictReader(io.StringIO(result.stdout)))
+        lapsed = [[x for x in r["not_in_force"].split("; ") if x] for r in found]
+    assert found and all(r["name"] == NAMES[r["applicant"]] for r in found)
+    for row, documents in zip(found, lapsed, strict=True):
+        assert documents == ([SZ_LAPSED] if row["applicant"] == "sz-001" else [])
+    header = list(found[0])
+    assert header.index("name") == header.index("applicant") + 1  # beside its id
+
+
+def test_an_applicant_without_awards_names_the_lapsed_document_in_its_row(tmp_path):
+    # Kunming's ten measures lapsed after 2025-10-20 (five years from 2020-10-21): on
+    # 2026-01-01 the renovation matches (九) but is not counted, and nothing else pays.
+    path = tmp_path / "one.csv"
+    path.write_text(HEAD + km("r1"), encoding="utf-8")
+    result = runner.invoke(app, ["estimate", "--batch", str(path), "--as-of", "2026-01-01",
+                                 "--lang", "en"])
+    (row,) = rows(result)
+    assert (row["applicant"], row["name"], row["measure"]) == ("r1", "滇池", None)
+    assert row["not_in_force"] == ["kunming-cell-2020 (lapsed after 2025-10-20)"]
+
+
+def test_a_repeated_id_in_json_lines_is_flagged_and_both_are_estimated(tmp_path):
+    # Each JSON Lines record is a whole profile: a repeat is estimated too (nothing is lost),
+    # with a note, since rows are told apart by id (issue 18 item 21).
+    record = {"applicant": {"id": "a", "region": "kunming"},
+              "facts": [{"kind": "renovation", "date": "2021-03-15", "invoice_amount": 1000}]}
+    other = dict(record, applicant={"id": "b", "region": "kunming"})
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in (record, other, record)),
+                    encoding="utf-8")
+    result = run(path)
+    assert result.exit_code == 0
+    assert [(r["applicant"], r["line"]) for r in rows(result)] == [("a", 1), ("b", 2), ("a", 3)]
+    notes = [n for n in result.stderr.splitlines() if "already used" in n]
+    assert notes == ["Note: 1 record reuses an id already used, so rows with that id come from "
+                     f"more than one record; the first: {path}:3: id: 'a' (first used at line 1)"]
+    assert "3 applicants read: 3 estimated, 0 rejected" in result.stderr

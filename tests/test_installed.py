@@ -95,4 +95,4 @@ def test_shell_completion_is_on():
     assert result.stdout.split() == ["estimate"]
     env.update(COMP_WORDS="policycalc estimate --format ", COMP_CWORD="3")
     result = subprocess.run([COMMAND], capture_output=True, text=True, env=env, check=False)
-    assert result.stdout.split() == ["table", "json", "jsonl", "csv", "yaml", "toml"]
+    assert result.stdout.split() == ["table", "json", "jsonl", "csv", "yaml", "toml", "xlsx"]

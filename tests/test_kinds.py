@@ -51,6 +51,6 @@ def test_exclusion_stages_are_a_closed_set():
 def test_help_text_is_derived_from_the_formats():
     from policycalc.app import FORMATS_HELP
 
-    assert FORMATS_HELP == "table (default), json, jsonl, csv, yaml or toml"
+    assert FORMATS_HELP == "table (default), json, jsonl, csv, yaml, toml or xlsx"
     assert spoken(list(OutputFormat)).split(", ")[0] == "table"
     assert spoken(["a"]) == "a"

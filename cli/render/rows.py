@@ -28,6 +28,7 @@ def num(value: Decimal | None) -> int | float | None:
 class AwardRow(TypedDict):
     line: int | None
     applicant: str
+    name: str | None
     region: str
     as_of: str
     ruleset: str
@@ -52,6 +53,7 @@ class AwardRow(TypedDict):
     stacking_min: int | float | None  # what its stacking group pays together
     stacking_max: int | float | None
     notes: list[str]
+    not_in_force: list[str]
 
 
 AWARD_COLUMNS: list[str] = list(AwardRow.__annotations__)
@@ -59,6 +61,7 @@ AWARD_COLUMNS: list[str] = list(AwardRow.__annotations__)
 
 class SummaryRow(TypedDict):
     applicant: str
+    name: str | None
     line: int | None
     region: str
     as_of: str
@@ -68,6 +71,7 @@ class SummaryRow(TypedDict):
     case_by_case: int
     awards: int
     documents_in_force: list[str]
+    not_in_force: list[str]
 
 
 SUMMARY_COLUMNS: list[str] = list(SummaryRow.__annotations__)
@@ -82,15 +86,58 @@ def applicant_label(est: Estimate, number: int | None = None) -> str:
     return f"#{number}" if number is not None else ""
 
 
+def applicant_name(est: Estimate) -> str | None:
+    name = est.profile.applicant.get("name")
+    return None if name is None else str(name)
+
+
+# (document id, status, language) -> how a row names a document not in force
+_NOT_IN_FORCE: dict[tuple[str, str, str], str] = {}
+
+
+def not_in_force(est: Estimate, lang: Lang) -> list[str]:
+    """The documents not in force on the as-of date whose measures matched this applicant,
+    each with its date: `kunming-cell-2020 (lapsed after 2025-10-20)`."""
+    found: list[str] = []
+    for item in est.excluded:
+        if item.stage != "validity":
+            continue
+        doc = item.document
+        status = doc.status(est.as_of)
+        key = (doc.id, status, lang)
+        text = _NOT_IN_FORCE.get(key)
+        if text is None:
+            if status == "not_yet":
+                when = doc.effective_from
+                text = (
+                    f"{doc.id}（{when} 起施行）"
+                    if lang == "zh"
+                    else f"{doc.id} (in force from {when})"
+                )
+            else:
+                when = doc.effective_until
+                text = (
+                    f"{doc.id}（{when} 后失效）"
+                    if lang == "zh"
+                    else f"{doc.id} (lapsed after {when})"
+                )
+            _NOT_IN_FORCE[key] = text
+        if text not in found:
+            found.append(text)
+    return found
+
+
 def award_rows(
     est: Estimate, lang: Lang, line: int | None = None, number: int | None = None
 ) -> list[AwardRow]:
     """One row per award; one row without an award when there is none."""
     who = applicant_label(est, number)
+    name = applicant_name(est)
     region = est.region
     as_of = est.as_of.isoformat()
     version = est.ruleset.version
     zh = lang == "zh"
+    lapsed = not_in_force(est, lang)
     rows: list[AwardRow] = []
     stacks = {g.id: g.bounds for g in est.stacks}
     for award in est.awards:
@@ -101,6 +148,7 @@ def award_rows(
             {
                 "line": line,
                 "applicant": who,
+                "name": name,
                 "region": region,
                 "as_of": as_of,
                 "ruleset": version,
@@ -125,6 +173,7 @@ def award_rows(
                 "stacking_min": num(stack.min) if stack is not None else None,
                 "stacking_max": num(stack.max) if stack is not None else None,
                 "notes": [n.zh if zh else n.en for n in award.notes],
+                "not_in_force": lapsed,
             }
         )
     if not rows:
@@ -132,6 +181,7 @@ def award_rows(
             {
                 "line": line,
                 "applicant": who,
+                "name": name,
                 "region": region,
                 "as_of": as_of,
                 "ruleset": version,
@@ -156,15 +206,19 @@ def award_rows(
                 "stacking_min": None,
                 "stacking_max": None,
                 "notes": [n.zh if zh else n.en for n in est.notes],
+                "not_in_force": lapsed,
             }
         )
     return rows
 
 
-def summary_row(est: Estimate, line: int | None = None, number: int | None = None) -> SummaryRow:
+def summary_row(
+    est: Estimate, line: int | None = None, number: int | None = None, lang: Lang = "zh"
+) -> SummaryRow:
     t = est.totals
     return {
         "applicant": applicant_label(est, number),
+        "name": applicant_name(est),
         "line": line,
         "region": est.region,
         "as_of": est.as_of.isoformat(),
@@ -174,6 +228,7 @@ def summary_row(est: Estimate, line: int | None = None, number: int | None = Non
         "case_by_case": t.case_by_case,
         "awards": t.awards - t.no_money,
         "documents_in_force": [s.document.id for s in est.documents if s.status == "in_force"],
+        "not_in_force": not_in_force(est, lang),
     }
 
 

@@ -5,8 +5,8 @@ format's writer (table.py, machine.py); a format or a view nobody handles is a t
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
-from typing import Any, TextIO, assert_never
+from collections.abc import Iterable, Mapping, Sequence
+from typing import IO, Any, assert_never
 
 from ..formats import OutputFormat
 from .data import data_of
@@ -34,9 +34,48 @@ def rows_of(view: View) -> tuple[Sequence[Mapping[str, Any]], list[str]]:
     assert_never(view)
 
 
-def write(view: View, fmt: OutputFormat, out: TextIO | None = None, bom: bool = False) -> None:
-    """Write a view in a format to `out` (stdout by default)."""
-    stream = sys.stdout if out is None else out
+def workbook_tables(view: View) -> list[tuple[str, list[str], Iterable[Mapping[str, Any]]]]:
+    """A result as the tables of a workbook: its rows (awards and a summary row per estimate,
+    or opportunities, or the listing), the estimates' notes, and the ruleset stamp."""
+    from .rows import AWARD_COLUMNS, SUMMARY_COLUMNS, award_rows, summary_row
+    from .xlsx import NOTE_COLUMNS, STAMP_COLUMNS, stamp_rows
+
+    lang = view.lang
+    if isinstance(view, EstimateView | CompareView):
+        estimates = [view.estimate] if isinstance(view, EstimateView) else list(view.estimates)
+        awards = [row for est in estimates for row in award_rows(est, lang)]
+        summary = [summary_row(est, lang=lang) for est in estimates]
+        notes = [
+            {"applicant": row["applicant"], "kind": f"note ({est.region})", "text": n.get(lang)}
+            for est, row in zip(estimates, summary, strict=True)
+            for n in est.notes
+        ]
+        first = estimates[0]
+        stamp = stamp_rows(first.ruleset.version, first.as_of.isoformat(), lang, first.documents)
+        return [
+            ("awards", AWARD_COLUMNS, awards),
+            ("summary", SUMMARY_COLUMNS, summary),
+            ("notes", NOTE_COLUMNS, notes),
+            ("ruleset", STAMP_COLUMNS, stamp),
+        ]
+    rows, columns = rows_of(view)
+    if isinstance(view, OpportunitiesView):
+        summary = [summary_row(r.estimate, lang=lang) for r in view.results]
+        stamp = stamp_rows(view.ruleset, view.as_of.isoformat(), lang)
+        return [
+            ("opportunities", columns, rows),
+            ("summary", SUMMARY_COLUMNS, summary),
+            ("ruleset", STAMP_COLUMNS, stamp),
+        ]
+    if isinstance(view, ExplainView):
+        stamp = stamp_rows(view.ruleset.version, view.as_of.isoformat(), lang)
+        return [("explain", columns, rows), ("ruleset", STAMP_COLUMNS, stamp)]
+    return [(view.kind, columns, rows)]
+
+
+def write(view: View, fmt: OutputFormat, out: IO[Any] | None = None, bom: bool = False) -> None:
+    """Write a view in a format to `out` (stdout by default; a binary stream for xlsx)."""
+    stream: Any = sys.stdout if out is None else out
     if fmt is OutputFormat.table:
         from .table import console, print_view
 
@@ -63,5 +102,9 @@ def write(view: View, fmt: OutputFormat, out: TextIO | None = None, bom: bool = 
 
         rows, columns = rows_of(view)
         write_csv(rows, columns, stream, bom)
+    elif fmt is OutputFormat.xlsx:
+        from .xlsx import write_tables
+
+        write_tables(workbook_tables(view), stream)
     else:
         assert_never(fmt)

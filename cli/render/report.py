@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..model import Lang, Ruleset
+from ..wording import field_words, value_words
 from .data import amount_text, ceiling_text, groups_of, stack_text, status_word, totals_text
 from .safe import md, visible, xml
 from .words import word
@@ -86,6 +87,14 @@ def field_labels(ruleset: Ruleset, lang: Lang) -> dict[str, str]:
         names.setdefault(name, spec.label.get(lang))
     for kind_id, kind in vocab.kinds.items():
         names[kind_id] = kind.label.get(lang)
+    # Enum values (cell_biologic, medical_institution) by the words their field's label lists.
+    specs = [*vocab.applicant.values(), *vocab.products.values()]
+    specs += [spec for kind in vocab.kinds.values() for spec in kind.fields.values()]
+    for spec in specs:
+        for value in spec.values or ():
+            names.setdefault(str(value), value_words(spec, value).get(lang))
+    for name, spec in vocab.products.items():
+        names.setdefault(name, field_words(spec, name).get(lang))
     for measure_id, measure in ruleset.measures.items():
         names[measure_id] = measure.title.get(lang)
     for document_id, document in ruleset.documents.items():
@@ -125,7 +134,8 @@ def _section(data: dict[str, Any], ruleset: Ruleset, lang: Lang) -> Section:
     for d in data["documents"]:
         number = f"（{d['number']}）" if d.get("number") and d["number"] != "unknown" else ""
         documents.append(
-            f"{d['title']}{number}: {d['validity']} — {status_word(d['status'], lang)}"
+            f"{d['title']}{number}: {client_words(d['validity'], labels)} — "
+            f"{status_word(d['status'], lang)}"
         )
     sep = word("list_sep", lang)
     groups: dict[str, Group] = {}

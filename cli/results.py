@@ -171,66 +171,99 @@ class Estimate(NamedTuple):
 
     def totals_by_category(self) -> dict[str, Totals]:
         """Totals per measure category by the same group rule as the whole: a stacking group
-        counts once with its pair bounds, a ceiling group with what it pays. A ceiling whose
-        awards span categories is shared between them by what each is certain of and the
-        most each could take, so such cells hold but may not add up to the total exactly."""
+        counts once with its pair bounds, a ceiling group at what it pays. Where one ceiling
+        covers several categories, a category is certain of what the group pays with its
+        awards at their least and the others at their most, less what it pays without them,
+        and gets at most what the group pays for its awards alone (case-by-case amounts
+        count as 0, as in the total, and are counted beside it)."""
+        zero = Decimal(0)
         lows: dict[str, Decimal] = {}
         highs: dict[str, Decimal] = {}
         unknown: dict[str, int] = {}
         none: dict[str, int] = {}
         count: dict[str, int] = {}
-        zero = Decimal(0)
-
-        def add(category: str, lo: Decimal, hi: Decimal) -> None:
-            lows[category] = lows.get(category, zero) + lo
-            highs[category] = highs.get(category, zero) + hi
-
         for award in self.awards:
             category = award.measure.category
             count[category] = count.get(category, 0) + 1
+            lows.setdefault(category, zero)
+            highs.setdefault(category, zero)
             if not award.amount.money:
                 none[category] = none.get(category, 0) + 1
             elif not award.amount.known:
                 unknown[category] = unknown.get(category, 0) + 1
-            lows.setdefault(category, zero)
-            highs.setdefault(category, zero)
-        inner = {i for g in self.ceilings for i in g.inner}
-        covered: set[int] = set()
-        for group in self.ceilings:
-            if group.id in inner:
-                continue
-            covered.update(id(a) for a in group.members)
-            known = [a for a in group.members if a.amount.known]
-            categories = {a.measure.category for a in group.members}
-            if len(categories) == 1 and group.bounds.known:
-                assert group.bounds.min is not None and group.bounds.max is not None
-                add(categories.pop(), group.bounds.min, group.bounds.max)
-                continue
-            for category in categories:
-                mine = [a for a in known if a.measure.category == category]
-                lo = sum((a.amount.min or zero for a in mine), zero)
-                hi = sum((a.amount.max or zero for a in mine), zero)
-                add(category, lo, min(hi, group.amount))
+
+        # What ceilings see: each stacking group as one entitlement, each other award alone.
+        units: list[tuple[tuple[Award, ...], Decimal, Decimal]] = []
+        in_stack: set[int] = set()
         for stack in self.stacks:
-            members = [a for a in stack.members if id(a) not in covered]
-            if not members:
-                continue
-            covered.update(id(a) for a in members)
-            categories = {a.measure.category for a in members}
-            if len(members) == len(stack.members) and len(categories) == 1:
-                if stack.bounds.known:
-                    assert stack.bounds.min is not None and stack.bounds.max is not None
-                    add(categories.pop(), stack.bounds.min, stack.bounds.max)
-                continue
-            for a in members:
-                if a.amount.known:
-                    assert a.amount.min is not None and a.amount.max is not None
-                    add(a.measure.category, a.amount.min, a.amount.max)
+            in_stack.update(id(a) for a in stack.members)
+            b = stack.bounds
+            known = b.min is not None and b.max is not None
+            units.append(
+                (stack.members, b.min or zero, b.max or zero)
+                if known
+                else (stack.members, zero, zero)
+            )
         for award in self.awards:
-            if id(award) in covered or not award.amount.known:
+            if id(award) in in_stack or not award.amount.money:
                 continue
-            assert award.amount.min is not None and award.amount.max is not None
-            add(award.measure.category, award.amount.min, award.amount.max)
+            own = award.original
+            if own.min is None or own.max is None:
+                units.append(((award,), zero, zero))
+            else:
+                units.append(((award,), own.min, own.max))
+
+        def category_of(unit: tuple[tuple[Award, ...], Decimal, Decimal]) -> str:
+            return unit[0][0].measure.category
+
+        groups = {g.id: g for g in self.ceilings}
+        members = {g.id: {id(a) for a in g.members} for g in self.ceilings}
+        inner_ids = {i for g in self.ceilings for i in g.inner}
+
+        def descendants(gid: str) -> set[str]:
+            out: set[str] = set()
+            for child in groups[gid].inner:
+                if child in groups:
+                    out |= {child} | descendants(child)
+            return out
+
+        def rank(gid: str, x: list[Decimal]) -> Decimal:
+            g = groups[gid]
+            below = descendants(gid)
+            total = sum((rank(c, x) for c in g.inner if c in groups), zero)
+            for index, unit in enumerate(units):
+                ids = {id(a) for a in unit[0]}
+                if ids & members[gid] and not any(ids & members[d] for d in below):
+                    total += x[index]
+            return min(g.amount, total)
+
+        covered: set[int] = set()
+        for gid, group in groups.items():
+            if gid in inner_ids:
+                continue
+            mine = [i for i, u in enumerate(units) if {id(a) for a in u[0]} & members[gid]]
+            covered.update(mine)
+            for category in {category_of(units[i]) for i in mine}:
+                ours = {i for i in mine if category_of(units[i]) == category}
+                at_most = [units[i][2] for i in range(len(units))]
+                x = [units[i][1] if i in ours else at_most[i] for i in range(len(units))]
+                without = [zero if i in ours else at_most[i] for i in range(len(units))]
+                alone = [at_most[i] if i in ours else zero for i in range(len(units))]
+                lows[category] += rank(gid, x) - rank(gid, without)
+                highs[category] += rank(gid, alone)
+            del group
+        for index, unit in enumerate(units):
+            if index in covered:
+                continue
+            awards = unit[0]
+            if len(awards) > 1:
+                lows[category_of(unit)] += unit[1]
+                highs[category_of(unit)] += unit[2]
+                continue
+            amount = awards[0].amount
+            if amount.min is not None and amount.max is not None:
+                lows[category_of(unit)] += amount.min
+                highs[category_of(unit)] += amount.max
         return {
             c: Totals(lows[c], highs[c], unknown.get(c, 0), none.get(c, 0), count.get(c, 0))
             for c in lows

@@ -161,3 +161,18 @@ def test_compare_category_cells_add_up_to_each_total(example, as_of):
         assert sum(c["min"] for c in cells) == total["min"], region["region"]
         assert sum(c["max"] for c in cells) == total["max"], region["region"]
         assert sum(c["case_by_case"] for c in cells) == total["case_by_case"]
+
+
+@pytest.mark.parametrize("suffix", [".md", ".html", ".svg"])
+def test_reports_and_tables_give_each_document_its_subtotal(tmp_path, suffix):
+    # Kunming example, 2023-06-30 (README worked example): Kunming （六） 0 to 500 (最高不超过
+    # 500), （七） 50 for the patent and 2% × 8,000 = 160 for the capital, （九） 5% × 1,000 =
+    # 50: 260–760. Yunnan 八（二） 20% × 600 = 120 and 20% × 1,200 = 240: 360. Together
+    # 620–1120, the total.
+    example = str(Path(__file__).resolve().parent.parent / "examples" / "kunming-cell.toml")
+    target = tmp_path / f"r{suffix}"
+    _run("estimate", example, "--as-of", "2023-06-30", "-f", "json", "--report", str(target))
+    text = target.read_text(encoding="utf-8")
+    assert "小计: 260–760 万元" in text and "小计: 360 万元" in text
+    table = _run("estimate", example, "--as-of", "2023-06-30", "--lang", "en").stdout
+    assert "Subtotal" in table and "260–760" in table and "620–1120" in table

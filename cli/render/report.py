@@ -112,7 +112,12 @@ def client_words(text: str, labels: dict[str, str]) -> str:
 
 def _group_lines(data: dict[str, Any], document: str, lang: Lang) -> list[str]:
     ceilings, stacks = groups_of(data, document)
-    return [ceiling_text(g, lang) for g in ceilings] + [stack_text(s, lang) for s in stacks]
+    out = [ceiling_text(g, lang) for g in ceilings] + [stack_text(s, lang) for s in stacks]
+    subtotal = (data.get("totals_by_document") or {}).get(document)
+    if subtotal is not None and len(data.get("totals_by_document") or {}) > 1:
+        # The document's part of the total, from its groups as the total is.
+        out.append(f"{word('subtotal', lang)}: {totals_text(subtotal, lang)}")
+    return out
 
 
 def award_amount_text(award: dict[str, Any], lang: Lang) -> str:

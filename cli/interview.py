@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from .errors import InputError
 from .model import PRODUCT_PREFIX, AnyOf, Clause, Condition, FieldSpec, Lang, Measure, Ruleset, Text
-from .opportunities import PRODUCT_KINDS, formula_reads, own_bounds
+from .opportunities import formula_reads, own_bounds, stage_kinds
 from .profile import MAX_AMOUNT, MAX_COUNT, MAX_DATE, MIN_DATE, derived_attributes
 from .render.safe import visible
 from .render.words import word
@@ -513,7 +513,7 @@ def _questions(s: _Session) -> dict[str, Any]:
         label = ruleset.categories[topic].get(lang) if topic in ruleset.categories else topic
         s.say(f"== {label}")
         for k in kinds:
-            if k.kind in PRODUCT_KINDS:
+            if k.kind in stage_kinds(ruleset):
                 if asked_products is None:
                     asked_products = s.yes_no(_w("products", lang))
                     if asked_products:
@@ -609,7 +609,7 @@ def _ask_fact(s: _Session, k: KindPlan, applicant: dict[str, Any]) -> dict[str, 
     fact: dict[str, Any] = {"kind": k.kind}
     fact["date"] = s.ask(f"  {_w('date', lang)}: ", None, optional=False)
     attributes: dict[str, Any] = {}
-    if k.kind in PRODUCT_KINDS and s.products:
+    if k.kind in stage_kinds(s.ruleset) and s.products:
         ids = [p["id"] for p in s.products]
         chosen = ids[0]
         if len(ids) > 1:  # one product: the fact is about it, nothing to ask

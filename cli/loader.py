@@ -29,6 +29,7 @@ from .model import (
     Region,
     Ruleset,
     Stacking,
+    Stages,
     Text,
     Trigger,
     Vocabulary,
@@ -76,6 +77,7 @@ class _Builder:
         self.applicant_fields: dict[str, FieldSpec] = {}
         self.kinds: dict[str, FactKind] = {}
         self.product_fields: dict[str, FieldSpec] = {}
+        self.stages: Stages | None = None
 
     def _load(self, path: Path) -> Any:
         raw = self.raws[path]
@@ -127,7 +129,9 @@ class _Builder:
             departments=self.departments,
             categories=self.categories,
             recipients=self.recipients,
-            vocabulary=Vocabulary(self.applicant_fields, self.kinds, self.product_fields),
+            vocabulary=Vocabulary(
+                self.applicant_fields, self.kinds, self.product_fields, self.stages
+            ),
             documents=documents,
             measures=measures,
             version=self.digest.hexdigest()[:12],
@@ -263,7 +267,40 @@ class _Builder:
                     kind_id, Text(k.string("zh"), k.string("en")), fields
                 )
                 k.finish()
+        if top.has("stages"):
+            top.raw("stages")
+            self.stages = self._stages(top.sub("stages"))
         top.finish()
+
+    def _stages(self, st: Reader) -> Stages:
+        kinds = {}
+        for key in ("preclinical", "approval", "entered", "completed"):
+            kind = st.string(key)
+            if kind not in self.kinds:
+                raise st.fail(key, f"no fact kind '{kind}'{suggest(kind, self.kinds)}")
+            kinds[key] = kind
+        phase = st.string("phase")
+        next_entered = st.string("next_entered")
+        for key, name, kind in (
+            ("phase", phase, kinds["entered"]),
+            ("phase", phase, kinds["completed"]),
+            ("next_entered", next_entered, kinds["completed"]),
+        ):
+            if name not in self.kinds[kind].fields:
+                raise st.fail(key, f"fact kind '{kind}' has no field '{name}'")
+        last = st.number("last_phase", positive=True)
+        if last != int(last):
+            raise st.fail("last_phase", f"a phase is a whole number, found {last}")
+        fields = st.seq("stage_fields")
+        stages = Stages(
+            phase=phase,
+            last_phase=int(last),
+            next_entered=next_entered,
+            stage_fields=frozenset(str(f) for f in fields),
+            **kinds,
+        )
+        st.finish()
+        return stages
 
     def _field_spec(self, r: Reader, name: str) -> FieldSpec:
         ftype = r.choice("type", FIELD_TYPES)

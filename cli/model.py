@@ -66,10 +66,30 @@ class FactKind:
 
 
 @record
+class Stages:
+    """A product's development stages (facts.yaml `stages`), from which advice reads a
+    product's next stage: the fact kinds of each stage, the phase field and the last phase."""
+
+    preclinical: str  # a preclinical project
+    approval: str  # clinical approval or filing
+    entered: str  # a clinical phase entered
+    completed: str  # a clinical phase completed
+    phase: str  # the field holding the phase (1, 2, 3)
+    last_phase: int
+    next_entered: str  # the completed phase's flag: the next phase has been entered
+    stage_fields: frozenset[str]  # fields of one stage, not of the product
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return (self.preclinical, self.approval, self.entered, self.completed)
+
+
+@record
 class Vocabulary:
     applicant: dict[str, FieldSpec]
     kinds: dict[str, FactKind]
     product: dict[str, FieldSpec] | None = None  # a product's attributes (`products` section)
+    stages: Stages | None = None  # the stages of a product's development (advice)
 
     @property
     def products(self) -> dict[str, FieldSpec]:

@@ -18,7 +18,18 @@ from typing import Any, NamedTuple
 from .ceilings import group_id
 from .engine import estimate
 from .formulas import Formula, evaluate
-from .model import PRODUCT_PREFIX, AnyOf, Clause, Condition, Document, Fact, Profile, Ruleset, Text
+from .model import (
+    PRODUCT_PREFIX,
+    AnyOf,
+    Clause,
+    Condition,
+    Document,
+    Fact,
+    Profile,
+    Ruleset,
+    Stages,
+    Text,
+)
 from .money import ZERO, Amount, fmt
 from .results import Award, CeilingGroup, Estimate, Exclusion
 from .wording import condition_words, conditions_words, field_words, fields_words, value_words
@@ -26,11 +37,11 @@ from .wording import condition_words, conditions_words, field_words, fields_word
 # The closed set of obstacles, in the order a consultant would tackle them.
 REASONS = ("no_fact", "condition", "missing_field", "eligibility", "window", "ceiling")
 
-CLINICAL_KINDS = ("clinical_phase_entered", "clinical_phase_completed")
-PRODUCT_KINDS = ("preclinical_project", "clinical_approval", *CLINICAL_KINDS)
-# Fields that belong to one stage of a product, not to the product: a next stage has its own.
-STAGE_FIELDS = frozenset({"phase", "next_phase_entered", "registration_approved", "rd_spend"})
-LAST_PHASE = 3
+
+def stage_kinds(ruleset: Ruleset) -> tuple[str, ...]:
+    """The fact kinds that are stages of a product's development (facts.yaml `stages`)."""
+    stages = ruleset.vocabulary.stages
+    return stages.kinds if stages is not None else ()
 
 
 class Opportunity(NamedTuple):
@@ -68,7 +79,7 @@ def find_opportunities(
     for ex in result.excluded:
         excluded.setdefault(ex.measure.id, []).append(ex)
     ctx = _Context(ruleset, profile, as_of, {g.id: g for g in result.ceilings})
-    products = _products(profile, as_of)
+    products = _products(ruleset.vocabulary.stages, profile, as_of)
     items: list[Opportunity] = [_cut(g) for g in result.ceilings if _cuts(g)]
     for status in result.documents:
         if status.status != "in_force":
@@ -244,7 +255,7 @@ def _for_measure(
         if found is not None:
             near = True
             out.append(_window_first(found))
-    if trigger.kind in PRODUCT_KINDS:
+    if trigger.kind in stage_kinds(ctx.ruleset):
         staged = _next_stages(ctx, doc, measure, products)
         out.extend(staged)
         near = near or bool(staged)
@@ -545,10 +556,12 @@ class _Product(NamedTuple):
     values: dict[str, Any]  # the product's own fields (type, class, place), latest first
 
 
-def _products(profile: Profile, as_of: dt.date) -> dict[str, _Product]:
+def _products(stages: Stages | None, profile: Profile, as_of: dt.date) -> dict[str, _Product]:
+    if stages is None:
+        return {}
     grouped: dict[str, list[Fact]] = {}
     for fact in profile.facts:
-        if fact.kind in PRODUCT_KINDS and fact.date <= as_of:
+        if fact.kind in stages.kinds and fact.date <= as_of:
             key = fact.product if fact.product is not None else f"#{fact.number}"
             grouped.setdefault(key, []).append(fact)
     out = {}
@@ -559,17 +572,18 @@ def _products(profile: Profile, as_of: dt.date) -> dict[str, _Product]:
         # Same-day facts in an order of their own, not the profile's: the result must not
         # depend on how the facts are listed.
         for fact in sorted(facts, key=_fact_order):
-            phase = fact.values.get("phase")
-            if fact.kind != "preclinical_project":
+            phase = fact.values.get(stages.phase)
+            if fact.kind != stages.preclinical:
                 approved = True
-            if fact.kind == "clinical_phase_entered" and isinstance(phase, int):
+            if fact.kind == stages.entered and isinstance(phase, int):
                 entered = max(entered, phase)
-            if fact.kind == "clinical_phase_completed" and isinstance(phase, int):
+            if fact.kind == stages.completed and isinstance(phase, int):
                 completed = max(completed, phase)
-                entered = max(entered, phase + (1 if fact.values.get("next_phase_entered") else 0))
-            values.update({k: v for k, v in fact.values.items() if k not in STAGE_FIELDS})
+                next_too = 1 if fact.values.get(stages.next_entered) else 0
+                entered = max(entered, phase + next_too)
+            values.update({k: v for k, v in fact.values.items() if k not in stages.stage_fields})
         out[name] = _Product(
-            name, facts[0].product, min(entered, LAST_PHASE), completed, approved, values
+            name, facts[0].product, min(entered, stages.last_phase), completed, approved, values
         )
     return out
 
@@ -587,23 +601,25 @@ def _next_stages(
     """The next stage of each product that this measure pays for, as its own opportunity."""
     kind = measure.trigger.kind
     fields = ctx.ruleset.vocabulary.kinds[kind].fields
+    stages = ctx.ruleset.vocabulary.stages
+    assert stages is not None  # the measure's kind is a stage
     out = []
     for product in products.values():
-        if kind == "clinical_phase_entered":
+        if kind == stages.entered:
             phase: int | None = product.entered + 1
-        elif kind == "clinical_phase_completed":
+        elif kind == stages.completed:
             phase = product.completed + 1
-        elif kind == "clinical_approval" and not product.approved:
+        elif kind == stages.approval and not product.approved:
             phase = None
         else:
             continue
-        if phase is not None and phase > LAST_PHASE:
+        if phase is not None and phase > stages.last_phase:
             continue
         values = {
             k: v for k, v in product.values.items() if k in fields or k.startswith(PRODUCT_PREFIX)
         }
         if phase is not None:
-            values["phase"] = phase
+            values[stages.phase] = phase
         asks: list[str] = []
         open_fields: list[str] = []
         fits = True
@@ -614,7 +630,7 @@ def _next_stages(
             name = clause.field
             if name in values:
                 fits = fits and clause.holds(values[name])
-            elif name in STAGE_FIELDS and clause.op == "eq":
+            elif name in stages.stage_fields and clause.op == "eq":
                 values[name] = clause.value
                 asks.append(name)
             elif fields.get(name) is not None and fields[name].place:
@@ -632,7 +648,7 @@ def _next_stages(
         if open_fields:
             paid = _undecided(paid)
         found = _stage_opportunity(
-            doc, measure, product, kind, phase, asks, open_fields, paid, fields
+            doc, measure, product, stages, phase, asks, open_fields, paid, fields
         )
         out.append(found._replace(notes=notes))
     return out
@@ -642,7 +658,7 @@ def _stage_opportunity(
     doc: Document,
     measure: Any,
     product: _Product,
-    kind: str,
+    stages: Stages,
     phase: int | None,
     asks: list[str],
     open_fields: list[str],
@@ -650,26 +666,31 @@ def _stage_opportunity(
     measure_fields: Mapping[str, Any],
 ) -> Opportunity:
     roman = {1: "I", 2: "II", 3: "III"}
-    if kind == "clinical_approval":
+    kind = measure.trigger.kind
+    if kind == stages.approval:
         zh, en = (
             f"取得 {product.name} 的临床试验批件或备案",
             f"obtaining clinical approval for {product.name}",
         )
-    elif kind == "clinical_phase_entered":
+    elif kind == stages.entered:
         zh = f"{product.name} 进入{roman[phase or 1]}期临床试验"
         en = f"entering Phase {roman[phase or 1]} with {product.name}"
     else:
         zh = f"{product.name} 完成{roman[phase or 1]}期临床试验"
         en = f"completing Phase {roman[phase or 1]} of {product.name}"
-    if "next_phase_entered" in asks and phase is not None:
-        zh += f"并进入{roman.get(phase + 1, str(phase + 1))}期"
-        en += f" and entering Phase {roman.get(phase + 1, str(phase + 1))}"
-    if "registration_approved" in asks:
-        zh += "并取得注册批件"
-        en += " with marketing registration approved"
-    extra_zh = extra_en = ""
-    stage_inputs = [f for f in measure.formula.reads() if f in STAGE_FIELDS and f != "phase"]
     fields = measure_fields
+    for name in asks:
+        if name == stages.next_entered and phase is not None:
+            zh += f"并进入{roman.get(phase + 1, str(phase + 1))}期"
+            en += f" and entering Phase {roman.get(phase + 1, str(phase + 1))}"
+        elif name != stages.phase:
+            words = field_words(fields.get(name), name)
+            zh += f"并{words.zh}"
+            en += f" with {words.en}"
+    extra_zh = extra_en = ""
+    stage_inputs = [
+        f for f in measure.formula.reads() if f in stages.stage_fields and f != stages.phase
+    ]
     if stage_inputs and paid.min != paid.max:
         inputs = fields_words(stage_inputs, fields)
         extra_zh = f"；该阶段的{inputs.zh}决定确切金额"

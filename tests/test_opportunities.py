@@ -727,3 +727,31 @@ def test_estimate_reports_speak_in_labels_too(ruleset):
                 found = sorted(set(_ID.findall(text)))
                 assert not found, (name, lang, suffix, found)
     assert checked > 100
+
+
+# ------------------------------------------------------------------ the stage vocabulary
+
+
+def test_product_stages_come_from_facts_yaml(ruleset):
+    # #16 item 6: which fact kinds are stages, the phase field and the last phase are data.
+    stages = ruleset.vocabulary.stages
+    assert stages is not None
+    assert stages.entered == "clinical_phase_entered" and stages.last_phase == 3
+    assert stages.phase in ruleset.vocabulary.kinds[stages.completed].fields
+
+
+def test_a_stage_kind_that_does_not_exist_is_refused():
+    from policycalc.errors import DataError
+    from policycalc.loader import build
+    from policycalc.rulesets import SHARED_FILES, bundled_data_dir
+
+    folder = bundled_data_dir()
+    tables = [(name, folder / name) for name in SHARED_FILES]
+    raws = {path: path.read_bytes() for _, path in tables}
+    facts = folder / "facts.yaml"
+    raws[facts] = raws[facts].replace(
+        b"entered: clinical_phase_entered", b"entered: clinical_phase_enterd"
+    )
+    with pytest.raises(DataError) as caught:
+        build(raws, tables, [])
+    assert "stages.entered" in str(caught.value) and "clinical_phase_entered" in str(caught.value)

@@ -49,7 +49,7 @@ def test_exclusion_stages_are_a_closed_set():
 
 
 def test_help_text_is_derived_from_the_formats():
-    from policycalc.app import FORMATS_HELP
+    from policycalc.options import FORMATS_HELP
 
     assert FORMATS_HELP == "table (default), json, jsonl, csv, yaml, toml or xlsx"
     assert spoken(list(OutputFormat)).split(", ")[0] == "table"

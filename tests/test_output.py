@@ -101,7 +101,7 @@ def test_dev_full_is_one_clear_error_naming_the_file():
     with pytest.raises(WriteError) as info:
         write_file("/dev/full", "x" * 100_000, inputs=())
     assert str(info.value) == "/dev/full: cannot write: No space left on device"
-    from policycalc.app import exit_code_of
+    from policycalc.options import exit_code_of
 
     assert exit_code_of(info.value) == EXIT_OUTPUT
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -227,3 +228,22 @@ def test_every_listing_writes_a_workbook(tmp_path, args):
     sheet = book(out).worksheets[0]
     check_layout(sheet)
     assert sheet.max_row >= 2
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_a_workbook_saved_by_a_spreadsheet_reads_as_its_csv(tmp_path):
+    # LibreOffice Calc opens examples/clients.csv (as UTF-8) and saves it as .xlsx: numbers
+    # become number cells ("1,000" included), dates date cells, names shared strings.
+    shutil.copy(CLIENTS, tmp_path / "clients.csv")
+    subprocess.run(["soffice", "--headless", "--infilter=CSV:44,34,76,1", "--convert-to", "xlsx",
+                    "--outdir", str(tmp_path), str(tmp_path / "clients.csv")],
+                   env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}, capture_output=True,
+                   timeout=180, check=False)
+    saved = tmp_path / "clients.xlsx"
+    if not saved.exists():
+        pytest.skip("LibreOffice could not convert the file here")
+    args = ["--as-of", AS_OF, "--summary"]
+    from_book = run("estimate", "--batch", str(saved), *args)
+    from_csv = run("estimate", "--batch", CLIENTS, *args)
+    assert from_book.exit_code == 0, from_book.stderr
+    assert from_book.stdout == from_csv.stdout

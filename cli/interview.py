@@ -421,7 +421,8 @@ class _Session:
 
     def yes_no(self, prompt: str) -> bool:
         spec = FieldSpec("answer", "bool", Text("", ""))
-        return bool(self.ask(f"{prompt} {_w('yes_no', self.lang)} ", spec, optional=False))
+        question = _joined(f"{prompt} {_w('yes_no', self.lang)}")
+        return bool(self.ask(f"{question} ", spec, optional=False))
 
     def field_prompt(self, spec: FieldSpec, optional: bool) -> str:
         """The question first, in the chosen language; the choices with their numbers."""
@@ -448,7 +449,12 @@ class _Session:
             extra += " " + _w("default", self.lang, shown_default)
         elif optional:
             extra += " " + _w("optional", self.lang)
-        return f"  {label}{extra}: "
+        return f"  {_joined(label + extra)}: "
+
+
+def _joined(text: str) -> str:
+    """No space before a full-width bracket: "名称（可跳过）", not "名称 （可跳过）"."""
+    return text.replace(" （", "（").replace("？ （", "？（")
 
 
 def run_interview(
@@ -503,7 +509,7 @@ def _questions(s: _Session) -> dict[str, Any]:
         spec = vocab.applicant[name]
         prompt = s.field_prompt(spec, optional=True)
         if name == "tax_region":
-            prompt = f"  {_w('tax_region', lang)} {_w('optional', lang)}: "
+            prompt = f"  {_joined(_w('tax_region', lang) + ' ' + _w('optional', lang))}: "
         value = s.ask(prompt, spec, optional=True)
         if value is not None:
             applicant[name] = value

@@ -269,7 +269,13 @@ def _from_award(ctx: _Context, doc: Document, measure: Any, award: Award) -> lis
     ceiling cuts is one row per ceiling and period, not one per award.)"""
     fact = award.fact
     out: list[Opportunity] = []
-    if award.unknown:
+    requires = getattr(measure, "requires", None)
+    if award.unknown and requires is not None and _own_fields_given(measure, fact):
+        # Possible only because the other measure's conditions cannot be checked.
+        found = _requirement(ctx, doc, measure, fact, award.original)
+        if found is not None:
+            out.append(found)
+    elif award.unknown:
         # A condition reads what the profile leaves out: the award is only possible. The
         # field is given the value that makes the measure apply (the engine's first note
         # names what is missing).
@@ -325,6 +331,8 @@ def _from_exclusion(
         )
     if ex.stage == "missing":
         return _missing(ctx, doc, measure, fact, ex)
+    if str(ex.stage) == "requirement":
+        return _requirement(ctx, doc, measure, fact, ex.amount)
     if ex.stage == "threshold":
         return _threshold(ctx, doc, measure, fact)
     return None  # validity (documents not in force are not looked at) and stacking
@@ -369,6 +377,60 @@ def _missing(
             f"not stated: {names.en} (it decides whether it applies)",
         )
     return Opportunity(measure, doc, "missing_field", needs, amount, fact, fact.product, notes)
+
+
+def _own_fields_given(measure: Any, fact: Fact) -> bool:
+    return all(
+        not isinstance(c, Condition) or c.field in fact.values for c in measure.trigger.where
+    )
+
+
+def _requirement(
+    ctx: _Context, doc: Document, measure: Any, fact: Fact, amount: Amount | None
+) -> Opportunity | None:
+    """A measure that pays only where another measure's conditions hold ("其中…额外"): a
+    `condition` opportunity naming the other measure, with what its facts miss."""
+    requires = getattr(measure, "requires", None)
+    if requires is None or requires.measure not in ctx.ruleset.measures:
+        return None
+    other = ctx.ruleset.measures[requires.measure]
+    del amount  # what the estimate holds is cut to "possible"; the measure's own pay counts
+    paid = _pays(measure, fact.values)
+    if paid is None:
+        return None
+    shown, notes = _room(ctx, doc, measure, fact, paid)
+    # What the other measure's facts miss (the HQ's output below its threshold, …).
+    misses: list[Text] = []
+    if other.trigger is not None:
+        fields = ctx.ruleset.vocabulary.kinds[other.trigger.kind].fields
+        for candidate in ctx.profile.facts:
+            if candidate.kind != other.trigger.kind or candidate.date > ctx.as_of:
+                continue
+            if requires.same == "product" and candidate.product != fact.product:
+                continue
+            misses += [
+                _distance(c, candidate.values, fields)
+                for c in other.trigger.where
+                if not _clause_holds(c, candidate.values)
+            ]
+    label = (
+        ctx.ruleset.vocabulary.kinds[other.trigger.kind].label
+        if other.trigger is not None
+        else other.title
+    )
+    what = Text(
+        f"须“{other.title.zh}”（{other.article}）的条件同时成立",
+        f"needs the conditions of “{other.title.en}” ({other.article}) to hold as well",
+    )
+    if misses:
+        detail = _join(misses)
+        needs = Text(f"{what.zh}：{detail.zh}", f"{what.en}: {detail.en}")
+    else:
+        needs = Text(
+            f"{what.zh}（资料无从判断：{label.zh}）",
+            f"{what.en} (the profile cannot tell: {label.en})",
+        )
+    return Opportunity(measure, doc, "condition", needs, shown, fact, fact.product, notes)
 
 
 def _threshold(ctx: _Context, doc: Document, measure: Any, fact: Fact) -> Opportunity | None:

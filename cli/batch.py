@@ -521,6 +521,8 @@ def _cell(value: Any, source: str = "", line: int | None = None, column: str = "
     if not isinstance(value, str):
         return _typed(value)
     text = value.strip()
+    if "_" in text:
+        return text  # 1_000 is no number here (Python's int() would read it): refused as one
     lowered = text.lower()
     if lowered in ("true", "yes"):
         return True
@@ -956,8 +958,10 @@ def process(item: Item) -> tuple[Any, int, str | None]:
 def _text(rows: Sequence[Mapping[str, Any]], job: Job) -> str:
     if job.fmt == "csv":
         return csv_text(rows, job.columns)
+    from .render.safe import escaped
+
     encode = _JSON.encode
-    return "".join(encode(row) + "\n" for row in rows)
+    return escaped("".join(encode(row) + "\n" for row in rows))
 
 
 # One encoder for every row (json.dumps with options builds a new one per call).

@@ -99,8 +99,17 @@ def folder() -> Path | None:
     explicit = os.environ.get("POLICYCALC_CACHE_DIR")
     if explicit:
         return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "policycalc"
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(xdg):  # a relative one is to be ignored (XDG Base Directory spec)
+        return Path(xdg) / "policycalc"
+    # HOME unset, empty, relative or missing (HOME=/nonexistent as root): no cache, rather
+    # than folders made under /, the current folder or a home that is not there.
+    home = os.environ.get("HOME")
+    if home is None:
+        home = os.path.expanduser("~")
+    if not (os.path.isabs(home) and os.path.isdir(home)) or home == "/":
+        return None
+    return Path(home) / ".cache" / "policycalc"
 
 
 def _private(path: Path) -> bool:

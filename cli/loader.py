@@ -59,9 +59,18 @@ def _parse(path: Path, raw: bytes) -> Any:
     return load_yaml(text, str(path), error=DataError, fast=True)
 
 
-def build(raws: dict[Path, bytes], tables: list[tuple[str, Path]], paths: list[Path]) -> Ruleset:
-    """Parse and validate the files read by `rulesets.load_ruleset` into a Ruleset."""
-    return _Builder(raws).build(tables, paths)
+def build(
+    raws: dict[Path, bytes],
+    tables: list[tuple[str, Path]],
+    paths: list[Path],
+    additive: frozenset[Path] = frozenset(),
+) -> Ruleset:
+    """Parse and validate the files read by `rulesets.load_ruleset` into a Ruleset.
+    `additive` tables (from --extra-data) may add regions but not change one defined
+    before them: that would move every applicant of the region, bundled documents too."""
+    builder = _Builder(raws)
+    builder.additive = {str(p) for p in additive}
+    return builder.build(tables, paths)
 
 
 class _Builder:
@@ -70,6 +79,7 @@ class _Builder:
         self.digest = hashlib.sha256()
         self.sources: list[str] = []
         self.regions: dict[str, Region] = {}
+        self.additive: set[str] = set()
         self.departments: dict[str, dict[str, Department]] = {}
         self.categories: dict[str, Text] = {}
         self.recipients: dict[str, Text] = {}
@@ -149,13 +159,29 @@ class _Builder:
         for key in table.data:
             r = table.sub(key)
             table.used.add(key)
-            self.regions[key] = Region(
+            region = Region(
                 id=key,
                 name=Text(r.string("zh"), r.string("en")),
                 level=r.choice("level", ("province", "city", "district")),
                 parent=r.opt_str("parent"),
             )
             r.finish()
+            known = self.regions.get(key)
+            if (
+                source in self.additive
+                and known is not None
+                and (known.name, known.level, known.parent)
+                != (region.name, region.level, region.parent)
+            ):
+                raise DataError(
+                    f"region '{key}' is defined already ({known.level}, parent "
+                    f"{known.parent or 'none'}); --extra-data adds regions and cannot change "
+                    "one: to redefine it, give all the data with --data-dir",
+                    source=source,
+                    line=table.line_of(key),
+                    field=f"regions.{key}",
+                )
+            self.regions[key] = region
         for region in self.regions.values():
             if region.parent is not None and region.parent not in self.regions:
                 raise DataError(

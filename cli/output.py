@@ -375,6 +375,10 @@ class Output:
             raise WriteError(f"cannot write: {reason(exc)}", source=target) from None
         if info is not None and self.no_clobber:
             raise _refuse(target, "already exists; choose another name", self.field)
+        if self.private and info is not None and not stat.S_ISDIR(info.st_mode):
+            # A private file (the cache): whatever stands at the path (a FIFO, a link, a
+            # device) is replaced as an entry, never written through or followed.
+            return self._temporary(target, target, None)
         real = target
         if info is not None and stat.S_ISLNK(info.st_mode):
             try:

@@ -133,6 +133,15 @@ def parse_document(text: str, source: str, fmt: str | None = None) -> Any:
     if fmt == "toml":
         import tomllib
 
+        odd = _TOML_ODD_NUMBER.search(text)
+        if odd is not None:
+            raise InputError(
+                f"'{odd.group(1)}' is not a number in decimal digits (TOML reads it as "
+                f"{_toml_value(odd.group(1))}); write it so",
+                source=source,
+                line=text.count("\n", 0, odd.start(1)) + 1,
+            )
+
         try:
             return tomllib.loads(text, parse_float=Decimal)
         except tomllib.TOMLDecodeError as exc:
@@ -146,6 +155,23 @@ def parse_document(text: str, source: str, fmt: str | None = None) -> Any:
     from .yamlsafe import load_yaml
 
     return load_yaml(text, source, allow_aliases=False, error=InputError)
+
+
+# A TOML value in another base or with digit separators (0x3E8, 0o17, 0b1, 1_000): a
+# number a person did not mean as written. (Inside a string it would be refused too: rare.)
+_TOML_ODD_NUMBER = re.compile(
+    r"[=,\[{]\s*([+-]?(?:0[xob][0-9a-fA-F_]+|[0-9]+(?:_[0-9]+)+(?:\.[0-9_]+)?))\s*(?=$|[,\]}#\s])",
+    re.M,
+)
+
+
+def _toml_value(text: str) -> str:
+    import tomllib
+
+    try:
+        return str(tomllib.loads(f"x = {text}")["x"])
+    except (tomllib.TOMLDecodeError, ValueError):
+        return "something else"
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -714,6 +740,10 @@ def _value(spec: FieldSpec, value: Any, ruleset: Ruleset) -> Any:
         if not isinstance(value, bool):
             raise _Bad(f"expected true or false, found {type_name(value)}")
         return value
+    if t in ("money", "count", "int") and isinstance(value, str) and _OTHER_BASE.fullmatch(value):
+        raise _Bad(
+            f"'{value}' is not a number in decimal digits (write 1000, or 1,000 for an amount)"
+        )
     if t == "money":
         if isinstance(value, str) and (grouped := grouped_number(value)) is not None:
             value = grouped
@@ -764,6 +794,14 @@ def _value(spec: FieldSpec, value: Any, ruleset: Ruleset) -> Any:
         raise _Bad(f"expected text, found {type_name(value)}")
     _text(value)
     return value
+
+
+# What YAML 1.1, TOML or Python would read as a number a person did not write: 16:40
+# (base 60), 0x3E8, 0o17, 0b101, 017, 1_000.
+_OTHER_BASE = re.compile(
+    r"\s*[-+]?(?:[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|0[xob][0-9a-fA-F_]+"
+    r"|0[0-7]+|[0-9]+(?:_[0-9]+)+(?:\.[0-9_]+)?)\s*"
+)
 
 
 def _text(value: str) -> None:

@@ -81,7 +81,9 @@ def load_ruleset(
             return hit
     from .loader import build
 
-    ruleset = build(raws, tables, documents)
+    extra = {d.resolve() for d in extra_dirs}
+    additive = frozenset(p for _, p in tables if p.parent.resolve() in extra)
+    ruleset = build(raws, tables, documents, additive)
     if key is not None:
         from . import cache
 
@@ -89,8 +91,32 @@ def load_ruleset(
     return ruleset
 
 
+MAX_DATA_BYTES = 16 << 20  # a policy file is tens of KB; the bundled data is ~300 KB
+
+
 def _read_bytes(path: Path) -> bytes:
+    """A policy file's bytes: only a regular file (a FIFO would hang the run, /dev/zero
+    would fill memory), and at most MAX_DATA_BYTES."""
+    import os
+    import stat
+
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise DataError(f"cannot read: {exc.strerror}", source=str(path)) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a named pipe" if stat.S_ISFIFO(info.st_mode) else "not a regular file"
+            raise DataError(f"is {kind}; a policy file is a regular file", source=str(path))
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            raw = handle.read(MAX_DATA_BYTES + 1)
+    except OSError as exc:
+        raise DataError(f"cannot read: {exc.strerror}", source=str(path)) from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_DATA_BYTES:
+        raise DataError(
+            f"larger than {MAX_DATA_BYTES >> 20} MiB: not a policy file", source=str(path)
+        )
+    return raw

@@ -26,6 +26,12 @@ from .lines import LineDict, LineList
 MAX_DEPTH = 64
 MAX_INT_CHARS = 100  # a number written longer than this is no amount, date or count
 MAX_NODES = 1_000_000  # values a document may hold once its aliases are expanded
+# Aliases may multiply what is written by ALIAS_RATIO at most, past ALIAS_FLOOR values: the
+# bundled facts.yaml, the heaviest user of anchors, expands about 1.5 times; a 1.3 KB
+# alias bomb of depth 5 expands some 200,000 times.
+ALIAS_FLOOR = 20_000
+ALIAS_RATIO = 10
+_DECIMAL_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 _SURROGATE = re.compile("[\\ud800-\\udfff]")
 
 
@@ -63,8 +69,11 @@ class _Constructors:
         data.extend(self.construct_sequence(node, deep=True))  # type: ignore[attr-defined]
         data.item_lines = [child.start_mark.line + 1 for child in node.value]
 
-    def construct_yaml_float(self, node: ScalarNode) -> Decimal:
-        text = str(self.construct_scalar(node)).replace("_", "")  # type: ignore[attr-defined]
+    def construct_yaml_float(self, node: ScalarNode) -> Decimal | str:
+        written = str(self.construct_scalar(node))  # type: ignore[attr-defined]
+        if ":" in written or "_" in written:
+            return written  # 1:30.5 (base 60), 1_000.5: as for integers above
+        text = written
         if len(text) > MAX_INT_CHARS:
             raise ConstructorError(
                 None, None, f"a number of {len(text):,} characters is too long", node.start_mark
@@ -79,6 +88,11 @@ class _Constructors:
 
     def construct_yaml_int(self, node: ScalarNode) -> Any:
         text = str(node.value)
+        if not _DECIMAL_INT.fullmatch(text):
+            # 16:40 (base 60), 0x3E8, 0o17, 0b101, 017 (octal), 1_000: YAML 1.1 reads each
+            # as a number a person did not write. Kept as the text it is: a text field gets
+            # it as written, a number field refuses it in one line.
+            return text
         if len(text) > MAX_INT_CHARS:
             raise ConstructorError(
                 None, None, f"a number of {len(text):,} characters is too long", node.start_mark
@@ -230,6 +244,7 @@ def _check_expansion(data: Any, source: str, error: type[PolicycalcError]) -> No
     bomb": 1.4 KB that would print, compare or copy as hundreds of millions). Each distinct
     value is visited once, so this costs nothing for honest data."""
     sizes: dict[int, int] = {}
+    written = 0  # values as written: each distinct collection and its direct children
     pending: list[tuple[Any, bool]] = [(data, False)]
     while pending:
         value, done = pending.pop()
@@ -242,12 +257,20 @@ def _check_expansion(data: Any, source: str, error: type[PolicycalcError]) -> No
             pending.extend((child, False) for child in children)
             continue
         total = 1 + sum(sizes.get(id(c), 1) for c in children)
+        written += 1 + len(children)
         if total > MAX_NODES:
             raise error(
                 f"invalid YAML: its aliases expand to more than {MAX_NODES:,} values",
                 source=source,
             )
         sizes[id(value)] = total
+    expanded = sizes.get(id(data), 1)
+    if expanded > ALIAS_FLOOR and expanded > ALIAS_RATIO * written:
+        raise error(
+            f"invalid YAML: its aliases expand {written:,} written values to {expanded:,} "
+            f"(more than {ALIAS_RATIO} times; an alias bomb?)",
+            source=source,
+        )
 
 
 def is_finite_number(value: Any) -> bool:

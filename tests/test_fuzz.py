@@ -513,7 +513,7 @@ def test_a_yaml_list_item_costs_only_itself(items):
 @cases(150)
 @given(st.integers(1, 12), st.integers(1, 12))
 def test_aliases_that_expand_too_far_fail_fast(width, levels):
-    from policycalc.yamlsafe import MAX_NODES
+    from policycalc.yamlsafe import ALIAS_FLOOR, ALIAS_RATIO, MAX_NODES
 
     text = "x0: &a0 [1]\n" + "".join(
         f"x{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * width) + "]\n" for i in range(1, levels + 1))
@@ -528,8 +528,11 @@ def test_aliases_that_expand_too_far_fail_fast(width, levels):
     one_line(info.value)
     if expanded > MAX_NODES:
         assert "aliases expand" in str(info.value)
-    elif expanded < MAX_NODES - 10_000:
+    elif expanded < ALIAS_FLOOR - 1_000:  # below the floor, any ratio is fine
         assert "aliases expand" not in str(info.value)
+    elif expanded > ALIAS_RATIO * (2_000 + levels * (width + 2)):
+        # GOOD and the anchors are written in under 2,000 values: past ten times that, refused
+        assert "aliases expand" in str(info.value)
 
 
 @cases(200)

@@ -467,3 +467,175 @@ def test_a_signal_in_the_first_milliseconds_is_one_line_not_a_traceback(tmp_path
         else:
             assert proc.returncode in (0, 130, -2), text
             assert proc.returncode != 130 or text.endswith("Error: interrupted (SIGINT)\n")
+
+
+# ------------------------------------------------------------------ 11-15. data and cache
+
+
+def _bomb(width: int, depth: int) -> str:
+    lines = ["x0: &a0 [" + ",".join(["lol"] * width) + "]"]
+    lines += [f"x{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * width) + "]"
+              for i in range(1, depth + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_small_alias_bomb_is_refused(tmp_path):
+    from policycalc.yamlsafe import MAX_NODES
+
+    text = _bomb(9, 5)  # 9**5 = 59,049 values (under the old 1,000,000) from 245 bytes
+    assert len(text) < 300 and MAX_NODES > 9 ** 5
+    (tmp_path / "bomb.yaml").write_text(text)
+    result = cli("validate", "bomb.yaml", cwd=tmp_path)
+    assert result.returncode == EXIT_DATA
+    assert "aliases expand" in clean(result) and "alias bomb" in clean(result)
+    assert cli("validate", cwd=tmp_path).returncode == 0  # the bundled anchors are fine
+
+
+def test_extra_data_cannot_redefine_a_bundled_region(tmp_path):
+    extra = tmp_path / "e"
+    extra.mkdir()
+    (extra / "regions.yaml").write_text(
+        "regions:\n  kunming: {zh: 昆明市, en: Kunming, level: city, parent: chongqing}\n")
+    result = cli("estimate", EXAMPLE, "--as-of", AS_OF, "--extra-data", "e", cwd=tmp_path)
+    err = clean(result)
+    assert result.returncode == EXIT_DATA and err.count("\n") == 1
+    assert "e/regions.yaml:2: regions.kunming: region 'kunming' is defined already" in err
+    # the same definition again, beside a new region, is fine
+    (extra / "regions.yaml").write_text(
+        "regions:\n  kunming: {zh: 昆明市, en: Kunming, level: city, parent: yunnan}\n"
+        "  dali: {zh: 大理州, en: Dali, level: city, parent: yunnan}\n")
+    result = cli("regions", "--extra-data", "e", "-f", "csv", cwd=tmp_path)
+    assert result.returncode == 0 and b"\ndali," in result.stdout
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero"])
+def test_a_fifo_or_a_device_in_a_data_folder_is_refused_at_once(tmp_path, kind):
+    import os
+    import shutil
+
+    from policycalc.rulesets import bundled_data_dir
+
+    data = tmp_path / "d"
+    shutil.copytree(bundled_data_dir(), data)
+    odd = data / "zz.yaml"
+    if kind == "fifo":
+        os.mkfifo(odd)
+    else:
+        odd.symlink_to("/dev/zero")
+    result = cli("validate", "d", cwd=tmp_path)
+    err = clean(result)
+    assert result.returncode == EXIT_DATA
+    assert err.startswith("Error: d/zz.yaml: is ") and "a policy file is a regular file" in err
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink"])
+def test_the_cache_replaces_whatever_stands_at_its_entry(tmp_path, kind):
+    import os
+
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    env = {**os.environ, "POLICYCALC_CACHE_DIR": str(cache)}
+    assert cli("regions", cwd=tmp_path, env=env).returncode == 0
+    (entry,) = cache.iterdir()
+    entry.unlink()
+    victim = tmp_path / "victim"
+    victim.write_text("mine")
+    if kind == "fifo":
+        os.mkfifo(entry)
+    else:
+        entry.symlink_to(victim)
+    result = cli("regions", cwd=tmp_path, env=env)
+    assert result.returncode == 0, clean(result)
+    assert victim.read_text() == "mine"
+    assert entry.is_file() and not entry.is_symlink()
+
+
+@pytest.mark.parametrize("home", ["/nonexistent-home", "", "relative"])
+def test_no_cache_folder_is_made_for_a_home_that_is_not_there(tmp_path, home):
+    import os
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("XDG_CACHE_HOME", "POLICYCALC_CACHE_DIR", "POLICYCALC_CACHE")}
+    env["HOME"] = home
+    result = cli("regions", cwd=tmp_path, env=env)
+    assert result.returncode == 0, clean(result)
+    assert not os.path.exists("/nonexistent-home") and list(tmp_path.iterdir()) == []
+    from policycalc import cache
+
+    os.environ["HOME"], saved = home, os.environ.get("HOME", "")
+    try:
+        assert cache.folder() is None or os.environ.get("XDG_CACHE_HOME")
+    finally:
+        os.environ["HOME"] = saved
+
+
+# ------------------------------------------------------------------ 16-18. output hygiene
+
+HOSTILE_TEXT = 'applicant: {id: "a\\u009bb\\u202ec\\x1bd\\x00e", region: kunming}\n' \
+    'facts: [{kind: renovation, date: 2021-03-15, invoice_amount: 1000, ' \
+    'note: "n\\u009b\\u202e\\x1b\\u2028"}]\n'
+RAW_UNSAFE = ["\x1b", "\x00", "\x9b", "\u202e", "\u2028"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json", "jsonl", "toml", "yaml"])
+def test_no_control_or_bidi_character_reaches_any_output_raw(tmp_path, fmt):
+    (tmp_path / "h.yaml").write_text(HOSTILE_TEXT)
+    result = cli("estimate", "h.yaml", "--as-of", AS_OF, "-f", fmt, "--all", cwd=tmp_path)
+    assert result.returncode == 0, clean(result)
+    out = result.stdout.decode("utf-8")
+    assert out and not [c for c in RAW_UNSAFE if c in out], fmt
+    if fmt in ("json", "toml", "yaml"):
+        assert "\\u202e" in out and ("\\u009b" in out or "\\x9B" in out)
+
+
+def test_the_reports_carry_no_bidi_override(tmp_path):
+    (tmp_path / "h.yaml").write_text(HOSTILE_TEXT)
+    for name in ("r.html", "r.md", "r.svg"):
+        result = cli("estimate", "h.yaml", "--as-of", AS_OF, "--report", name, cwd=tmp_path)
+        assert result.returncode == 0, clean(result)
+        text = (tmp_path / name).read_text()
+        assert not [c for c in RAW_UNSAFE if c in text], name
+
+
+def test_the_json_escapes_read_back_as_the_same_text(tmp_path):
+    (tmp_path / "h.yaml").write_text(HOSTILE_TEXT)
+    result = cli("estimate", "h.yaml", "--as-of", AS_OF, "-f", "json", "--all", cwd=tmp_path)
+    data = json.loads(result.stdout)
+    assert data["applicant"]["id"] == "a\x9bb\u202ec\x1bd\x00e"
+
+
+# ------------------------------------------------------------------ 20. numbers in other bases
+
+
+@pytest.mark.parametrize("name, text", [
+    ("p.yaml", "invoice_amount: 16:40"), ("p.yaml", "invoice_amount: 0x3E8"),
+    ("p.yaml", "invoice_amount: 01750"), ("p.yaml", "invoice_amount: 1_000"),
+    ("p.toml", "invoice_amount = 0x3E8"), ("p.toml", "invoice_amount = 1_000"),
+])
+def test_a_number_in_another_base_is_refused_not_read_as_1000(tmp_path, name, text):
+    if name.endswith(".yaml"):
+        body = ("applicant: {region: kunming}\nfacts:\n  - kind: renovation\n"
+                f"    date: 2021-03-15\n    {text}\n")
+    else:
+        body = ('[applicant]\nregion = "kunming"\n[[facts]]\nkind = "renovation"\n'
+                f"date = 2021-03-15\n{text}\n")
+    (tmp_path / name).write_text(body)
+    result = cli("estimate", name, "--as-of", AS_OF, cwd=tmp_path)
+    err = clean(result)
+    assert result.returncode == EXIT_USAGE and err.count("\n") == 1
+    line = 5 if name.endswith(".yaml") else 6  # the line of the amount
+    assert "is not a number in decimal digits" in err and f"{name}:{line}" in err
+
+
+def test_a_csv_amount_with_an_underscore_rejects_its_applicant_only():
+    raw = (b"id,applicant.region,kind,date,invoice_amount\n"
+           b"a,kunming,renovation,2021-03-15,1_000\nb,kunming,renovation,2021-03-15,1000\n")
+    _counts, rows, errors = read_batch(raw, "csv")
+    assert list(rows) == ["b"] and rows["b"]["min"] == 50
+    assert "'1_000' is not a number in decimal digits" in errors[0]
+
+
+def test_a_text_field_keeps_what_yaml_would_read_as_a_number(tmp_path):
+    (tmp_path / "p.yaml").write_text("applicant: {region: kunming, id: 16:40}\n")
+    result = cli("estimate", "p.yaml", "--as-of", AS_OF, "-f", "json", cwd=tmp_path)
+    assert json.loads(result.stdout)["applicant"]["id"] == "16:40"

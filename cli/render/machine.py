@@ -7,23 +7,35 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
 from .rows import flat_value
+from .safe import csv_safe, escaped
 
 
 def write_json(data: Any, out: TextIO) -> None:
     # One string, one write: json.dump would write each token on its own (a thousand calls).
-    out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    out.write(escaped(json.dumps(data, ensure_ascii=False, indent=2)) + "\n")
 
 
 def write_jsonl(rows: Iterable[Mapping[str, Any]], out: TextIO) -> None:
     for row in rows:
-        out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+        out.write(escaped(json.dumps(row, ensure_ascii=False, separators=(",", ":"))))
         out.write("\n")
 
 
 def write_yaml(data: Any, out: TextIO) -> None:
     import yaml
 
-    yaml.safe_dump(data, out, allow_unicode=True, sort_keys=False, width=100)
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper: Any, value: str) -> Any:
+        # PyYAML escapes control characters itself but writes bidi controls raw: a string
+        # holding one is double-quoted, where the \\u202e escape below means the same.
+        style = '"' if escaped(value) != value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, text)
+    dumped = yaml.dump(data, Dumper=Dumper, allow_unicode=True, sort_keys=False, width=100)
+    out.write(escaped(dumped))
 
 
 def _drop_none(value: Any) -> Any:
@@ -38,7 +50,7 @@ def write_toml(data: dict[str, Any], out: TextIO) -> None:
     # TOML has no null: an unknown bound is left out (its `kind` says case_by_case).
     import tomli_w
 
-    out.write(tomli_w.dumps(_drop_none(data)))
+    out.write(escaped(tomli_w.dumps(_drop_none(data))))
 
 
 def csv_header(columns: list[str], bom: bool = False) -> str:
@@ -55,7 +67,7 @@ def csv_text(rows: Iterable[Mapping[str, Any]], columns: list[str]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     table = [[flat_value(row.get(k)) for k in columns] for row in rows]
     writer.writerows(table)
-    text = buffer.getvalue()
+    text = csv_safe(buffer.getvalue())
     if "\r" not in text:
         return text
     # The csv module quotes a cell holding LF or a quote, but not one holding CR alone (it
@@ -73,7 +85,7 @@ def csv_text(rows: Iterable[Mapping[str, Any]], columns: list[str]) -> str:
             buffer.truncate()
         else:
             writer.writerow(cells)
-    return buffer.getvalue()
+    return csv_safe(buffer.getvalue())
 
 
 def write_csv(

@@ -8,14 +8,20 @@ HYPOTHESIS_PROFILE=thorough draws them at random instead of from the fixed seed.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import io
 import json
 import os
 import random
 import re
+import signal
+import subprocess
+import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -700,3 +706,174 @@ def test_nesting_and_anchors_in_a_yaml_list_cost_only_their_item(plan):
     counts, written, _errors = _batch(raw.encode(), "yaml", limit=1 << 20)
     assert counts.read == len(plan)
     assert sum(1 for line in written if json.loads(line)["applicant"] == "g") == plan.count(None)
+
+
+# ------------------------------------------------------------------ issue 18: streams and folders
+
+def _no_bug(text: str) -> None:
+    assert "Traceback" not in text and "internal error" not in text, text
+
+
+@cases(40)
+@given(st.lists(st.one_of(st.just(GOOD_ROW), st.binary(max_size=30).map(
+    lambda b: b.decode("latin-1"))), min_size=1, max_size=10),
+       st.sampled_from(["jsonl", "json", "yaml", "csv"]), st.integers(0, 400),
+       st.integers(0, 2_000_000), st.sampled_from([b"\0", b"x", b"[", b" "]))
+def test_a_cut_or_endless_stream_ends_with_one_clear_error(rows, fmt, cut, run, filler):
+    """A batch cut short anywhere, or running on with a byte repeated (NUL as /dev/zero
+    gives, letters, brackets): every good record before the damage is kept, and whatever
+    happens is counted or is one error line."""
+    text = {"jsonl": "\n".join(rows) + "\n", "json": "[" + ",\n".join(rows) + "]",
+            "yaml": "".join(f"- {r}\n" for r in rows),
+            "csv": GOOD_CSV_HEAD + "g,kunming,renovation,2021-03-15,1000\n" * len(rows)}[fmt]
+    raw = text.encode("utf-8", "surrogatepass")
+    raw = raw[: max(1, len(raw) - cut)] + filler * run
+    try:
+        counts, _written, errors = _batch(raw, fmt, limit=4096)
+    except PolicycalcError as exc:  # the stream as a whole is no batch: one line
+        one_line(exc)
+        return
+    assert counts.read == counts.estimated + counts.rejected
+    assert all("\n" not in e for e in errors)
+
+
+def _run(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "policycalc", *argv], timeout=120,
+                          check=False, **kwargs)
+
+
+COMMAND_LINES = st.sampled_from([
+    ["estimate", EXAMPLE, "--as-of", "2023-06-30"], ["estimate", EXAMPLE, "-f", "csv"],
+    ["estimate", EXAMPLE, "-f", "yaml"], ["estimate", EXAMPLE, "-f", "toml"],
+    ["compare-regions", EXAMPLE, "-f", "json"], ["opportunities", EXAMPLE, "-f", "jsonl"],
+    ["explain", "km-09-renovation", "-f", "json"], ["measures", "-f", "csv"],
+    ["measures", "--stats"], ["regions", "-f", "yaml"], ["facts", "renovation"],
+    ["validate"], ["check", "-q"], ["init", "-f", "yaml"], ["--help"], ["--version"],
+    ["measures", "--help"], ["estimate", "--batch", EXAMPLE.replace("kunming-cell.toml",
+                                                                    "clients.jsonl")],
+])
+
+
+@cases(12)
+@given(COMMAND_LINES)
+def test_a_full_disk_on_stdout_is_exit_3_for_any_command(argv):
+    with open("/dev/full", "wb") as full:
+        result = _run(argv, stdout=full, stderr=subprocess.PIPE)
+    err = result.stderr.decode("utf-8", "replace")
+    _no_bug(err)
+    assert result.returncode == 3 and "Error: <stdout>: cannot write:" in err
+
+
+@cases(10)
+@given(COMMAND_LINES, st.sampled_from([0, 1]))
+def test_a_closed_standard_stream_is_one_line_for_any_command(argv, fd):
+    result = _run(argv, stdout=subprocess.DEVNULL if fd == 0 else None, stderr=subprocess.PIPE,
+                  preexec_fn=lambda: os.close(fd))
+    err = result.stderr.decode("utf-8", "replace")
+    _no_bug(err)
+    assert result.returncode in (0, 1, 2, 3)
+
+
+@cases(10)
+@given(st.floats(0.0, 0.3), st.sampled_from([signal.SIGINT, signal.SIGTERM, signal.SIGHUP]))
+def test_a_signal_at_any_moment_of_start_up_is_one_line(delay, signum):
+    proc = subprocess.Popen([sys.executable, "-m", "policycalc", "estimate", EXAMPLE,
+                             "--as-of", "2023-06-30"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    time.sleep(delay)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    text = err.decode("utf-8", "replace")
+    if "Traceback" in text:  # only before any policycalc code runs (Python's own start-up)
+        assert "/cli/" not in text and "policycalc/" not in text, text
+        return
+    assert proc.returncode in (0, 128 + signum, -signum), text
+
+
+@cases(30)
+@given(st.integers(0, 3), st.integers(2, 4),
+       st.lists(st.one_of(st.just(GOOD_ROW), st.text(max_size=20).filter(
+           lambda t: "\n" not in t and "\r" not in t)), min_size=1, max_size=20))
+def test_a_failed_fork_never_costs_a_record(started, jobs, rows):
+    real = os.fork
+    calls = [0]
+
+    def fork() -> int:
+        calls[0] += 1
+        if calls[0] > started:
+            raise OSError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+        return real()
+
+    job = batch.Job(RULESET, dt.date(2023, 6, 30), "en", True, "in.jsonl")
+    out = io.StringIO()
+    errors: list[str] = []
+    with mock.patch.object(os, "fork", fork):
+        counts = batch.run(io.StringIO("\n".join(rows) + "\n"), "jsonl", job, out,
+                           errors.append, jobs=jobs, chunk=3, note=lambda _: None)
+    non_blank = [r for r in rows if r.strip()]
+    assert counts.read == len(non_blank) == counts.estimated + counts.rejected
+    assert counts.estimated >= rows.count(GOOD_ROW)
+
+
+ODD_ENTRIES = st.sampled_from(["fifo", "zero", "dangling", "folder", "link-to-folder",
+                               "link-to-doc", "empty"])
+
+
+def _plant(path: Path, kind: str, folder: Path) -> None:
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "dangling":
+        path.symlink_to(folder / "nothing-here")
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "link-to-folder":
+        path.symlink_to(folder)
+    elif kind == "link-to-doc":
+        path.symlink_to(folder / "kunming-cell-2020.yaml")
+    else:
+        path.write_bytes(b"")
+
+
+@cases(20)
+@given(st.lists(ODD_ENTRIES, min_size=1, max_size=3))
+def test_fifos_devices_and_links_in_a_data_folder_never_hang_or_crash(kinds):
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "d"
+        shutil.copytree(bundled_data_dir(), folder)
+        for number, kind in enumerate(kinds):
+            _plant(folder / f"zz{number}.yaml", kind, folder)
+        try:
+            load_ruleset([folder], use_cache=False)
+        except PolicycalcError as exc:
+            one_line(exc)
+
+
+@cases(15)
+@given(ODD_ENTRIES)
+def test_whatever_stands_at_a_cache_entry_is_replaced_not_followed(kind):
+    import tempfile
+
+    from policycalc import cache
+
+    with tempfile.TemporaryDirectory() as tmp:
+        where = Path(tmp) / "cache"
+        where.mkdir(mode=0o700)
+        victim = Path(tmp) / "victim.yaml"
+        victim.write_text("mine")
+        with mock.patch.dict(os.environ, {"POLICYCALC_CACHE_DIR": str(where)}):
+            key = "0" * 40
+            entry = where / f"ruleset-{key}.pickle"
+            _plant(entry, kind if kind != "link-to-doc" else "dangling", where)
+            if kind == "link-to-doc":
+                entry.unlink()
+                entry.symlink_to(victim)
+            assert cache.get(key) is None
+            cache.put(key, {"a": 1})
+            assert victim.read_text() == "mine"
+            if kind != "folder":
+                assert cache.get(key) == {"a": 1}

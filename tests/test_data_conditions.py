@@ -293,6 +293,39 @@ CASES = [
          applicant={"legal_form": "medical_institution"},
          allow={"legal_form": {"medical_institution"}},
          need={"gcp_qualified": True, "partner_local": True}),
+    # 21.对在国内开展并在本市转化的一类创新药、二类改良型新药，按临床试验Ⅰ、Ⅱ、Ⅲ期不同阶段给予支持
+    case("szc-21-drug-phases", "suzhou", "2022-12-31",
+         {"kind": "clinical_phase_entered", "date": "2022-06-01", "phase": 2,
+          "product_type": "innovative_drug", "drug_class": 1, "domestic": True,
+          "converted_locally": True},
+         allow={"drug_class": {1, 2}}, need={"domestic": True, "converted_locally": True}),
+    case("szc-21-drug-phases-completed", "suzhou", "2022-12-31",
+         {"kind": "clinical_phase_completed", "date": "2022-06-01", "phase": 2,
+          "product_type": "innovative_drug", "drug_class": 1, "domestic": True,
+          "converted_locally": True},
+         allow={"drug_class": {1, 2}}, need={"domestic": True, "converted_locally": True}),
+    # 21.对获批二、三类医疗器械注册产品证且具有自主知识产权的产品给予支持
+    case("szc-21-device-registration", "suzhou", "2022-12-31",
+         {"kind": "device_registration", "date": "2022-06-01", "device_class": 2,
+          "independent_ip": True},
+         allow={"device_class": {2, 3}}, need={"independent_ip": True}),
+    # 21.对进入国家创新医疗器械特别审查程序且在苏州转化的产品给予支持
+    case("szc-21-innovative-device", "suzhou", "2022-12-31",
+         {"kind": "innovative_device_review", "date": "2022-06-01", "level": "national",
+          "converted_locally": True},
+         allow={"level": {"national"}}, need={"converted_locally": True}),
+    # 22.对经市级以上认定的(首台套)产品给予奖励上浮支持
+    case("szc-22-first-set-uplift", "suzhou", "2022-12-31",
+         {"kind": "first_set_device", "date": "2022-06-01", "recognised_level": "city"},
+         allow={"recognised_level": {"national", "provincial", "city"}}),
+    # 22.积极争取省级软件首版次认定并给予支持
+    case("szc-22-first-version-software", "suzhou", "2022-12-31",
+         {"kind": "first_version_software", "date": "2022-06-01", "recognised_level": "provincial"},
+         allow={"recognised_level": {"provincial"}}),
+    # 22.上述"三首"产品…对采购企事业单位给予支持
+    case("szc-22-three-firsts-buyers", "suzhou", "2022-12-31",
+         {"kind": "local_product_purchase", "date": "2022-06-01", "three_firsts": True},
+         need={"three_firsts": True}),
     # ---- 004 江苏省 若干政策措施 (2021-11-01 to 2024-12-31) ------------------------------------
     # 2﹒国家生物药技术创新中心
     case("js-02-biologics-centre", "jiangsu", "2022-06-30",

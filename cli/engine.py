@@ -89,6 +89,8 @@ def estimate(
                 awards.append(found)
             elif found is not None:
                 excluded.append(found)
+    if any(a.measure.requires is not None for a in awards):
+        awards = _requirements(awards, excluded, facts, profile, ruleset, trace)
     awards, dropped, stacks = apply_stacking(awards, ruleset)
     excluded.extend(dropped)
     groups, totals = apply_ceilings(awards, stacks, trace)
@@ -173,6 +175,116 @@ def _consider(
     if result.missing:
         award.unknown = tuple(result.missing)
     return award
+
+
+def _requirements(
+    awards: list[Award],
+    excluded: list[Exclusion],
+    facts: list[Fact],
+    profile: Profile,
+    ruleset: Ruleset,
+    trace: bool,
+) -> list[Award]:
+    """Awards worded as depending on another measure ("其中…额外", "进入上述程序") keep
+    their amount where the other's conditions hold on the profile's facts, become possible
+    (from 0) where the profile cannot tell, and are excluded where its facts contradict
+    them."""
+    kept: list[Award] = []
+    for award in awards:
+        req = award.measure.requires
+        if req is None:
+            kept.append(award)
+            continue
+        other = ruleset.measures[req.measure]
+        assert other.trigger is not None
+        fact = award.fact
+        what = Text(
+            f"以 {other.id}（{other.article}）的条件成立为前提",
+            f"requires the conditions of {other.id} ({other.article})",
+        )
+        said = fact.values.get(req.flag) if req.flag is not None else None
+        if said is not None:
+            found: tuple[str, list[str], Fact | None] = (
+                ("holds", [], fact) if said else ("fails", [], None)
+            )
+        elif req.same == "product" and fact.product is None:
+            found = (
+                "unknown",
+                [f"the product (the fact names none) of {other.trigger.kind}"],
+                None,
+            )
+        else:
+            found = ("none", [], None)
+            for candidate in facts:
+                if candidate.kind != other.trigger.kind:
+                    continue
+                if req.same == "product" and candidate.product != fact.product:
+                    continue
+                status = _condition_status(other, candidate, profile, ruleset)
+                if status[0] == "holds":
+                    found = (status[0], status[1], candidate)
+                    break
+                if status[0] == "unknown" or found[0] == "none":
+                    found = (status[0], status[1], candidate)
+        state, missing, by = found
+        scope = f" (product {fact.product})" if req.same == "product" else ""
+        if state == "holds":
+            if trace:
+                on = f"{by.label()} ({by.when})" if by is not None else ""
+                award.steps.insert(
+                    1,
+                    Step(
+                        f"{what.en}{scope}: they hold on {on or req.flag}",
+                        f"{what.zh}{scope}：{on or req.flag} 符合",
+                    ),
+                )
+            kept.append(award)
+            continue
+        if state == "fails":
+            excluded.append(
+                Exclusion(
+                    award.measure,
+                    award.document,
+                    fact,
+                    "requirement",
+                    Text(
+                        f"{what.zh}{scope}：资料中的事实不符合",
+                        f"{what.en}{scope}: the profile's facts do not meet them",
+                    ),
+                    award.amount,
+                )
+            )
+            continue
+        if state == "none":
+            missing = [f"a fact of kind {other.trigger.kind}{scope}"]
+        note = Text(
+            f"{what.zh}{scope}；资料未说明 {'、'.join(missing)}：可能获得（最低 0）",
+            f"{what.en}{scope}; the profile does not say {', '.join(missing)}: possible "
+            f"(minimum 0)",
+        )
+        award.notes.insert(0, note)
+        award.unknown = (*award.unknown, *missing)
+        if award.amount.known:
+            award.amount = award.original = Amount(ZERO, award.amount.max)
+        if trace:
+            award.steps.insert(1, Step(note.en, note.zh))
+        kept.append(award)
+    return kept
+
+
+def _condition_status(
+    measure: Measure, fact: Fact, profile: Profile, ruleset: Ruleset
+) -> tuple[str, list[str]]:
+    """Whether a measure's conditions (trigger, applicant conditions, thresholds) hold on a
+    fact: holds, unknown (with what is missing) or fails."""
+    result = _match(measure, fact, profile, ruleset)
+    if result is None or result.applicant_failed:
+        return "fails", []
+    if evaluate(measure.formula, fact.values, False).amount is None:
+        return "fails", []
+    if result.missing:
+        return "unknown", list(result.missing)
+    return "holds", []
 
 
 def _unsaid(missing: list[str], fact: Fact) -> Text:
@@ -288,9 +400,9 @@ def _eligibility(
                 f"tax registration is not in {region_name.en}{article}",
             )
         )
-    form = a.get("legal_form", "enterprise")
+    form = a.get("legal_form")  # None: not given (a measure limited by it is possible)
     fields = ruleset.vocabulary.applicant
-    if rules.legal_forms is not None and form not in rules.legal_forms:
+    if rules.legal_forms is not None and form is not None and form not in rules.legal_forms:
         shown = value_words(fields.get("legal_form"), form)  # the client's words, not the id
         reasons.append(
             Text(
@@ -306,9 +418,17 @@ def _eligibility(
         reasons.append(
             Text(f"须从事生物医药研发、生产或服务{article}", f"must work in biomedicine{article}")
         )
-    if rules.in_enterprise_database and form == "enterprise":
+    if rules.in_enterprise_database and form in ("enterprise", None):
         flag = a.get("in_enterprise_database")
-        if flag is False:
+        if flag is False and form is None:
+            assumptions.append(
+                Text(
+                    "未列入在库企业：若为企业则不适用（主体类型未说明）",
+                    "not in the enterprise database: if an enterprise, it does not qualify "
+                    "(legal form not given)",
+                )
+            )
+        elif flag is False:
             reasons.append(
                 Text(
                     f"企业须为在库企业{article}",
@@ -557,6 +677,8 @@ def _before_known(doc: Document, subject_zh: str, subject_en: str) -> _Partly:
 def _condition_step(measure: Measure, fact: Fact) -> Step:
     assert measure.trigger is not None
     conds = [c.describe() for c in (*measure.trigger.where, *measure.trigger.applicant)]
+    if measure.requires is not None:
+        conds.append(f"requires {measure.requires.measure} (same {measure.requires.same})")
     what = "; ".join(conds) if conds else "any"
     return Step(
         f"{fact.label()} on {fact.when} matches {measure.trigger.kind} ({what})",

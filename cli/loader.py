@@ -27,6 +27,7 @@ from .model import (
     Overlap,
     Payment,
     Region,
+    Requirement,
     Ruleset,
     Stacking,
     Stages,
@@ -88,6 +89,7 @@ class _Builder:
         self.kinds: dict[str, FactKind] = {}
         self.product_fields: dict[str, FieldSpec] = {}
         self.stages: Stages | None = None
+        self.requirements: list[tuple[str, str, int | None, str]] = []
 
     def _load(self, path: Path) -> Any:
         raw = self.raws[path]
@@ -130,6 +132,21 @@ class _Builder:
                     )
                 measures[measure.id] = measure
             documents[doc.id] = doc
+        for required, source, line, field in self.requirements:
+            if required not in measures and not problems:
+                raise DataError(
+                    f"requires unknown measure '{required}'{suggest(required, measures)}",
+                    source=source,
+                    line=line,
+                    field=field,
+                )
+            if required in measures and measures[required].trigger is None:
+                raise DataError(
+                    f"requires measure '{required}', which has no trigger to check",
+                    source=source,
+                    line=line,
+                    field=field,
+                )
         if problems:
             first = problems[0]
             first.others = problems[1:]
@@ -575,9 +592,22 @@ class _Builder:
             notes=r.text("notes", None),
             source=source,
             line=r.line,
+            requires=self._requirement(r, kind) if r.raw("requires", None) is not None else None,
         )
         r.finish()
         return measure
+
+    def _requirement(self, r: Reader, kind: FactKind | None) -> Requirement:
+        q = r.sub("requires")
+        flag = q.opt_str("flag")
+        if flag is not None and (
+            kind is None or flag not in kind.fields or kind.fields[flag].type != "bool"
+        ):
+            raise q.fail("flag", f"'{flag}' is not a yes/no field of this measure's fact kind")
+        out = Requirement(q.string("measure"), q.choice("same", ("applicant", "product")), flag)
+        q.finish()
+        self.requirements.append((out.measure, q.source, q.line, q.field("measure")))
+        return out
 
     def _payment(self, r: Reader) -> Payment:
         p = r.sub("payment")

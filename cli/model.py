@@ -188,6 +188,17 @@ class Trigger:
 
 
 @record
+class Requirement:
+    """Another measure whose conditions must hold for this one to pay ("其中…额外", "进入
+    上述程序"): for the same applicant, or for the same product. `flag`, a yes/no field of
+    this measure's own fact, may say it directly."""
+
+    measure: str
+    same: str  # applicant | product
+    flag: str | None = None
+
+
+@record
 class Measure:
     id: str
     document_id: str
@@ -205,6 +216,7 @@ class Measure:
     notes: Text | None = None
     source: str = ""
     line: int | None = None
+    requires: Requirement | None = None
 
 
 CeilingScope = Literal["per_year", "total", "per_product", "per_product_year"]

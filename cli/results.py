@@ -19,7 +19,9 @@ from .money import Amount
 # Where a matching measure stopped: the document not in force, the applicant not eligible, the
 # fact outside the window, a field the measure reads missing, a threshold not met, or a higher
 # alternative paid instead (就高不重复).
-Stage = Literal["validity", "eligibility", "window", "missing", "threshold", "stacking"]
+Stage = Literal[
+    "validity", "eligibility", "window", "missing", "threshold", "requirement", "stacking"
+]
 
 
 class Award:

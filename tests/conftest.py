@@ -34,6 +34,9 @@ def ruleset() -> Ruleset:
 
 
 def make_profile(ruleset: Ruleset, region: str, *facts: dict[str, Any], **applicant: Any):
+    # An enterprise unless the test says otherwise (the profile itself has no default: a
+    # measure limited to enterprises is only possible for an applicant of unknown form).
+    applicant.setdefault("legal_form", "enterprise")
     data = {"applicant": {"region": region, **applicant}, "facts": list(facts)}
     return build_profile(data, ruleset, "<test>")
 

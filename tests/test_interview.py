@@ -178,7 +178,7 @@ def test_bad_answers_are_refused(ruleset, field, answer):
 
 def test_a_bad_answer_at_the_terminal_is_asked_again(ruleset):
     plan = make_plan(ruleset, "chongqing", dt.date(2023, 1, 1))
-    answers = iter(["", "maybe", "no"] + ["no"] * 40)
+    answers = iter(["", "", "maybe", "no"] + ["no"] * 40)  # name, legal form skipped
     said: list[str] = []
     asked: list[str] = []
 
@@ -202,6 +202,7 @@ def test_a_bad_answer_at_the_terminal_is_asked_again(ruleset):
 # investment). Each line answers one question.
 CQ_ANSWERS = [
     "长江抗体药业有限公司",  # name
+    "1",  # legal_form: 1 = enterprise (13．and 15．are worded for enterprises)
     "yes",  # products in development
     "CQ-mAb-7",  # the product's id
     "1",  # novelty: 1 = innovative (the one product attribute Chongqing's measures read)
@@ -232,7 +233,7 @@ CQ_ANSWERS = [
 ]
 
 BY_HAND = {
-    "applicant": {"region": "chongqing", "name": "长江抗体药业有限公司"},
+    "applicant": {"region": "chongqing", "name": "长江抗体药业有限公司", "legal_form": "enterprise"},
     "products": [{"id": "CQ-mAb-7", "novelty": "innovative"}],
     "facts": [
         {
@@ -305,7 +306,7 @@ def test_no_terminal_and_no_answers_is_one_clear_line():
 
 
 def test_a_bad_scripted_answer_names_its_line():
-    answers = [*CQ_ANSWERS[:7], "4"]  # phase 4 does not exist
+    answers = [*CQ_ANSWERS[:8], "4"]  # phase 4 does not exist
     result = runner.invoke(
         app,
         ["interview", "--region", "chongqing", "--as-of", "2023-01-01"],
@@ -313,7 +314,7 @@ def test_a_bad_scripted_answer_names_its_line():
     )
     assert result.exit_code == 2
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("Error: <stdin>:8") and "'4'" in last
+    assert last.startswith("Error: <stdin>:9") and "'4'" in last
 
 
 def test_answers_that_run_out():

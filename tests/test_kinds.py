@@ -44,7 +44,7 @@ def test_every_amount_kind_is_reached_and_described():
 
 def test_exclusion_stages_are_a_closed_set():
     assert set(get_args(Stage)) == {
-        "validity", "eligibility", "window", "missing", "threshold", "stacking",
+        "validity", "eligibility", "window", "missing", "threshold", "requirement", "stacking",
     }
 
 

@@ -189,3 +189,64 @@ def test_attributes_on_the_fact_itself_as_a_table_row_gives_them(ruleset):
     )
     assert row.facts[0].values["product.modality"] == "cell"
     assert not row.assumptions  # the new vocabulary: no old-form note
+
+
+# ------------------------------------------------------------------ conditions across measures
+
+
+HQ = """\
+applicant: {region: suzhou, legal_form: enterprise, in_enterprise_database: true,
+            china_pharma_top100: true}
+facts:
+  - {kind: regional_headquarters, date: 2020-01-15, years_operating: 2, output_value: OUTPUT,
+     paid_in_capital: 100000}
+  - {kind: regional_rd_centre, date: 2020-04-01, prior_year_rd_spend: 3000}
+"""
+
+
+@pytest.mark.parametrize(
+    ("output", "expected"),
+    # 苏州 第十九条：产值规模不低于15亿元 (150000万); 其中…研发中心…20%额外资助: 20% × 3000 = 600.
+    [(150000, (Decimal(600), Decimal(600))), (140000, None)],
+)
+def test_the_hq_extra_follows_its_hq(ruleset, output, expected):
+    profile = load(HQ.replace("OUTPUT", str(output)), ruleset)
+    result = estimate(ruleset, profile, dt.date(2021, 6, 30))
+    got = [(a.amount.min, a.amount.max) for a in result.awards if a.measure.id == "sz-19-rd-centre"]
+    assert got == ([expected] if expected else [])
+    if expected is None:
+        (ex,) = [x for x in result.excluded if x.measure.id == "sz-19-rd-centre"]
+        assert ex.stage == "requirement" and "sz-19-regional-hq" in ex.reason.en
+    else:
+        (award,) = [a for a in result.awards if a.measure.id == "sz-19-rd-centre"]
+        assert any("sz-19-regional-hq" in s.en and "hold" in s.en for s in award.steps)
+
+
+def test_a_device_in_the_review_is_checked_on_the_same_product(ruleset):
+    # 江苏 5.：对进入上述程序、首次取得医疗器械注册证书(第三类)且在我省生产的医疗器械产品，择优给予最高2000万元.
+    def device(review_product: str) -> list:
+        profile = load(
+            "applicant: {region: jiangsu, legal_form: enterprise}\nfacts:\n"
+            f"  - {{kind: innovative_device_review, date: 2022-01-10, level: national, "
+            f"product: {review_product}}}\n"
+            "  - {kind: device_registration, date: 2022-09-01, product: D1, device_class: 3,\n"
+            "     first_class3_certificate: true, produced_in_region: true}\n",
+            ruleset,
+        )
+        result = estimate(ruleset, profile, dt.date(2022, 12, 31))
+        return [(a.amount.min, a.amount.max, a.unknown) for a in result.awards
+                if a.measure.id == "js-05-device-class3"]
+
+    assert device("D1") == [(Decimal(0), Decimal(2000), ())]
+    # Another product's review says nothing of D1's: possible, the missing fact named.
+    assert device("D2") == [(Decimal(0), Decimal(2000), ("a fact of kind innovative_device_review (product D1)",))]
+
+
+def test_a_requirement_on_an_unknown_measure_is_a_data_error(tmp_path):
+    text = GOOD.replace(
+        "    formula: {kind: share",
+        "    requires: {measure: t-02, same: applicant}\n    formula: {kind: share",
+    )
+    with pytest.raises(DataError) as info:
+        load_ruleset([write(tmp_path, text)])
+    assert "requires unknown measure 't-02'" in str(info.value) and info.value.line is not None

@@ -573,7 +573,7 @@ def test_ceiling_groups_show_under_their_awards_and_in_rows(tmp_path):
     # Kunming （七）: 2% of paid-in capital, each payment at most 500 and at most 500 per
     # enterprise in all. 2% × 20,000 = 400 and 2% × 10,000 = 200 add up to 600, cut to 500.
     profile = {
-        "applicant": {"id": "cap", "region": "kunming"},
+        "applicant": {"id": "cap", "region": "kunming", "legal_form": "enterprise"},
         "facts": [
             {"kind": "capital_paid_in", "date": "2021-04-01", "amount": 20000},
             {"kind": "capital_paid_in", "date": "2022-04-01", "amount": 10000},

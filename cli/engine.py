@@ -199,8 +199,8 @@ def _requirements(
         assert other.trigger is not None
         fact = award.fact
         what = Text(
-            f"以 {other.id}（{other.article}）的条件成立为前提",
-            f"requires the conditions of {other.id} ({other.article})",
+            f"以“{other.title.zh}”（{other.article}）的条件成立为前提",
+            f"requires the conditions of “{other.title.en}” ({other.article})",
         )
         said = fact.values.get(req.flag) if req.flag is not None else None
         if said is not None:
@@ -256,12 +256,18 @@ def _requirements(
             )
             continue
         if state == "none":
+            label = ruleset.vocabulary.kinds[other.trigger.kind].label
             missing = [f"a fact of kind {other.trigger.kind}{scope}"]
-        note = Text(
-            f"{what.zh}{scope}；资料未说明 {'、'.join(missing)}：可能获得（最低 0）",
-            f"{what.en}{scope}; the profile does not say {', '.join(missing)}: possible "
-            f"(minimum 0)",
-        )
+            note = Text(
+                f"{what.zh}{scope}；资料中没有“{label.zh}”的事实：可能获得（最低 0）",
+                f"{what.en}{scope}; the profile has no fact of “{label.en}”: possible (minimum 0)",
+            )
+        else:
+            note = Text(
+                f"{what.zh}{scope}；资料未说明 {'、'.join(missing)}：可能获得（最低 0）",
+                f"{what.en}{scope}; the profile does not say {', '.join(missing)}: possible "
+                f"(minimum 0)",
+            )
         award.notes.insert(0, note)
         award.unknown = (*award.unknown, *missing)
         if award.amount.known:

@@ -459,7 +459,7 @@ def _scripted(ruleset, answers, lang="zh", review=False, record=None):
 
 
 def test_a_bad_answer_is_refused_in_the_chosen_language(ruleset):
-    answers = ["", "maybe", "no"] + ["no"] * 40
+    answers = ["", "", "maybe", "no"] + ["no"] * 40  # name, legal form skipped
     _, said, _ = _scripted(ruleset, answers, lang="zh")
     refusal = next(line for line in said if "maybe" in line)
     assert refusal.startswith("无效：'maybe'") and not re.search(
@@ -482,7 +482,7 @@ def test_prompts_lead_with_the_question(ruleset):
 def test_back_revises_the_previous_answer(ruleset):
     # Phase 2 typed by mistake: `back` at the next question, then 3 again; the profile is the
     # one written by hand.
-    answers = [*CQ_ANSWERS[:7], "2", "back", "3", *CQ_ANSWERS[8:]]
+    answers = [*CQ_ANSWERS[:8], "2", "back", "3", *CQ_ANSWERS[9:]]
     data, said, _ = _scripted(ruleset, answers, lang="en")
     assert any("back" in line and "'2'" not in line for line in said)
     _same(build_profile(data, ruleset, "<a>"), build_profile(BY_HAND, ruleset, "<hand>"))
@@ -565,14 +565,14 @@ class _Terminal:
 
 
 def test_ctrl_c_saves_the_answers_and_answers_file_resumes(tmp_path, ruleset):
-    # At a terminal: nine answers (Chinese words, a Chinese date, a full-width number), then
+    # At a terminal: ten answers (Chinese words, a Chinese date, a full-width number), then
     # Ctrl-C. The answers so far go to a file named on stderr; nothing is written.
     import signal
 
     target = tmp_path / "client.toml"
     args = ["interview", "--region", "chongqing", "--as-of", "2023-01-01", "-o", str(target)]
-    typed = ["长江抗体药业有限公司", "是", "CQ-mAb-7", "创新药", "否", "是", "2022年5月25日", "３",
-             "2,500"]
+    typed = ["长江抗体药业有限公司", "企业", "是", "CQ-mAb-7", "创新药", "否", "是", "2022年5月25日",
+             "３", "2,500"]
     term = _Terminal(args, tmp_path)
     term.wait_for("申请主体名称")
     for answer in typed:
@@ -583,14 +583,14 @@ def test_ctrl_c_saves_the_answers_and_answers_file_resumes(tmp_path, ruleset):
     assert term.close() == 130
     assert not target.exists()
     saved = tmp_path / "client.toml.answers.txt"
-    assert f"已保存 9 个回答到 {saved}" in term.seen.replace("\r\n", "").replace("\n", "")
+    assert f"已保存 10 个回答到 {saved}" in term.seen.replace("\r\n", "").replace("\n", "")
     kept = [x for x in saved.read_text(encoding="utf-8").splitlines() if not x.startswith("#")]
     assert kept == typed
     # --answers FILE at the terminal: the file's answers, then the person goes on where it
     # stopped, sees the review and writes the profile.
     term = _Terminal([*args, "--answers", str(saved)], tmp_path)
     term.wait_for("还有一项吗")
-    for answer in CQ_ANSWERS[9:]:
+    for answer in CQ_ANSWERS[10:]:
         term.answer(answer)
     term.wait_for("写入这份资料吗")
     assert "请核对" in term.seen and "创新药" in term.seen
@@ -625,7 +625,7 @@ def test_hostile_answers_are_an_error_line(hostile, shown):
 
 def test_u2028_does_not_split_an_answer_at_the_terminal(ruleset):
     # Asked again at a terminal: the answer with U+2028 is one answer, refused as a whole.
-    data, said, _ = _scripted(ruleset, ["长江\u2028抗体", "长江抗体", "no"] + ["no"] * 40)
+    data, said, _ = _scripted(ruleset, ["长江\u2028抗体", "长江抗体", "", "no"] + ["no"] * 40)
     assert data["applicant"]["name"] == "长江抗体"
     assert any("\\u2028" in line for line in said)
 

@@ -156,14 +156,15 @@ def write_clients_sheet(path: Path, title: str = "Clients") -> None:
     wb = openpyxl.Workbook()
     sheet = wb.active
     sheet.title = title
+    # （七）'s capital award is for enterprises (企业注册资本): the legal form is given, last.
     sheet.append(["id", "applicant.name", "applicant.region", "kind", "date", "invoice_amount",
-                  "in_local_park", "amount"])
+                  "in_local_park", "amount", "applicant.legal_form"])
     sheet.append(["0012", "滇池细胞治疗有限公司", "kunming", "renovation", dt.datetime(2021, 3, 15),
-                  1000, True, None])
+                  1000, True, None, "enterprise"])
     sheet.append(["0012", "滇池细胞治疗有限公司", "kunming", "capital_paid_in", dt.date(2021, 4, 1),
-                  None, None, 8000.0])
-    sheet.append(["0013", "B", "kunming", "renovation", "2021-02-30", 1000, None, None])
-    sheet.append([14, "C", "kunming", "renovation", "2021-03-15", "abc", None, None])
+                  None, None, 8000.0, "enterprise"])
+    sheet.append(["0013", "B", "kunming", "renovation", "2021-02-30", 1000, None, None, None])
+    sheet.append([14, "C", "kunming", "renovation", "2021-03-15", "abc", None, None, None])
     wb.save(path)
 
 

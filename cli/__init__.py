@@ -45,7 +45,7 @@ def _stop_early_signals() -> None:
 
 
 if sys.argv and (sys.argv[0] == "-m" or sys.argv[0].endswith(("/policycalc", "\\policycalc"))):
-    # Started as the command (app.main then installs its own handlers); a program that
+    # Started as the command (entry.main then installs its own handlers); a program that
     # imports policycalc keeps its own.
     _stop_early_signals()
 

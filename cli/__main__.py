@@ -6,7 +6,7 @@ from . import _stop, _stop_early_signals
 
 _stop_early_signals()  # (done already when the package was loaded as the command)
 
-from .app import main  # noqa: E402
+from .entry import main  # noqa: E402
 
 
 def run() -> None:

@@ -1,25 +1,28 @@
 """The command line: thin commands that parse options, call the core and render."""
 
-import datetime as dt
-import os
-import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 import typer
 
-from . import __version__, formats
+from . import __version__
+from .answers import (
+    _ANSWER_LINES,
+    _ANSWER_SOURCE,
+    _answers,
+    _save_answers,
+)
+from .batchrun import (
+    _estimate_batch,
+)
 from .errors import (
     EXIT_DATA,
-    EXIT_INTERNAL,
     EXIT_OK,
-    Error,
     UsageError,
 )
-from .formats import INPUT_FORMATS, BatchMode, InputFormat, OutputFormat, spoken
-from .model import Lang, Ruleset
+from .formats import INPUT_FORMATS, OutputFormat, spoken
+from .model import Ruleset
 from .options import (
     AsOfOpt,
     BatchFormatOpt,
@@ -41,17 +44,13 @@ from .options import (
     check_report,
     destination,
     distinct_outputs,
-    exit_code_of,
     fail_on_error,
     lang_of,
-    lapse_line,
     lapse_notices,
     load,
     output_format,
     parse_as_of,
     parse_size,
-    quiet_broken_pipe,
-    read_stdin,
     shows_notes,
 )
 
@@ -71,7 +70,7 @@ APP_SETTINGS: dict[str, Any] = {
     "epilog": EXIT_CODES,
     "no_args_is_help": True,
     # --install-completion / --show-completion on the full app; the one-command app that
-    # runs a command (see _only) skips building them.
+    # runs a command (see entry._only) skips building them.
     "add_completion": True,
     "pretty_exceptions_enable": False,
     "rich_markup_mode": None,
@@ -265,149 +264,6 @@ def estimate(
     if not shows_notes(fmt, output):
         for line in lapse_notices(result, lang_of(lang)):
             typer.echo(line, err=True)
-
-
-def _estimate_batch(
-    source: str,
-    input_format: str | None,
-    day: dt.date,
-    fmt: OutputFormat,
-    language: Lang,
-    data_dir: list[Path] | None,
-    extra_data: list[Path] | None,
-    summary: bool,
-    output: Path | None,
-    jobs: int,
-    quiet: bool,
-    excel: bool,
-    encoding: str,
-    max_record: int = 1 << 20,
-    mode: BatchMode = "estimate",
-    sheet: str | None = None,
-    top: int = 0,
-) -> None:
-    import io
-
-    from . import batch
-    from .bundled import resolve
-    from .profile import GBK_HINT, looks_like_gbk
-    from .schema import one_of
-    from .workbook import ZIP_MAGIC
-
-    if fmt not in (OutputFormat.jsonl, OutputFormat.csv, OutputFormat.xlsx):
-        raise UsageError(f"batch output is jsonl, csv or xlsx, not {fmt.value}", field="--format")
-    check_excel(excel, fmt)
-    wanted = None if input_format is None else formats.input_format(input_format)
-    if input_format is not None and wanted is None:
-        raise UsageError(
-            f"unknown input format '{input_format}'{one_of(input_format, formats.INPUT_FORMATS)}",
-            field="--input-format",
-        )
-    ruleset = load(data_dir, extra_data)
-    label = "<stdin>" if source == "-" else source
-    if source == "-":
-        raw: Any = io.BufferedReader(sys.stdin.buffer)
-    else:
-        from .profile import open_input
-
-        raw = open_input(resolve(source), "a batch file")
-    try:
-        peeked = raw.peek(4096)[:4096]
-        kind: InputFormat
-        if wanted is None and peeked.startswith(ZIP_MAGIC):
-            kind = "xlsx"
-        else:
-            utf8 = encoding in ("utf-8", "utf-8-sig", "auto")
-            head = peeked.decode("utf-8" if utf8 else encoding, "ignore")
-            kind = wanted or batch.guess_input_format(label, head)
-        if kind == "xlsx":
-            if encoding != "auto":
-                raise UsageError("goes with a text batch, not a workbook", field="--encoding")
-        else:
-            if sheet is not None:
-                raise UsageError("goes with a workbook batch (.xlsx)", field="--sheet")
-            batch.check_text_encoding(peeked, encoding, label)
-    except BaseException:
-        raw.close()
-        raise
-    job = batch.Job(ruleset, day, language, summary, label, fmt.value, mode, top=top)
-
-    sink: Any = None
-    if fmt is OutputFormat.xlsx:
-        from .render.xlsx import BatchWorkbook
-
-        sink = BatchWorkbook(mode, summary, job.columns)
-
-    def report(line: str) -> None:
-        typer.echo(f"Error: {line}", err=True)
-        if sink is not None:
-            sink.note("rejected", line)
-
-    def note(line: str) -> None:
-        typer.echo(line, err=True)
-
-    progress_bar = None
-    if not quiet and sys.stderr.isatty():
-        from .render.progress import BatchProgress
-
-        progress_bar = BatchProgress()
-    try:
-        inputs = [0 if source == "-" else source, *ruleset.sources]
-        with destination(output, inputs, binary=sink is not None) as out:
-            target = out if sink is None else sink
-            target.write(batch.header(job, bom=excel))
-            counts = batch.run(
-                raw,
-                kind,
-                job,
-                target,
-                report,
-                jobs=jobs,
-                progress=progress_bar.advance if progress_bar is not None else None,
-                encoding=encoding,
-                limit=max_record,
-                note=note,
-                sheet=sheet,
-            )
-            notices = []
-            for doc_id, number in sorted(counts.lapsed.items()):
-                who = f"{number} applicant{'s' if number > 1 else ''}"
-                what = f"measures matching {who} not counted"
-                line = lapse_line(ruleset.documents[doc_id], day, what)
-                if line is not None:
-                    notices.append(line)
-            if sink is not None:
-                for line in notices:
-                    sink.note("not in force", line)
-                sink.save(out, ruleset.version, day.isoformat(), language)
-    except UnicodeDecodeError:
-        utf8 = encoding in ("utf-8", "utf-8-sig", "auto")
-        name = "UTF-8" if utf8 else encoding
-        hint = GBK_HINT if utf8 and looks_like_gbk(peeked) else ""
-        raise UsageError(f"not {name} text{hint}", source=label) from None
-    finally:
-        if progress_bar is not None:
-            progress_bar.stop()
-        raw.close()
-    for line in notices:
-        typer.echo(line, err=True)
-    if counts.repeat is not None:
-        # JSON records are whole profiles: a repeat is estimated too, and said once here.
-        typer.echo(
-            f"Note: {counts.repeated} "
-            f"{'records reuse' if counts.repeated > 1 else 'record reuses'} an id "
-            f"already used, so rows with that id come from more than one record; the first: "
-            f"{counts.repeat}",
-            err=True,
-        )
-    typer.echo(
-        f"{counts.read} applicants read: {counts.estimated} "
-        f"{'estimated' if mode == 'estimate' else 'looked at'}, "
-        f"{counts.rejected} rejected; {counts.rows} rows written",
-        err=True,
-    )
-    if counts.rejected:
-        raise typer.Exit(EXIT_DATA)
 
 
 def default_compare_regions(ruleset: Ruleset) -> list[str]:
@@ -1164,113 +1020,6 @@ def interview(
     )
 
 
-def _save_answers(
-    record: list[str], output: Path | None, region: str, day: dt.date, lang: Lang
-) -> None:
-    """The answers given so far, one a line, in a new file beside the profile (or in the
-    current folder, else the temporary one), named on stderr with how to resume."""
-    import tempfile
-
-    from .render.words import word
-
-    if not record:
-        return
-    stem = f"{output.name}.answers" if output is not None else f"interview-{region}.answers"
-    folder = output.parent if output is not None else Path(".")
-    command = f"policycalc interview --region {region} --as-of {day}"
-    body = (
-        f"# Answers to `{command}` so far, one a line (an empty line skips a question).\n"
-        + "".join(f"{answer}\n" for answer in record)
-    )
-    path: Path | None = None
-    for number in range(1, 100):
-        candidate = folder / (f"{stem}.txt" if number == 1 else f"{stem}-{number}.txt")
-        try:
-            with open(candidate, "x", encoding="utf-8") as handle:
-                handle.write(body)
-            path = candidate
-            break
-        except FileExistsError:
-            continue
-        except OSError:
-            break
-    if path is None:
-        fd, name = tempfile.mkstemp(prefix=f"{stem}-", suffix=".txt")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(body)
-        path = Path(name)
-    typer.echo(word("interview_saved", lang).format(n=len(record), path=path), err=True)
-
-
-# Where the scripted answers came from: each answer's line, and the file's name.
-_ANSWER_LINES: list[int] = []
-_ANSWER_SOURCE: list[str] = []
-
-
-def _answer_lines(text: str) -> list[str]:
-    """Lines as a person typed them: only a line feed or a carriage return ends one (U+2028,
-    U+0085 and the other separators `splitlines` knows stay inside the answer)."""
-    lines = re.split(r"\r\n|\r|\n", text)
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
-
-
-def _answers(
-    terminal: bool, path: Path | None, resume: bool = False
-) -> Callable[[str], str | None]:
-    """Where answers come from: the terminal, a file, or stdin when it is no terminal; with
-    `resume`, the file's answers first, then the terminal's."""
-    from .interview import shown
-
-    def from_terminal(prompt: str) -> str | None:
-        sys.stderr.write(prompt)
-        sys.stderr.flush()
-        line = sys.stdin.readline()
-        return None if line == "" else line.rstrip("\r\n")
-
-    if terminal:
-        return from_terminal
-    source = "<stdin>"
-    if path is not None:
-        from .bundled import resolve
-        from .profile import open_input
-
-        source = str(path)
-        from .profile import read_bounded
-
-        with open_input(resolve(str(path)), "an answers file") as handle:
-            raw = read_bounded(handle, str(path))
-    else:
-        raw = read_stdin()
-    try:
-        given = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UsageError("the answers are not UTF-8 text", source=source) from None
-    if path is None and not given.strip():
-        raise UsageError(
-            "no terminal and no answers: run it in a terminal, or pipe the answers in, one a line",
-            source=source,
-        )
-    numbered = [
-        (number, line)
-        for number, line in enumerate(_answer_lines(given), 1)
-        if not line.lstrip().startswith("#")
-    ]
-    lines = iter(line for _, line in numbered)
-    _ANSWER_LINES[:] = [number for number, _ in numbered]
-    _ANSWER_SOURCE[:] = [source]
-
-    def from_stdin(prompt: str) -> str | None:
-        line = next(lines, None)
-        if line is None and resume:
-            return from_terminal(prompt)
-        sys.stderr.write(prompt + ("" if line is None else shown(line)) + "\n")
-        return line
-
-    return from_stdin
-
-
 @app.command(epilog=EXIT_CODES)
 @fail_on_error
 def init(
@@ -1357,102 +1106,3 @@ def facts(
     view = ListView("facts", rows, columns, lang_of(lang), detail=kind is not None)
     with destination(output, _reads(None, ruleset), binary=fmt is OutputFormat.xlsx) as out:
         write(view, fmt, out, bom)
-
-
-def _only(name: str) -> typer.Typer:
-    """The app with just one command. Typer builds every command's options when it starts;
-    a script that calls `estimate` once per applicant need not pay for the other eight, nor
-    for the shell-completion options (completion itself goes through the full app)."""
-    for info in app.registered_commands:
-        command = info.name or (info.callback.__name__ if info.callback else "")
-        if command.replace("_", "-") == name and info.callback is not None:
-            single = typer.Typer(**{**APP_SETTINGS, "add_completion": False})
-            single.callback()(main_callback)
-            single.registered_commands.append(info)
-            return single
-    return app
-
-
-def flush_stdout() -> int | None:
-    """Flush now: a small output to a closed pipe or a full disk fails here, not in the
-    interpreter's exit. Returns the exit code of a failure (one `Error:` line said why)."""
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        quiet_broken_pipe()
-    except Error as exc:
-        return _stdout_failed(exc)
-    return None
-
-
-def _stdout_failed(exc: Error) -> int:
-    from .output import stop_stdout
-
-    stop_stdout()
-    typer.echo(f"Error: {exc}", err=True)
-    return exit_code_of(exc)
-
-
-def main() -> None:
-    """Entry point: never a traceback, always a documented exit code."""
-    from .output import (
-        Interrupted,
-        discard_pending,
-        guard_standard_streams,
-        install_signal_handlers,
-    )
-
-    install_signal_handlers()
-    try:
-        guard_standard_streams()
-        _main()
-    except (Interrupted, KeyboardInterrupt) as exc:
-        # SIGINT, SIGTERM, SIGHUP: Typer turns a KeyboardInterrupt into a silent exit 130,
-        # so the handlers raise `Interrupted`, which it lets through.
-        discard_pending()
-        stop = exc if isinstance(exc, Interrupted) else Interrupted(2)
-        try:
-            sys.stderr.write(f"Error: {stop}\n")
-            sys.stderr.flush()
-        except (OSError, ValueError):  # a hang-up can take the terminal with it
-            pass
-        os._exit(stop.exit_code)  # not sys.exit: flushing stdout into a closed pipe would fail
-
-
-def _main() -> None:
-    args = sys.argv[1:]
-    target = _only(args[0]) if args and not args[0].startswith("-") else app
-    try:
-        code = target(standalone_mode=False)
-    except SystemExit as stop:
-        failed = flush_stdout()
-        if failed is not None and not stop.code:
-            sys.exit(failed)
-        raise
-    except BrokenPipeError:
-        quiet_broken_pipe()
-        sys.exit(EXIT_OK)
-    except Error as exc:  # stdout failed while help or a message was written
-        sys.exit(_stdout_failed(exc))
-    except Exception as exc:
-        message = getattr(exc, "format_message", None)
-        exit_code = getattr(exc, "exit_code", None)
-        if message is None or not isinstance(exit_code, int):
-            # A bug: say so in one line rather than a traceback, with an exit code of its own.
-            typer.echo(
-                f"Error: internal error ({type(exc).__name__}: {exc}); please report it",
-                err=True,
-            )
-            sys.exit(EXIT_INTERNAL)
-        # The option parser's own errors (unknown option, bad choice): one line, exit 2.
-        if type(exc).__name__ == "NoArgsIsHelpError":
-            typer.echo(message())
-        else:
-            command = f"policycalc {args[0]}" if target is not app else "policycalc"
-            text = " ".join(message().split())
-            typer.echo(f"Error: {text} (see {command} -h)", err=True)
-        sys.exit(exit_code)
-    failed = flush_stdout()
-    if failed is not None:
-        sys.exit(failed)
-    sys.exit(code if isinstance(code, int) else 0)

@@ -13,7 +13,7 @@ CLI = ROOT / "cli"
 # Not core: the Typer layer, the entry point, rendering, and the modules that print or write
 # output (the catalogue tables, explain's printer, the batch writer), and the public API
 # (its results turn themselves into plain data through render.data).
-NOT_CORE = {"app", "options", "__main__", "catalogue", "batch", "api", "interview"}
+NOT_CORE = {"app", "options", "batchrun", "answers", "entry", "__main__", "catalogue", "batch", "api", "interview"}
 FORBIDDEN = ("typer", "rich", "render")
 
 
@@ -128,7 +128,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("services", {"catalogue", "scenarios", "interview", "batch", "workbook",
                   "_parallel"}),
     ("api", {"api"}),
-    ("commands", {"options", "app", "__main__"}),
+    ("commands", {"options", "batchrun", "answers", "app", "entry", "__main__"}),
 ]
 
 

@@ -457,8 +457,8 @@ def test_an_internal_error_is_one_line_with_an_exit_code_of_its_own(monkeypatch,
     # A bug (here, the engine failing) is neither the input's fault nor a usage error.
     import sys
 
-    from policycalc import app as app_module
     from policycalc import engine
+    from policycalc import entry as app_module
     from policycalc.errors import EXIT_INTERNAL
 
     def broken(*args, **kwargs):

@@ -212,7 +212,7 @@ def test_openpyxl_is_imported_only_to_read_or_write_a_workbook():
                for n in ([node.module] if isinstance(node, ast.ImportFrom) else
                          [a.name for a in node.names])}
         assert not any(str(n).startswith("openpyxl") for n in top), path
-    code = ("import sys\nfrom policycalc.app import main\nsys.argv = ['policycalc', 'estimate', "
+    code = ("import sys\nfrom policycalc.entry import main\nsys.argv = ['policycalc', 'estimate', "
             f"{EXAMPLE!r}, '--as-of', '{AS_OF}', '-f', 'json']\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "print('openpyxl' in sys.modules, file=sys.stderr)")

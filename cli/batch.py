@@ -42,6 +42,7 @@ from .profile import (
 from .render.machine import csv_header, csv_text
 from .render.rows import AWARD_COLUMNS, SUMMARY_COLUMNS, award_rows, num, summary_row
 from .schema import suggest
+from .seen import SeenIds
 
 
 class Item(NamedTuple):
@@ -775,7 +776,7 @@ def _table(records: Iterator[Record], source: str, vocabulary: Vocabulary | None
     _columns(names, source, first.number, vocabulary)
     at = names.index("id")
     number = 0
-    seen: dict[str, int] = {}
+    seen = SeenIds()
     group: _Applicant | None = None
     for line, cells, bad in records:
         if cells is None:
@@ -798,18 +799,16 @@ def _table(records: Iterator[Record], source: str, vocabulary: Vocabulary | None
             group.fail(
                 InputError("the 'id' column is empty", source=source, line=line.number, field="id")
             )
-        elif ident in seen:
+        elif (earlier := seen.first(ident, line.number)) is not None:
             group.fail(
                 InputError(
-                    f"applicant '{ident}' was already read at line {seen[ident]}; the rows of "
+                    f"applicant '{ident}' was already read at line {earlier}; the rows of "
                     "one applicant go next to each other (sort the rows by id)",
                     source=source,
                     line=line.number,
                     field="id",
                 )
             )
-        else:
-            seen[ident] = line.number
         group.add(line, cells, bad, names)
     if group is not None:
         yield group.item()
@@ -1125,8 +1124,9 @@ class Counts:
     estimated: int = 0
     rejected: int = 0
     rows: int = 0
-    # id -> line of each applicant written, to find a repeated id (None: the reader did)
-    ids: dict[str, tuple[int, int | None]] | None = None
+    # the ids of the records written, to find a repeated id (None: the reader does that)
+    ids: SeenIds | None = None
+    last: int = 0  # the record of the last row written (a record's rows come together)
     repeated: int = 0  # records whose id was already used
     repeat: str | None = None  # the first of them, in words
     # document id -> applicants with measures of it that match but are not counted because
@@ -1180,7 +1180,7 @@ def run(
     gc.freeze()  # the ruleset lives for the whole run: keep it out of every collection
     counts = Counts()
     if kind not in ("csv", "xlsx"):  # a table's reader finds repeated ids itself
-        counts.ids = {}
+        counts.ids = SeenIds()
     if jobs <= 1:
         for part in _chunks(items, chunk):
             _write_many(process_task(("items", part)), out, report, counts, progress, note)
@@ -1398,12 +1398,15 @@ def _write_many(
     counts.lapsed.update(lapsed)
     if counts.ids is not None:
         for ident, number, line, _, _ in written:
+            if number == counts.last:
+                continue  # another row of the same record
+            counts.last = number
             if ident is not None:
-                first = counts.ids.setdefault(ident, (number, line))
-                if first[0] != number:
+                first = counts.ids.first(ident, -1 if line is None else line)
+                if first is not None:
                     counts.repeated += 1
                     if counts.repeat is None:
-                        counts.repeat = _duplicate(ident, line, first[1])
+                        counts.repeat = _duplicate(ident, line, None if first < 0 else first)
     for _, error in errors:
         report(error)
     counts.read += size

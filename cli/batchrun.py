@@ -51,6 +51,7 @@ def _estimate_batch(
     from .bundled import resolve
     from .profile import GBK_HINT, looks_like_gbk
     from .schema import one_of
+    from .seen import CAPACITY
     from .workbook import ZIP_MAGIC
 
     if fmt not in (OutputFormat.jsonl, OutputFormat.csv, OutputFormat.xlsx):
@@ -157,6 +158,12 @@ def _estimate_batch(
             f"{'records reuse' if counts.repeated > 1 else 'record reuses'} an id "
             f"already used, so rows with that id come from more than one record; the first: "
             f"{counts.repeat}",
+            err=True,
+        )
+    if counts.ids is not None and counts.ids.full_at is not None:
+        typer.echo(
+            f"Note: ids were checked for repeats among the first {CAPACITY:,} records only "
+            f"(from line {counts.ids.full_at} on, a repeated id is not noticed)",
             err=True,
         )
     typer.echo(

@@ -2,23 +2,14 @@
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any
 
 import typer
 
 from . import __version__
-from .answers import (
-    _ANSWER_LINES,
-    _ANSWER_SOURCE,
-    _answers,
-    _save_answers,
-)
-from .batchrun import (
-    _estimate_batch,
-)
+from .commands import estimate_command, interview_command, opportunities_command
 from .errors import (
     EXIT_DATA,
-    EXIT_OK,
     UsageError,
 )
 from .formats import INPUT_FORMATS, OutputFormat, spoken
@@ -50,7 +41,6 @@ from .options import (
     load,
     output_format,
     parse_as_of,
-    parse_size,
     shows_notes,
 )
 
@@ -201,69 +191,27 @@ def estimate(
         policycalc estimate --batch examples/clients.csv --as-of 2023-06-30 \\
             -o results.xlsx
     """
-    encoding = check_encoding(encoding)
-    if batch is not None:
-        if profile is not None:
-            raise UsageError("give a PROFILE or --batch FILE, not both", field="--batch")
-        for flag, given in (
-            ("--report", report is not None),
-            ("--steps", steps),
-            ("--all", show_all),
-        ):
-            if given:
-                raise UsageError("goes with a single PROFILE, not --batch", field=flag)
-        _estimate_batch(
-            batch,
-            input_format,
-            parse_as_of(as_of),
-            output_format(fmt, output, OutputFormat.jsonl),
-            lang_of(lang),
-            data_dir,
-            extra_data,
-            summary,
-            output,
-            jobs,
-            quiet,
-            excel,
-            encoding,
-            parse_size(max_record_size),
-            sheet=sheet,
-        )
-        return
-    check_report(report)
-    distinct_outputs(output, report)
-    for flag, given in (
-        ("--summary", summary),
-        ("--jobs", jobs != 1),
-        ("--input-format", input_format is not None),
-        ("--sheet", sheet is not None),
-        ("--quiet", quiet),
-    ):
-        if given:
-            raise UsageError("goes with --batch", field=flag)
-    if profile is None:
-        raise UsageError("give a PROFILE file (or - for stdin), or --batch FILE", field="PROFILE")
-    fmt = output_format(fmt, output, OutputFormat.table)
-    bom = check_excel(excel, fmt)
-    from .engine import estimate as run
-    from .render.views import EstimateView
-    from .render.write import write
-
-    day = parse_as_of(as_of)
-    ruleset = load(data_dir, extra_data)
-    result = run(ruleset, _profile(profile, ruleset, encoding), day)
-    view = EstimateView(result, lang_of(lang), steps=steps, show_all=show_all, today=as_of is None)
-    reads = _reads(profile, ruleset)
-    with destination(output, reads, binary=fmt is OutputFormat.xlsx) as out:
-        if report is not None:
-            from .render.report import write_report
-
-            write_report(report, view, inputs=reads, field="--report")
-            typer.echo(f"wrote {report}", err=True)
-        write(view, fmt, out, bom)
-    if not shows_notes(fmt, output):
-        for line in lapse_notices(result, lang_of(lang)):
-            typer.echo(line, err=True)
+    estimate_command(
+        profile=profile,
+        as_of=as_of,
+        fmt=fmt,
+        lang=lang,
+        data_dir=data_dir,
+        extra_data=extra_data,
+        steps=steps,
+        show_all=show_all,
+        output=output,
+        excel=excel,
+        encoding=encoding,
+        report=report,
+        batch=batch,
+        input_format=input_format,
+        sheet=sheet,
+        summary=summary,
+        jobs=jobs,
+        quiet=quiet,
+        max_record_size=max_record_size,
+    )
 
 
 def default_compare_regions(ruleset: Ruleset) -> list[str]:
@@ -471,106 +419,27 @@ def opportunities(
         policycalc opportunities --batch examples/clients.csv --as-of 2023-06-30 \\
             -f csv -o left.csv
     """
-    encoding = check_encoding(encoding)
-    if batch is not None:
-        if profile is not None:
-            raise UsageError("give a PROFILE or --batch FILE, not both", field="--batch")
-        for flag, given in (
-            ("--report", report is not None),
-            ("--regions", regions is not None),
-            ("--reason", reason is not None),
-        ):
-            if given:
-                raise UsageError("goes with a single PROFILE, not --batch", field=flag)
-        _estimate_batch(
-            batch,
-            input_format,
-            parse_as_of(as_of),
-            output_format(fmt, output, OutputFormat.jsonl),
-            lang_of(lang),
-            data_dir,
-            extra_data,
-            summary,
-            output,
-            jobs,
-            quiet,
-            excel,
-            encoding,
-            mode="opportunities",
-            sheet=sheet,
-            top=top,
-        )
-        return
-    for flag, given in (
-        ("--summary", summary),
-        ("--jobs", jobs != 1),
-        ("--input-format", input_format is not None),
-        ("--sheet", sheet is not None),
-        ("--quiet", quiet),
-    ):
-        if given:
-            raise UsageError("goes with --batch", field=flag)
-    if profile is None:
-        raise UsageError("give a PROFILE file (or - for stdin), or --batch FILE", field="PROFILE")
-    fmt = output_format(fmt, output, OutputFormat.table)
-    bom = check_excel(excel, fmt)
-    from .render.opportunities import REPORT_KINDS, render_report
-
-    if report is not None:
-        if report.suffix.lower() not in REPORT_KINDS:
-            raise UsageError(
-                f"an opportunities report ends in .html or .md, not "
-                f"'{report.suffix or report.name}'",
-                field="--report",
-            )
-        check_report(report)
-        distinct_outputs(output, report)
-    from .opportunities import find_opportunities
-    from .render.views import OpportunitiesView
-    from .render.write import write
-    from .schema import one_of
-
-    day = parse_as_of(as_of)
-    ruleset = load(data_dir, extra_data)
-    wanted: list[str | None] = [None]
-    if regions is not None:
-        wanted = [r.strip() for r in regions.split(",") if r.strip()]
-        if not wanted:
-            raise UsageError(
-                f"give at least one region id; one of: {', '.join(ruleset.regions)}",
-                field="--regions",
-            )
-        for region in wanted:
-            if region not in ruleset.regions:
-                raise UsageError(
-                    f"unknown region '{region}'{one_of(str(region), ruleset.regions)}",
-                    field="--regions",
-                )
-    applicant = _profile(profile, ruleset, encoding)
-    results = tuple(find_opportunities(ruleset, applicant, day, region=r) for r in wanted)
-    if reason is not None:
-        from .opportunities import REASONS
-
-        chosen = {r.strip() for r in reason.split(",") if r.strip()}
-        for name in sorted(chosen):
-            if name not in REASONS:
-                raise UsageError(
-                    f"unknown reason '{name}'{one_of(name, REASONS)}", field="--reason"
-                )
-        results = tuple(
-            r._replace(items=[o for o in r.items if o.reason in chosen]) for r in results
-        )
-    if top:
-        results = tuple(r._replace(items=r.items[:top]) for r in results)
-    view = OpportunitiesView(results, lang_of(lang), day, ruleset.version)
-    reads = _reads(profile, ruleset)
-    with destination(output, reads, binary=fmt is OutputFormat.xlsx) as out:
-        if report is not None:
-            from .output import write_file
-
-            write_file(report, render_report(report.suffix, view), inputs=reads, field="--report")
-            typer.echo(f"wrote {report}", err=True)
-        write(view, fmt, out, bom)
+    opportunities_command(
+        profile=profile,
+        regions=regions,
+        as_of=as_of,
+        fmt=fmt,
+        lang=lang,
+        data_dir=data_dir,
+        extra_data=extra_data,
+        output=output,
+        excel=excel,
+        encoding=encoding,
+        report=report,
+        reason=reason,
+        top=top,
+        batch=batch,
+        summary=summary,
+        input_format=input_format,
+        jobs=jobs,
+        quiet=quiet,
+        sheet=sheet,
+    )
 
 
 @app.command(epilog=EXIT_CODES)
@@ -914,109 +783,15 @@ def interview(
         policycalc interview --region chongqing --as-of 2023-01-01 \\
             --answers examples/cq-answers.txt --lang en -f yaml
     """
-    from .interview import Declined, InterviewError, make_plan, profile_text, run_interview
-    from .opportunities import find_opportunities
-    from .profile import build_profile, parse_document
-    from .render.views import EstimateView, OpportunitiesView
-    from .render.words import word
-    from .render.write import write
-    from .schema import one_of
-
-    ruleset = load(data_dir, extra_data)
-    if region not in ruleset.regions:
-        raise UsageError(
-            f"unknown region '{region}'{one_of(region, ruleset.regions)}", field="--region"
-        )
-    day = parse_as_of(as_of)
-    kind = fmt.value if fmt is not None else None
-    if kind is None and output is not None:
-        suffix = output.suffix.lower()
-        kind = "yaml" if suffix in (".yaml", ".yml") else "toml" if suffix == ".toml" else None
-        if kind is None:
-            raise UsageError(
-                f"a profile file ends in .toml or .yaml, not '{suffix or output.name}'; "
-                "or give --format",
-                field="--output",
-            )
-    kind = kind or "toml"
-    if output is not None and output.exists():
-        raise UsageError("already exists; choose another name", source=str(output))
-    from .output import Interrupted, Output
-
-    language = lang_of(lang)
-    live = sys.stdin.isatty()
-    terminal = answers is None and live
-    resume = answers is not None and live  # the file's answers, then the person goes on
-    target = None
-    if output is not None:
-        # A target that cannot be written (no such folder, no permission, a folder) is
-        # refused now, before the first question, not after the last.
-        target = Output(
-            output, inputs=_reads(None, ruleset, answers), field="--output", no_clobber=True
-        )
-    record: list[str] = []
-    by_hand = terminal or resume
-    try:
-        data = run_interview(
-            ruleset,
-            make_plan(ruleset, region, day),
-            _answers(terminal, answers, resume),
-            lambda t: typer.echo(t, err=True),
-            language,
-            strict=not by_hand,
-            record=record,
-            review=by_hand,
-        )
-    except InterviewError as exc:
-        if target is not None:
-            target.discard()
-        if by_hand:  # Ctrl-D at the terminal: keep what was answered
-            _save_answers(record, output, region, day, language)
-        # The interview counts answers; a file has comment lines too: name the line.
-        if exc.line is not None and 0 < exc.line <= len(_ANSWER_LINES):
-            exc.line = _ANSWER_LINES[exc.line - 1]
-        if _ANSWER_SOURCE:
-            exc.source = _ANSWER_SOURCE[0]
-        raise
-    except Declined:
-        if target is not None:
-            target.discard()
-        typer.echo(word("interview_not_written", language), err=True)
-        _save_answers(record, output, region, day, language)
-        raise typer.Exit(EXIT_OK) from None
-    except (Interrupted, KeyboardInterrupt):
-        # Ctrl-C: the answers so far go to a file named on stderr, to resume from.
-        if target is not None:
-            target.discard()
-        if by_hand:
-            typer.echo("", err=True)  # off the line where ^C was typed
-        _save_answers(record, output, region, day, language)
-        raise
-    except BaseException:
-        if target is not None:
-            target.discard()
-        raise
-    text = profile_text(data, kind)
-    source = str(output) if output is not None else "<interview>"
-    profile = build_profile(parse_document(text, source, kind), ruleset, source)
-    if target is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        screen: TextIO = sys.stderr
-    else:
-        try:
-            target.stream.write(text)
-        except BaseException:
-            target.discard()
-            raise
-        target.commit()
-        typer.echo(f"wrote {output}", err=True)
-        screen = sys.stdout
-    found = find_opportunities(ruleset, profile, day)
-    write(EstimateView(found.estimate, lang_of(lang)), OutputFormat.table, screen)
-    top = found._replace(items=found.items[:3])
-    write(
-        OpportunitiesView((top,), lang_of(lang), day, ruleset.version), OutputFormat.table, screen
+    interview_command(
+        region=region,
+        as_of=as_of,
+        output=output,
+        fmt=fmt,
+        answers=answers,
+        lang=lang,
+        data_dir=data_dir,
+        extra_data=extra_data,
     )
 
 

@@ -755,3 +755,30 @@ def test_a_stage_kind_that_does_not_exist_is_refused():
     with pytest.raises(DataError) as caught:
         build(raws, tables, [])
     assert "stages.entered" in str(caught.value) and "clinical_phase_entered" in str(caught.value)
+
+
+def test_suzhou_hq_extra_below_its_threshold_names_the_hq_award(ruleset):
+    # Suzhou 第十九条: a regional HQ with 产值规模不低于15亿元 gets 1%~3% of paid-in capital;
+    # 其中 an independent R&D centre gets a further 20% of last year's R&D spend, at most
+    # 1000万. An HQ with 14亿 (140000万) of output misses the 15亿: the extra is a condition
+    # opportunity naming the HQ award and the shortfall, at 20% × 3000 = 600; the HQ award
+    # itself, at the threshold, is 1%–3% × 50000 = 500–1500.
+    profile = make_profile(
+        ruleset,
+        "suzhou",
+        {"kind": "regional_headquarters", "date": "2021-06-01", "years_operating": 2,
+         "output_value": 140000, "paid_in_capital": 50000},
+        {"kind": "regional_rd_centre", "date": "2021-06-01", "prior_year_rd_spend": 3000},
+        listed=True,
+        in_enterprise_database=True,
+        legal_form="enterprise",
+    )
+    found = find_opportunities(ruleset, profile, day("2021-12-31"))
+    assert not found.estimate.awards
+    extra = _only(found.items, "sz-19-rd-centre")
+    assert extra.reason == "condition"
+    assert _pair(extra) == (Decimal(600), Decimal(600))
+    assert "Regional headquarters award" in extra.needs.en and "第十九条" in extra.needs.en
+    assert "140000" in extra.needs.en and "150000" in extra.needs.en
+    hq = _only(found.items, "sz-19-regional-hq")
+    assert hq.reason == "condition" and _pair(hq) == (Decimal(500), Decimal(1500))

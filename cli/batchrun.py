@@ -131,9 +131,12 @@ def _estimate_batch(
             )
             notices = []
             for doc_id, number in sorted(counts.lapsed.items()):
-                who = f"{number} applicant{'s' if number > 1 else ''}"
-                what = f"measures matching {who} not counted"
-                line = lapse_line(ruleset.documents[doc_id], day, what)
+                if language == "zh":
+                    what = f"与 {number} 个申请主体匹配的措施未计入"
+                else:
+                    who = f"{number} applicant{'s' if number > 1 else ''}"
+                    what = f"measures matching {who} not counted"
+                line = lapse_line(ruleset.documents[doc_id], day, what, language)
                 if line is not None:
                     notices.append(line)
             if sink is not None:

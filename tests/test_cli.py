@@ -432,7 +432,7 @@ def test_a_batch_names_each_lapsed_document_once_at_the_end(tmp_path, jobs):
         encoding="utf-8")), default=str, ensure_ascii=False)
     source = tmp_path / "three.jsonl"
     source.write_text((line + "\n") * 3, encoding="utf-8")
-    result = run("estimate", "--batch", str(source), "--jobs", jobs)
+    result = run("estimate", "--batch", str(source), "--jobs", jobs, "--lang", "en")
     assert result.exit_code == 0, result.stderr
     lines = result.stderr.splitlines()
     notes = [x for x in lines if x.startswith("Note:") and "already used" not in x]
@@ -441,6 +441,12 @@ def test_a_batch_names_each_lapsed_document_once_at_the_end(tmp_path, jobs):
         "counted; pass --as-of 2025-10-20 (or earlier) to count them"
     ]
     assert lines[-1].startswith("3 applicants read: 3 estimated")
+    # Under the default Chinese the same note is in Chinese, once.
+    chinese = run("estimate", "--batch", str(source), "--jobs", jobs).stderr.splitlines()
+    assert [x for x in chinese if "kunming-cell-2020" in x] == [
+        "提示：kunming-cell-2020 已于 2025-10-20 失效：与 3 个申请主体匹配的措施未计入；"
+        "用 --as-of 2025-10-20（或更早）可计入"
+    ]
     inside = run("estimate", "--batch", str(source), "--jobs", jobs, "--as-of", AS_OF)
     assert "lapsed after" not in inside.stderr
 

@@ -27,7 +27,7 @@ from typing import IO, Any, NamedTuple, assert_never
 from .engine import estimate
 from .errors import InputError, PolicycalcError, UsageError
 from .formats import INPUT_FORMATS as INPUT_FORMATS
-from .formats import BatchMode, InputFormat, TextInputFormat
+from .formats import BatchMode, InputFormat, OutputFormat, TextInputFormat
 from .lines import Line as Line
 from .lines import LineList
 from .model import Lang, Ruleset, Vocabulary
@@ -915,7 +915,7 @@ class Job:
     lang: Lang
     summary: bool
     source: str
-    fmt: str = "jsonl"  # jsonl or csv: workers write the output text themselves
+    fmt: OutputFormat = OutputFormat.jsonl  # jsonl, csv (text the workers write) or xlsx
     mode: BatchMode = "estimate"  # opportunities: one row per opportunity
     sheet: tuple[str, tuple[str, ...]] | None = None  # a workbook's sheet: its name and columns
     top: int = 0  # opportunities: only each applicant's N with the most money at stake
@@ -949,13 +949,13 @@ def process(item: Item) -> tuple[Any, int, str | None]:
     rows, error = _rows(item, job)
     if error is not None:
         return "", 0, error
-    if job.fmt == "xlsx":  # rows for the parent's workbook: (sheet, row) pairs
+    if job.fmt is OutputFormat.xlsx:  # rows for the parent's workbook: (sheet, row) pairs
         return rows, sum(1 for name, _ in rows if name != "summary" or job.summary), None
     return _text(rows, job), len(rows), None
 
 
 def _text(rows: Sequence[Mapping[str, Any]], job: Job) -> str:
-    if job.fmt == "csv":
+    if job.fmt is OutputFormat.csv:
         return csv_text(rows, job.columns)
     from .render.safe import escaped
 
@@ -998,7 +998,7 @@ def _rows(item: Item, job: Job) -> tuple[Sequence[Mapping[str, Any]], str | None
         problem = InputError(f"this record cannot be estimated ({what})", source=job.source)
         return [], _error_line(problem, item, job)
     _LAPSED.update({x.document.id for x in result.excluded if x.stage == "validity"})
-    if job.fmt == "xlsx":
+    if job.fmt is OutputFormat.xlsx:
         pairs: list[Any] = []
         if not job.summary:
             pairs = [
@@ -1059,7 +1059,7 @@ def _opportunity_rows(profile: Any, item: Item, job: Job) -> Sequence[Mapping[st
         rows = [stake_row(found, item.line, item.number)]
     else:
         rows = list(opportunity_rows(found, job.lang, item.line, item.number))
-    if job.fmt == "xlsx":
+    if job.fmt is OutputFormat.xlsx:
         sheet = "summary" if job.summary else "opportunities"
         return [(sheet, row) for row in rows]  # type: ignore[misc]
     return rows
@@ -1113,7 +1113,7 @@ def placed(
 
 def header(job: Job, bom: bool = False) -> str:
     """What the output starts with: a CSV header (and BOM), nothing for JSON Lines."""
-    if job.fmt != "csv":
+    if job.fmt is not OutputFormat.csv:
         return ""
     return csv_header(job.columns, bom)
 
@@ -1380,7 +1380,7 @@ def process_task(
             written.append((_ESTIMATED[0], item.number, item.line, len(text_out), count))
     joined_out: Any = (
         [pair for text in texts for pair in text]
-        if _JOB is not None and _JOB.fmt == "xlsx"
+        if _JOB is not None and _JOB.fmt is OutputFormat.xlsx
         else "".join(texts)
     )
     return joined_out, rows, errors, len(part), _drain_lapsed(), written

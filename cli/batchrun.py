@@ -90,7 +90,7 @@ def _estimate_batch(
     except BaseException:
         raw.close()
         raise
-    job = batch.Job(ruleset, day, language, summary, label, fmt.value, mode, top=top)
+    job = batch.Job(ruleset, day, language, summary, label, fmt, mode, top=top)
 
     sink: Any = None
     if fmt is OutputFormat.xlsx:

@@ -22,7 +22,7 @@ from .errors import (
     EXIT_OK,
     UsageError,
 )
-from .formats import INPUT_FORMATS, OutputFormat, spoken
+from .formats import INPUT_FORMATS, OutputFormat, report_kind, spoken
 from .options import (
     AsOfOpt,
     BatchFormatOpt,
@@ -187,10 +187,11 @@ def opportunities_command(
         raise UsageError("give a PROFILE file (or - for stdin), or --batch FILE", field="PROFILE")
     fmt = output_format(fmt, output, OutputFormat.table)
     bom = check_excel(excel, fmt)
-    from .render.opportunities import REPORT_KINDS, render_report
+    from .formats import ReportKind
+    from .render.opportunities import render_report
 
     if report is not None:
-        if report.suffix.lower() not in REPORT_KINDS:
+        if report_kind(report.name) in (None, ReportKind.svg):
             raise UsageError(
                 f"an opportunities report ends in .html or .md, not "
                 f"'{report.suffix or report.name}'",
@@ -241,7 +242,9 @@ def opportunities_command(
         if report is not None:
             from .output import write_file
 
-            write_file(report, render_report(report.suffix, view), inputs=reads, field="--report")
+            kind = report_kind(report.name)
+            assert kind is not None  # checked above
+            write_file(report, render_report(kind, view), inputs=reads, field="--report")
             typer.echo(f"wrote {report}", err=True)
         write(view, fmt, out, bom)
 

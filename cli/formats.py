@@ -22,6 +22,29 @@ class OutputFormat(StrEnum):
     xlsx = "xlsx"  # a workbook: written to a file (-o), never to a terminal
 
 
+class ReportKind(StrEnum):
+    """A report for a client, chosen by the file's extension (REPORT_SUFFIXES)."""
+
+    html = "html"
+    svg = "svg"
+    md = "md"
+
+
+REPORT_SUFFIXES: dict[str, ReportKind] = {
+    ".html": ReportKind.html,
+    ".htm": ReportKind.html,
+    ".svg": ReportKind.svg,
+    ".md": ReportKind.md,
+}
+
+
+def report_kind(name: str) -> ReportKind | None:
+    """The kind of report a file name's extension asks for, or None."""
+    import os.path
+
+    return REPORT_SUFFIXES.get(os.path.splitext(name)[1].lower())
+
+
 # What a batch is read from: text formats line by line, a workbook sheet by sheet.
 TextInputFormat = Literal["jsonl", "json", "yaml", "csv"]
 InputFormat = Literal["jsonl", "json", "yaml", "csv", "xlsx"]
@@ -50,7 +73,9 @@ __all__ = [
     "BatchMode",
     "InputFormat",
     "OutputFormat",
+    "ReportKind",
     "TextInputFormat",
     "input_format",
+    "report_kind",
     "spoken",
 ]

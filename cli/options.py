@@ -149,9 +149,9 @@ LangOpt = Annotated[
 def check_report(path: Path | None) -> None:
     if path is None:
         return
-    from .render.report import REPORT_KINDS
+    from .formats import report_kind
 
-    if path.suffix.lower() not in REPORT_KINDS:
+    if report_kind(path.name) is None:
         raise UsageError(
             f"a report ends in .html, .svg or .md, not '{path.suffix or path.name}'",
             field="--report",

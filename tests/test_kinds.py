@@ -54,3 +54,12 @@ def test_help_text_is_derived_from_the_formats():
     assert FORMATS_HELP == "table (default), json, jsonl, csv, yaml, toml or xlsx"
     assert spoken(list(OutputFormat)).split(", ")[0] == "table"
     assert spoken(["a"]) == "a"
+
+
+def test_report_kinds_are_chosen_in_one_place():
+    from policycalc.formats import REPORT_SUFFIXES, ReportKind, report_kind
+
+    assert set(REPORT_SUFFIXES.values()) == set(ReportKind)
+    assert report_kind("client.HTM") is ReportKind.html
+    assert report_kind("client.svg") is ReportKind.svg
+    assert report_kind("client.txt") is None and report_kind(".md") is None

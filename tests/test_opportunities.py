@@ -712,6 +712,7 @@ def test_estimate_reports_speak_in_labels_too(ruleset):
     # either (`known_by`, `modality = cell_biologic` before). Profiles in the old form are
     # left out: their note about the old form is about the input, for the consultant.
     from policycalc.engine import estimate
+    from policycalc.formats import report_kind
     from policycalc.render.report import render_report
     from policycalc.render.views import EstimateView
 
@@ -723,7 +724,7 @@ def test_estimate_reports_speak_in_labels_too(ruleset):
         checked += 1
         for lang in ("zh", "en"):
             for suffix in (".md", ".html", ".svg"):
-                text = render_report(suffix, EstimateView(result, lang))
+                text = render_report(report_kind("report" + suffix), EstimateView(result, lang))
                 found = sorted(set(_ID.findall(text)))
                 assert not found, (name, lang, suffix, found)
     assert checked > 100

@@ -8,8 +8,9 @@ tables print rich `Text` with control characters made visible, reports go throug
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, assert_never
 
+from ..formats import ReportKind
 from ..model import Lang
 from . import words
 from .rows import num
@@ -299,8 +300,6 @@ HEADS = ("rank", "article", "measure", "reason", "amount", "needs", "departments
 
 # ------------------------------------------------------------------ reports
 
-REPORT_KINDS = (".md", ".html", ".htm")
-
 
 def markdown(view: OpportunitiesView) -> str:
     lang = view.lang
@@ -388,5 +387,13 @@ def html_report(view: OpportunitiesView) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_report(suffix: str, view: OpportunitiesView) -> str:
-    return markdown(view) if suffix.lower() == ".md" else html_report(view)
+def render_report(kind: ReportKind, view: OpportunitiesView) -> str:
+    match kind:
+        case ReportKind.md:
+            return markdown(view)
+        case ReportKind.html:
+            return html_report(view)
+        case ReportKind.svg:
+            raise ValueError("an opportunities report is HTML or Markdown")
+        case _:
+            assert_never(kind)

@@ -17,8 +17,10 @@ import re
 from collections.abc import Collection, Iterable
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, assert_never
 
+from ..errors import UsageError
+from ..formats import REPORT_SUFFIXES, ReportKind, report_kind
 from ..model import Lang, Ruleset
 from ..wording import field_words, value_words
 from .data import amount_text, ceiling_text, groups_of, stack_text, status_word, totals_text
@@ -28,7 +30,6 @@ from .words import word
 if TYPE_CHECKING:
     from .views import CompareView, EstimateView
 
-REPORT_KINDS = (".md", ".html", ".htm", ".svg")
 
 HEADERS = ("article", "measure", "report_award", "recipient", "lead", "support", "payment")
 AMOUNT_COLUMN = 2
@@ -542,14 +543,17 @@ def svg_report(report: Report, lang: Lang) -> str:
     )
 
 
-def render_report(suffix: str, view: EstimateView | CompareView) -> str:
+def render_report(kind: ReportKind, view: EstimateView | CompareView) -> str:
     report = build_report(view)
-    kind = suffix.lower()
-    if kind == ".md":
-        return markdown(report, view.lang)
-    if kind in (".html", ".htm"):
-        return html_report(report, view.lang)
-    return svg_report(report, view.lang)
+    match kind:
+        case ReportKind.md:
+            return markdown(report, view.lang)
+        case ReportKind.html:
+            return html_report(report, view.lang)
+        case ReportKind.svg:
+            return svg_report(report, view.lang)
+        case _:
+            assert_never(kind)
 
 
 def write_report(
@@ -562,4 +566,9 @@ def write_report(
     `field` names where the path came from in an error."""
     from ..output import write_file
 
-    write_file(path, render_report(path.suffix, view), inputs=inputs, field=field)
+    kind = report_kind(path.name)
+    if kind is None:
+        raise UsageError(
+            f"a report ends in {', '.join(REPORT_SUFFIXES)}", source=str(path), field=field
+        )
+    write_file(path, render_report(kind, view), inputs=inputs, field=field)

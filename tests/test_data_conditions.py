@@ -293,6 +293,10 @@ CASES = [
          applicant={"legal_form": "medical_institution"},
          allow={"legal_form": {"medical_institution"}},
          need={"gcp_qualified": True, "partner_local": True}),
+    # 10.推进采购使用创新名优产品奖励制度，引导和支持本地医疗机构采购使用 (a hospital buying a listed product)
+    case("szc-10-notable-product-buyers", "suzhou", "2022-12-31",
+         {"kind": "local_product_purchase", "date": "2022-06-01", "notable_list": True},
+         applicant={"legal_form": "medical_institution"}, need={"notable_list": True}),
     # 21.对在国内开展并在本市转化的一类创新药、二类改良型新药，按临床试验Ⅰ、Ⅱ、Ⅲ期不同阶段给予支持
     case("szc-21-drug-phases", "suzhou", "2022-12-31",
          {"kind": "clinical_phase_entered", "date": "2022-06-01", "phase": 2,

@@ -608,24 +608,11 @@ def regions(
     bom = check_excel(excel, fmt)
     ruleset = load(data_dir, extra_data)
     language = lang_of(lang)
-    rows: list[dict[str, Any]] = []
-    for region in ruleset.regions.values():
-        own = [d.id for d in ruleset.documents.values() if d.region == region.id]
-        reaching = [d.id for d in ruleset.documents_reaching(region.id)]
-        rows.append(
-            {
-                "id": region.id,
-                "name": region.name.get(language),
-                "level": region.level,
-                "parent": region.parent,
-                "documents": own,
-                "reached_by": reaching,
-            }
-        )
+    from .catalogue import REGION_COLUMNS, region_rows
     from .render.views import ListView
     from .render.write import write
 
-    columns = ["id", "name", "level", "parent", "documents", "reached_by"]
+    rows, columns = region_rows(ruleset, language), REGION_COLUMNS
     with destination(output, _reads(None, ruleset), binary=fmt is OutputFormat.xlsx) as out:
         write(ListView("regions", rows, columns, language), fmt, out, bom)
 

@@ -189,3 +189,25 @@ def fact_rows(ruleset: Ruleset, lang: Lang, kind: str | None) -> list[dict[str, 
 
 
 __all__ = ["describe", "fact_rows", "measure_rows", "stats_rows"]
+
+
+REGION_COLUMNS = ["id", "name", "level", "parent", "documents", "reached_by"]
+
+
+def region_rows(ruleset: Ruleset, lang: Lang) -> list[dict[str, Any]]:
+    """`regions`: each region, its level and parent, its own documents and those reaching it."""
+    rows: list[dict[str, Any]] = []
+    for region in ruleset.regions.values():
+        own = [d.id for d in ruleset.documents.values() if d.region == region.id]
+        reaching = [d.id for d in ruleset.documents_reaching(region.id)]
+        rows.append(
+            {
+                "id": region.id,
+                "name": region.name.get(lang),
+                "level": region.level,
+                "parent": region.parent,
+                "documents": own,
+                "reached_by": reaching,
+            }
+        )
+    return rows

@@ -118,9 +118,13 @@ NANSHAN_ROWS = [
 ]
 NANSHAN_CEILINGS = [
     ("ns-01-space-total", "total", 800, {"ns-01-renovation", "ns-01-rent"}),  # (一)累计最高800万元
+    # (一)…创新平台，每年给予最高2000万元的资助: two platform facts of one year pay 2000 at most
+    ("ns-01-platform-yearly", "per_year", 2000, {"ns-01-platform"}),
     ("ns-02-yearly", "per_year", 2000, {"ns-02-new-drug-stage"}),  # (二)每家企业每年最高2000万元
     ("ns-03-yearly", "per_year", 100, {"ns-03-consistency-first"}),  # (三)每家企业每年最高100万元
     ("ns-04-yearly", "per_year", 300, {"ns-04-device-certificate"}),  # (四)每家企业每年最高300万元
+    # (五)按照其实际租金的30%给予补贴，每年补贴金额分别不超过200万元: two rent facts of a year, 200
+    ("ns-05-rent-yearly", "per_year", 200, {"ns-05-high-growth-rent"}),
     ("ns-06-mah-yearly", "per_year", 1000, {"ns-06-relocation-mah"}),  # (六)同一申报主体每年…1000
     ("ns-06-device-yearly", "per_year", 150, {"ns-06-relocation-device"}),  # (六)…150万元
     ("ns-07-total", "total", 2000, {"ns-07-talent-venture"}),  # (七)在落地、租金、产业化等方面…最高2000
@@ -421,8 +425,7 @@ def test_every_document_is_in_the_tables(ruleset):
     assert set(ruleset.documents) == {t[0] for t in TEXTS}
 
 
-@pytest.mark.xfail(strict=True, reason="data gap: yearly limits stated by Nanshan (一) and (五)")
-def test_yearly_limits_the_data_does_not_state(ruleset):
+def test_nanshan_yearly_limits_of_one_and_five(ruleset):
     doc = ruleset.documents[NANSHAN]
     yearly = {
         (mid, c.amount)
@@ -431,3 +434,22 @@ def test_yearly_limits_the_data_does_not_state(ruleset):
         for mid in c.measures
     }
     assert {(mid, Decimal(v)) for mid, v in NANSHAN_MISSING_YEARLY.items()} <= yearly
+
+
+def test_two_rent_facts_of_one_year_get_the_yearly_200_of_nanshan_five(ruleset):
+    # (五) 30% of actual rent, 每年补贴金额…不超过200万元: rent of 1,000 paid in two parts in
+    # 2022 is 300 + 300 before the ceiling; the year pays 200 in all (before this ceiling, 400).
+    from policycalc.engine import estimate
+
+    from .conftest import day, make_profile
+
+    rent = {"kind": "rent_paid", "subsidy_year": 1, "amount": 1000}
+    profile = make_profile(
+        ruleset, "nanshan", {**rent, "date": "2022-03-01"}, {**rent, "date": "2022-09-01"},
+        legal_form="enterprise", high_growth=True,
+    )
+    result = estimate(ruleset, profile, day("2023-06-30"))
+    ours = [a for a in result.awards if a.measure.id == "ns-05-high-growth-rent"]
+    assert len(ours) == 2
+    group = next(g for g in result.ceilings if g.ceiling.id == "ns-05-rent-yearly")
+    assert (group.bounds.min, group.bounds.max) == (Decimal(200), Decimal(200))

@@ -74,7 +74,7 @@ def estimate(
     facts = sorted((f for f in profile.facts if f.date <= as_of), key=lambda f: (f.date, f.number))
     for doc, by_kind, doc_general, position in _index(ruleset, profile.region):
         status = doc.status(as_of)
-        eligibility, assumptions = _eligibility(doc, profile, ruleset)
+        eligibility, assumptions, unstated = _eligibility(doc, profile, ruleset)
         documents.append(DocumentStatus(doc, status, tuple(eligibility), tuple(assumptions)))
         general.extend(doc_general)
         pairs = [(m, f) for f in facts for m in by_kind.get(f.kind, ())]
@@ -83,7 +83,17 @@ def estimate(
             pairs.sort(key=lambda pair: position[pair[0].id])
         for measure, fact in pairs:
             found = _consider(
-                measure, fact, doc, status, eligibility, assumptions, profile, ruleset, as_of, trace
+                measure,
+                fact,
+                doc,
+                status,
+                eligibility,
+                assumptions,
+                profile,
+                ruleset,
+                as_of,
+                trace,
+                unstated,
             )
             if isinstance(found, Award):
                 awards.append(found)
@@ -132,9 +142,11 @@ def _consider(
     ruleset: Ruleset,
     as_of: dt.date,
     trace: bool,
+    unstated: list[str] | None = None,
 ) -> Award | Exclusion | None:
     """One measure against one fact of its kind: an award, the reason there is none, or
-    None when the fact simply does not meet the measure's conditions."""
+    None when the fact simply does not meet the measure's conditions. `unstated`: the
+    applicant fields the document's eligibility reads and the profile leaves out."""
     result = _match(measure, fact, profile, ruleset)
     if result is None:
         return None
@@ -165,15 +177,17 @@ def _consider(
     elif gate is not None:
         stage, reason = gate
         return Exclusion(measure, doc, fact, stage, reason, outcome.amount)
-    if result.missing:
-        # What the profile leaves out never excludes: possible, from 0 (rule 3).
-        notes.insert(0, _unsaid(result.missing, fact))
+    missing = [*result.missing, *unstated] if unstated else result.missing
+    if missing:
+        # What the profile leaves out never excludes: possible, from 0 (rule 3), whether the
+        # measure's condition or the document's eligibility reads it.
+        notes.insert(0, _unsaid(missing, fact, ruleset))
         if amount.known:
             amount = Amount(ZERO, amount.max)
     steps = [_condition_step(measure, fact), *outcome.steps] if trace else []
     award = Award(measure, doc, fact, amount, amount, steps, notes)
-    if result.missing:
-        award.unknown = tuple(result.missing)
+    if missing:
+        award.unknown = tuple(missing)
     return award
 
 
@@ -293,10 +307,25 @@ def _condition_status(
     return "holds", []
 
 
-def _unsaid(missing: list[str], fact: Fact) -> Text:
-    """The note of a possible award: what the profile does not say."""
+_APPLICANT = "applicant."
+
+
+def _unsaid(missing: list[str], fact: Fact, ruleset: Ruleset) -> Text:
+    """The note of a possible award: what the profile does not say (an applicant field in
+    the client's words, not its id)."""
     zh, en = [], []
     for name in dict.fromkeys(missing):
+        if name.startswith(_APPLICANT):
+            field = name[len(_APPLICANT) :]
+            spec = ruleset.vocabulary.applicant.get(field)
+            words = field_words(spec, field)
+            if spec is not None and spec.type == "bool":
+                zh.append(f"申请主体是否{words.zh}")
+                en.append(f"whether the applicant {words.en}")
+            else:
+                zh.append(f"申请主体的{words.zh}")
+                en.append(f"the applicant's {words.en}")
+            continue
         if name.startswith(PRODUCT_PREFIX):
             attribute = name[len(PRODUCT_PREFIX) :]
             if fact.product is None:
@@ -383,12 +412,15 @@ def _in_region(ruleset: Ruleset, region: str | None, target: str) -> bool:
 
 def _eligibility(
     doc: Document, profile: Profile, ruleset: Ruleset
-) -> tuple[list[Text], list[Text]]:
-    """Reasons the applicant is not eligible for the document, and assumptions made."""
+) -> tuple[list[Text], list[Text], list[str]]:
+    """Reasons the applicant is not eligible for the document, assumptions made, and the
+    applicant fields its eligibility reads that the profile leaves out (rule 3: its awards
+    are then possible, from 0, never assumed)."""
     rules = doc.eligibility
     a = profile.applicant
     reasons: list[Text] = []
     assumptions: list[Text] = []
+    unstated: list[str] = []
     article = f"（{rules.article}）" if rules.article else ""
     if "business" in rules.registration and not _in_region(ruleset, profile.region, doc.region):
         region_name = ruleset.regions[doc.region].name
@@ -416,24 +448,31 @@ def _eligibility(
                 f"legal form ({shown.en}) is not covered{article}",
             )
         )
-    if rules.independent_legal_person and a.get("independent_legal_person") is False:
-        reasons.append(
-            Text(f"须具有独立法人资格{article}", f"must be an independent legal person{article}")
-        )
-    if rules.biomedicine_business and a.get("biomedicine_business") is False:
-        reasons.append(
-            Text(f"须从事生物医药研发、生产或服务{article}", f"must work in biomedicine{article}")
-        )
-    if rules.in_enterprise_database and form in ("enterprise", None):
-        flag = a.get("in_enterprise_database")
-        if flag is False and form is None:
-            assumptions.append(
+    if rules.independent_legal_person:
+        said = a.get("independent_legal_person")
+        if said is False:
+            reasons.append(
                 Text(
-                    "未列入在库企业：若为企业则不适用（主体类型未说明）",
-                    "not in the enterprise database: if an enterprise, it does not qualify "
-                    "(legal form not given)",
+                    f"须具有独立法人资格{article}", f"must be an independent legal person{article}"
                 )
             )
+        elif said is None:
+            unstated.append(_APPLICANT + "independent_legal_person")
+    if rules.biomedicine_business:
+        said = a.get("biomedicine_business")
+        if said is False:
+            reasons.append(
+                Text(
+                    f"须从事生物医药研发、生产或服务{article}", f"must work in biomedicine{article}"
+                )
+            )
+        elif said is None:
+            unstated.append(_APPLICANT + "biomedicine_business")
+    if rules.in_enterprise_database and form in ("enterprise", None):
+        # The database is for enterprises: an applicant of another legal form is not read.
+        flag = a.get("in_enterprise_database")
+        if flag is False and form is None:
+            unstated.append(_APPLICANT + "legal_form")  # holds only if not an enterprise
         elif flag is False:
             reasons.append(
                 Text(
@@ -442,12 +481,7 @@ def _eligibility(
                 )
             )
         elif flag is None:
-            assumptions.append(
-                Text(
-                    "假设已列入在库企业（资料未说明）",
-                    "assumed listed in the enterprise database (not stated)",
-                )
-            )
+            unstated.append(_APPLICANT + "in_enterprise_database")
     for flag in rules.exclusions:
         if a.get(flag):
             name = field_words(fields.get(flag), flag)
@@ -460,7 +494,7 @@ def _eligibility(
             reasons.append(
                 Text(f"停止享受扶持：{name.zh}{article}", f"support stopped: {name.en}{article}")
             )
-    return reasons, assumptions
+    return reasons, assumptions, unstated
 
 
 class _Match(NamedTuple):
@@ -480,7 +514,7 @@ def _match(measure: Measure, fact: Fact, profile: Profile, ruleset: Ruleset) -> 
             return None
     for clause in measure.trigger.applicant:
         if not _holds(
-            clause, profile.applicant, result.missing, result.assumed, frozenset(), "applicant."
+            clause, profile.applicant, result.missing, result.assumed, frozenset(), _APPLICANT
         ):
             result.applicant_failed.append(clause.describe())
     return result

@@ -280,7 +280,9 @@ def _from_award(ctx: _Context, doc: Document, measure: Any, award: Award) -> lis
         # field is given the value that makes the measure apply (the engine's first note
         # names what is missing).
         said = award.notes[0] if award.notes else Text("", "")
-        found = _missing(ctx, doc, measure, fact, Exclusion(measure, doc, fact, "missing", said))
+        found = _missing(
+            ctx, doc, measure, fact, Exclusion(measure, doc, fact, "missing", said), award.unknown
+        )
         if found is not None:
             out.append(found)
     missing = measure.formula.unread(fact.values)
@@ -339,10 +341,16 @@ def _from_exclusion(
 
 
 def _missing(
-    ctx: _Context, doc: Document, measure: Any, fact: Fact, ex: Exclusion
+    ctx: _Context,
+    doc: Document,
+    measure: Any,
+    fact: Fact,
+    ex: Exclusion,
+    unstated: tuple[str, ...] = (),
 ) -> Opportunity | None:
     """A field that decides whether the measure applies is not given: it is given the value
-    that makes the measure apply, and the amount is what the measure then pays."""
+    that makes the measure apply, and the amount is what the measure then pays. `unstated`:
+    what the award lacks, with the applicant fields the document's eligibility reads."""
     values = dict(fact.values)
     fields = _fields(ctx, measure)
     given: list[Text] = []
@@ -359,6 +367,12 @@ def _missing(
             unknown.append(
                 field_words(ctx.ruleset.vocabulary.applicant.get(clause.field), clause.field)
             )
+    own = {c.field for c in measure.trigger.applicant if isinstance(c, Condition)}
+    for name in dict.fromkeys(unstated):
+        field = name.removeprefix("applicant.")
+        if field != name and field not in own and field not in ctx.profile.applicant:
+            # The document's eligibility reads it (在库企业, 独立法人资格, …).
+            unknown.append(field_words(ctx.ruleset.vocabulary.applicant.get(field), field))
     paid = _pays(measure, values)
     if paid is None:
         return None

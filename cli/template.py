@@ -29,6 +29,7 @@ def _example(region: str) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any
         "tax_region": region,
         "legal_form": "enterprise",
         "independent_legal_person": True,
+        "biomedicine_business": True,
         "serious_credit_record": False,
     }
     facts = [
@@ -70,12 +71,20 @@ def _kinds_comment(ruleset: Ruleset) -> list[str]:
 
 def template(ruleset: Ruleset, fmt: str, region: str) -> str:
     applicant, facts = _example(region)
+    chain = ruleset.chain(region)
+    if any(
+        d.eligibility.in_enterprise_database and d.region in chain
+        for d in ruleset.documents.values()
+    ):
+        applicant["in_enterprise_database"] = True
     head = [
         "policycalc profile: who applies (applicant) and what happened (facts).",
         "Amounts are in 万元 (10,000 yuan). Dates are YYYY-MM-DD or a year.",
         f"Regions: {', '.join(ruleset.regions)}.",
         "legal_form: "
         + ", ".join(map(str, ruleset.vocabulary.applicant["legal_form"].values or ())),
+        "independent_legal_person, biomedicine_business, in_enterprise_database (Suzhou 在库企业):",
+        "  say yes or no; left out, a document that requires one pays only 'possible' (from 0).",
         "products: each product once (id and what the texts ask of it); facts name it by id.",
     ]
     for name, spec in ruleset.vocabulary.products.items():

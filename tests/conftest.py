@@ -36,7 +36,13 @@ def ruleset() -> Ruleset:
 def make_profile(ruleset: Ruleset, region: str, *facts: dict[str, Any], **applicant: Any):
     # An enterprise unless the test says otherwise (the profile itself has no default: a
     # measure limited to enterprises is only possible for an applicant of unknown form).
+    # A normal one: an independent legal person working in biomedicine, as its profile would
+    # state (unstated, a document that requires it pays only "possible", from 0). A keyword
+    # given as None leaves the field out.
     applicant.setdefault("legal_form", "enterprise")
+    applicant.setdefault("independent_legal_person", True)
+    applicant.setdefault("biomedicine_business", True)
+    applicant = {k: v for k, v in applicant.items() if v is not None}
     data = {"applicant": {"region": region, **applicant}, "facts": list(facts)}
     return build_profile(data, ruleset, "<test>")
 

@@ -167,7 +167,9 @@ def test_explain_shows_the_group_computation(ruleset):
     # Nanshan 三、(八): 70% of the interest at the ceiling rate, at most 100 a year per
     # enterprise. Loan A: 70% × 200 = 140 → 100; loan B: interest not given → 0..100. Same
     # day: the 2022 group holds both, 100..200 before, and pays exactly 100.
-    profile = build_profile({"applicant": {"region": "nanshan", "legal_form": "enterprise"}, "facts": [
+    profile = build_profile({"applicant": {"region": "nanshan", "legal_form": "enterprise",
+                                          "independent_legal_person": True,
+                                          "biomedicine_business": True}, "facts": [
         {"kind": "loan_interest", "date": "2022-06-30", "interest_at_cap": 200,
          "repaid_on_time": True},
         {"kind": "loan_interest", "date": "2022-06-30", "repaid_on_time": True}]},

@@ -82,7 +82,7 @@ def test_an_attribute_the_old_form_leaves_unknown_makes_the_measure_possible(rul
     # product_type innovative_drug says nothing of the modality: Kunming （六） (cell
     # biologics, 最高不超过500万元) is possible, 0 to 500, and the note names the modality.
     old = """\
-applicant: {region: kunming}
+applicant: {region: kunming, independent_legal_person: true}
 facts:
   - {kind: clinical_phase_completed, date: 2023-03-01, product: X, product_type: innovative_drug,
      phase: 1, next_phase_entered: true}
@@ -196,7 +196,7 @@ def test_attributes_on_the_fact_itself_as_a_table_row_gives_them(ruleset):
 
 HQ = """\
 applicant: {region: suzhou, legal_form: enterprise, in_enterprise_database: true,
-            china_pharma_top100: true}
+            independent_legal_person: true, biomedicine_business: true, china_pharma_top100: true}
 facts:
   - {kind: regional_headquarters, date: 2020-01-15, years_operating: 2, output_value: OUTPUT,
      paid_in_capital: 100000}

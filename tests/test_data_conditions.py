@@ -128,18 +128,21 @@ CASES = [
          {"kind": "renovation", "date": "2021-03-01", "invoice_amount": 100,
           "in_local_park": True},
          need={"in_local_park": True}),
-    # （九）对企业的高级管理人才、高端专业人才给予奖励
+    # （九）根据企业当年对属地地方经济发展贡献情况，对企业的高级管理人才、高端专业人才给予奖励:
+    # an enterprise's talents
     case("km-09-talent", "kunming", "2021-06-30",
          {"kind": "talent", "date": "2021-03-01", "type": "senior_manager"},
-         allow={"type": {"senior_manager"}}),
+         allow={"type": {"senior_manager"}, "legal_form": {"enterprise"}}),
     # ---- 001 云南省 生物医药意见, 八 -----------------------------------------------------------
     # 八（一）总部新落户我省的生物医药世界500强或国内工业百强企业
     case("yn-08-01-hq", "yunnan", "2020-06-30",
          {"kind": "headquarters_settled", "date": "2020-03-01"},
-         applicant={"fortune_global_500": True}, need={"fortune_global_500": True}),
+         applicant={"fortune_global_500": True}, need={"fortune_global_500": True},
+         allow={"legal_form": {"enterprise"}}),
     case("yn-08-01-hq", "yunnan", "2020-06-30",
          {"kind": "headquarters_settled", "date": "2020-03-01"},
-         applicant={"china_pharma_top100": True}, need={"china_pharma_top100": True}),
+         applicant={"china_pharma_top100": True}, need={"china_pharma_top100": True},
+         allow={"legal_form": {"enterprise"}}),
     # 八（一）支持取得药品注册批件并在我省生物医药产业聚集区内实施产业化的项目
     case("yn-08-01-industrialise", "yunnan", "2020-06-30",
          {"kind": "drug_approval", "date": "2020-03-01", "approval_kind": "innovative",
@@ -269,9 +272,14 @@ CASES = [
          {"kind": "major_project_listed", "date": "2022-06-01", "list": "chongqing_jiebang_guashuai"},
          allow={"list": {"chongqing_jiebang_guashuai"}}),
     # ---- 004 苏州市生物医药产业创新集群建设实施方案 (2022-05-19) -------------------------------
+    # 10. 对参加国家集中带量采购中标的企业给予奖励
     case("szc-10-procurement-winner", "suzhou", "2022-12-31",
          {"kind": "volume_procurement_won", "date": "2022-06-01", "level": "national"},
-         allow={"level": {"national"}}),
+         allow={"level": {"national"}, "legal_form": {"enterprise"}}),
+    # 30. 对符合条件的上市(挂牌)企业给予支持
+    case("szc-30-listing-support", "suzhou", "2022-12-31",
+         {"kind": "ipo", "date": "2022-06-01"},
+         allow={"legal_form": {"enterprise"}}),
     case("szc-20-national-projects", "suzhou", "2022-12-31",
          {"kind": "major_project_funding", "date": "2022-06-01", "level": "national"},
          allow={"level": {"national"}}),

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import results
@@ -299,12 +300,19 @@ def _serial(
         yield _estimate_one(number, profile, ruleset, as_of, steps)
 
 
+@cache
+def _engine() -> Callable[..., results.Estimate]:
+    """The engine, imported once on first use (`import policycalc` stays light)."""
+    from .engine import estimate
+
+    return estimate
+
+
 def _estimate_one(
     number: int, profile: ProfileLike, ruleset: Ruleset, as_of: dt.date, steps: bool = False
 ) -> Estimate | Rejected:
     """The `number`th profile of a batch estimated, or why it cannot be."""
-    from .engine import estimate as run
-
+    run = _engine()
     try:
         applicant = read_profile(profile, ruleset, source=f"profile #{number}")
         return Estimate._make(run(ruleset, applicant, as_of, trace=steps))

@@ -7,6 +7,8 @@ trigger conditions → formula → 就高不重复 stacking → ceilings → Est
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any, NamedTuple, assert_never
 
 from .ceilings import apply_ceilings
@@ -71,11 +73,13 @@ def estimate(
     awards: list[Award] = []
     excluded: list[Exclusion] = []
     general: list[Measure] = []
-    facts = sorted((f for f in profile.facts if f.date <= as_of), key=lambda f: (f.date, f.number))
+    facts = [f for f in profile.facts if f.date <= as_of] if future else list(profile.facts)
+    if len(facts) > 1:
+        facts.sort(key=_WHEN)
     for doc, by_kind, doc_general, position in _index(ruleset, profile.region):
         status = doc.status(as_of)
         eligibility, assumptions, unstated = _eligibility(doc, profile, ruleset)
-        documents.append(DocumentStatus(doc, status, tuple(eligibility), tuple(assumptions)))
+        documents.append(DocumentStatus(doc, status, eligibility, assumptions))
         general.extend(doc_general)
         pairs = [(m, f) for f in facts for m in by_kind.get(f.kind, ())]
         if len(pairs) > 1:
@@ -131,18 +135,21 @@ def estimate(
     )
 
 
+_WHEN = attrgetter("date", "number")  # facts in the order they happened
+
+
 def _consider(
     measure: Measure,
     fact: Fact,
     doc: Document,
     status: Status,
-    eligibility: list[Text],
-    assumptions: list[Text],
+    eligibility: Sequence[Text],
+    assumptions: Sequence[Text],
     profile: Profile,
     ruleset: Ruleset,
     as_of: dt.date,
     trace: bool,
-    unstated: list[str] | None = None,
+    unstated: Sequence[str] = (),
 ) -> Award | Exclusion | None:
     """One measure against one fact of its kind: an award, the reason there is none, or
     None when the fact simply does not meet the measure's conditions. `unstated`: the
@@ -310,9 +317,26 @@ def _condition_status(
 _APPLICANT = "applicant."
 
 
-def _unsaid(missing: list[str], fact: Fact, ruleset: Ruleset) -> Text:
+# (what is missing, the fact's product) -> (the ruleset, the note): the same few notes recur
+# through a batch.
+_UNSAID: dict[tuple[Any, ...], tuple[Ruleset, Text]] = {}
+
+
+def _unsaid(missing: Sequence[str], fact: Fact, ruleset: Ruleset) -> Text:
     """The note of a possible award: what the profile does not say (an applicant field in
     the client's words, not its id)."""
+    key = (tuple(missing), fact.product)
+    hit = _UNSAID.get(key)
+    if hit is not None and hit[0] is ruleset:
+        return hit[1]
+    note = _unsaid_text(missing, fact.product, ruleset)
+    if len(_UNSAID) >= 4096:
+        _UNSAID.clear()  # bounded: product ids come from profiles
+    _UNSAID[key] = (ruleset, note)
+    return note
+
+
+def _unsaid_text(missing: Sequence[str], product: str | None, ruleset: Ruleset) -> Text:
     zh, en = [], []
     for name in dict.fromkeys(missing):
         if name.startswith(_APPLICANT):
@@ -328,12 +352,12 @@ def _unsaid(missing: list[str], fact: Fact, ruleset: Ruleset) -> Text:
             continue
         if name.startswith(PRODUCT_PREFIX):
             attribute = name[len(PRODUCT_PREFIX) :]
-            if fact.product is None:
+            if product is None:
                 zh.append(f"产品的 {attribute}（该事实未指明产品）")
                 en.append(f"the product's {attribute} (the fact names no product)")
             else:
-                zh.append(f"产品 {fact.product} 的 {attribute}")
-                en.append(f"{attribute} of product {fact.product}")
+                zh.append(f"产品 {product} 的 {attribute}")
+                en.append(f"{attribute} of product {product}")
         else:
             zh.append(name)
             en.append(name)
@@ -410,12 +434,49 @@ def _in_region(ruleset: Ruleset, region: str | None, target: str) -> bool:
     return target in chain
 
 
-def _eligibility(
-    doc: Document, profile: Profile, ruleset: Ruleset
-) -> tuple[list[Text], list[Text], list[str]]:
+# (id of the document, what of the applicant its eligibility reads) -> (the document, the
+# ruleset, the answer): a batch asks the same question of the same document for every
+# applicant, and the answer depends on nothing else.
+_ELIGIBLE: dict[tuple[Any, ...], tuple[Document, Ruleset, _Eligible]] = {}
+
+
+class _Eligible(NamedTuple):
+    reasons: tuple[Text, ...]
+    assumptions: tuple[Text, ...]
+    unstated: tuple[str, ...]
+
+
+def _eligibility(doc: Document, profile: Profile, ruleset: Ruleset) -> _Eligible:
     """Reasons the applicant is not eligible for the document, assumptions made, and the
     applicant fields its eligibility reads that the profile leaves out (rule 3: its awards
     are then possible, from 0, never assumed)."""
+    a = profile.applicant
+    get = a.get
+    rules = doc.eligibility
+    region = a["region"]
+    key: tuple[Any, ...] = (
+        id(doc),
+        region,
+        get("tax_region") or region,
+        get("legal_form"),
+        get("independent_legal_person"),
+        get("biomedicine_business"),
+        get("in_enterprise_database"),
+    )
+    if rules.exclusions or rules.suspensions:
+        key += tuple(bool(get(f)) for f in (*rules.exclusions, *rules.suspensions))
+    hit = _ELIGIBLE.get(key)
+    if hit is not None and hit[0] is doc and hit[1] is ruleset:
+        return hit[2]
+    found = _eligibility_of(doc, profile, ruleset)
+    if len(_ELIGIBLE) >= 4096:
+        _ELIGIBLE.clear()  # bounded: regions and flags are few, but a data set may be odd
+    _ELIGIBLE[key] = (doc, ruleset, found)
+    return found
+
+
+def _eligibility_of(doc: Document, profile: Profile, ruleset: Ruleset) -> _Eligible:
+    """`_eligibility` worked out: it reads only the applicant's fields in the cache key."""
     rules = doc.eligibility
     a = profile.applicant
     reasons: list[Text] = []
@@ -494,30 +555,47 @@ def _eligibility(
             reasons.append(
                 Text(f"停止享受扶持：{name.zh}{article}", f"support stopped: {name.en}{article}")
             )
-    return reasons, assumptions, unstated
+    return _Eligible(tuple(reasons), tuple(assumptions), tuple(unstated))
 
 
 class _Match(NamedTuple):
-    missing: list[str]
-    assumed: list[Text]
-    applicant_failed: list[str]
+    missing: Sequence[str]
+    assumed: Sequence[Text]
+    applicant_failed: Sequence[str]
+
+
+_MATCHED = _Match((), (), ())  # the fact meets every condition, with nothing missing
 
 
 def _match(measure: Measure, fact: Fact, profile: Profile, ruleset: Ruleset) -> _Match | None:
     """None if the fact does not match the trigger; else what is missing, assumed or
     not met by the applicant (a fact that matches is worth reporting even then)."""
-    assert measure.trigger is not None
-    place = _place(ruleset, measure.trigger.kind)
-    result = _Match([], [], [])
-    for clause in measure.trigger.where:
-        if not _holds(clause, fact.values, result.missing, result.assumed, place):
+    trigger = measure.trigger
+    assert trigger is not None
+    values = fact.values
+    if not trigger.applicant:
+        # The common case, plain conditions on fields the fact gives: `_holds` would add
+        # nothing to missing or assumed, so the answer is a plain yes or no.
+        for clause in trigger.where:
+            if type(clause) is not Condition or clause.field not in values:
+                break
+            if not clause.holds(values[clause.field]):
+                return None
+        else:
+            return _MATCHED
+    place = _place(ruleset, trigger.kind)
+    missing: list[str] = []
+    assumed: list[Text] = []
+    failed: list[str] = []
+    for clause in trigger.where:
+        if not _holds(clause, values, missing, assumed, place):
             return None
-    for clause in measure.trigger.applicant:
-        if not _holds(
-            clause, profile.applicant, result.missing, result.assumed, frozenset(), _APPLICANT
-        ):
-            result.applicant_failed.append(clause.describe())
-    return result
+    for clause in trigger.applicant:
+        if not _holds(clause, profile.applicant, missing, assumed, frozenset(), _APPLICANT):
+            failed.append(clause.describe())
+    if not (missing or assumed or failed):
+        return _MATCHED
+    return _Match(missing, assumed, failed)
 
 
 _PLACE: dict[int, tuple[Any, frozenset[str]]] = {}
@@ -542,6 +620,8 @@ def _holds(
     prefix: str = "",
 ) -> bool:
     """Whether a clause holds; a field it needs but cannot see goes to `missing`."""
+    if type(clause) is Condition and clause.field in values:
+        return clause.holds(values[clause.field])  # the common case, as below
     if isinstance(clause, AnyOf):
         # Holds if a group holds; possibly (its unknowns go to `missing`) if no group holds
         # for certain but one is not contradicted.
@@ -584,23 +664,13 @@ class _Partly(NamedTuple):
 def _gate(
     doc: Document,
     status: Status,
-    eligibility: list[Text],
+    eligibility: Sequence[Text],
     fact: Fact,
     as_of: dt.date,
     measure: Measure | None = None,
 ) -> tuple[Stage, Text] | _Partly | None:
-    if status == "lapsed":
-        return "validity", Text(
-            f"文件已于 {doc.effective_until} 失效；评估日为 {doc.effective_until} 或更早时计入",
-            f"the document lapsed after {doc.effective_until}; evaluate as of "
-            f"{doc.effective_until} or earlier to count it",
-        )
-    if status == "not_yet":
-        return "validity", Text(
-            f"文件 {doc.effective_from} 起施行；评估日为 {doc.effective_from} 或更晚时计入",
-            f"the document takes effect on {doc.effective_from}; evaluate as of "
-            f"{doc.effective_from} or later to count it",
-        )
+    if status != "in_force":
+        return "validity", _validity(doc, status)
     if eligibility:
         return "eligibility", Text(
             "；".join(r.zh for r in eligibility), "; ".join(r.en for r in eligibility)
@@ -610,7 +680,55 @@ def _gate(
     return _window(doc, fact, as_of, fact.date, fact.end, "")
 
 
+# (id of the document, status) -> (the document, why its measures do not count now)
+_VALIDITY: dict[tuple[int, str], tuple[Document, Text]] = {}
+
+
+def _validity(doc: Document, status: Status) -> Text:
+    """Why a document that is not in force excludes its awards (the same for every fact)."""
+    key = (id(doc), status)
+    hit = _VALIDITY.get(key)
+    if hit is not None and hit[0] is doc:
+        return hit[1]
+    match status:
+        case "lapsed":
+            text = Text(
+                f"文件已于 {doc.effective_until} 失效；评估日为 {doc.effective_until} 或更早时计入",
+                f"the document lapsed after {doc.effective_until}; evaluate as of "
+                f"{doc.effective_until} or earlier to count it",
+            )
+        case "not_yet":
+            text = Text(
+                f"文件 {doc.effective_from} 起施行；评估日为 {doc.effective_from} 或更晚时计入",
+                f"the document takes effect on {doc.effective_from}; evaluate as of "
+                f"{doc.effective_from} or later to count it",
+            )
+        case "in_force":
+            raise ValueError("a document in force excludes nothing")
+        case _:
+            assert_never(status)
+    if len(_VALIDITY) >= 4096:
+        _VALIDITY.clear()  # bounded: a long-lived process may load many rulesets
+    _VALIDITY[key] = (doc, text)
+    return text
+
+
+# id of the document -> (the document, its window as text)
+_WINDOWS: dict[int, tuple[Document, str]] = {}
+
+
 def _window_text(doc: Document) -> str:
+    hit = _WINDOWS.get(id(doc))
+    if hit is not None and hit[0] is doc:
+        return hit[1]
+    text = _window_text_of(doc)
+    if len(_WINDOWS) >= 4096:
+        _WINDOWS.clear()  # bounded: a long-lived process may load many rulesets
+    _WINDOWS[id(doc)] = (doc, text)
+    return text
+
+
+def _window_text_of(doc: Document) -> str:
     start = doc.window_start
     if start is None and doc.start_unknown:
         first = f"? (≤ {doc.known_by})" if doc.known_by else "?"

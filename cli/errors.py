@@ -22,11 +22,17 @@ EXIT_INTERNAL = 70  # a bug in policycalc (sysexits' EX_SOFTWARE): never the inp
 
 
 # An error is one line: control characters from the input (a key with a newline in it)
-# are shown escaped, never printed; so are lone surrogates (a file name of undecodable
-# bytes, a "\ud800" in a profile), which no output stream could encode.
-_VISIBLE = {c: repr(chr(c))[1:-1] for c in (*range(32), 127)} | {
-    c: f"\\u{c:04x}" for c in range(0xD800, 0xE000)
-}
+# are shown escaped, never printed, C1 (U+0085 is a line end, U+009B a terminal's CSI)
+# included; so are the bidirectional controls (U+202E shows `exe.txt` as `txt.exe`), the
+# line and paragraph separators, and lone surrogates (a file name of undecodable bytes, a
+# "\ud800" in a profile), which no output stream could encode. The same set as
+# render/safe.py's `visible`, which this layer cannot import.
+_BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_VISIBLE = (
+    {c: repr(chr(c))[1:-1] for c in (*range(32), 127)}
+    | {c: f"\\x{c:02x}" for c in range(0x80, 0xA0)}
+    | {c: f"\\u{c:04x}" for c in (*_BIDI, 0x2028, 0x2029, *range(0xD800, 0xE000))}
+)
 
 
 class Error(Exception):

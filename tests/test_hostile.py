@@ -599,6 +599,24 @@ def test_the_reports_carry_no_bidi_override(tmp_path):
         assert not [c for c in RAW_UNSAFE if c in text], name
 
 
+def test_error_and_note_lines_show_c1_and_bidi_characters_escaped(tmp_path):
+    # A reused id holding U+202E and an unknown key holding U+202E and U+0085 (NEL, a line
+    # end to some terminals): the duplicate-id note and the record's Error: line name them,
+    # escaped as the other outputs escape them, so stderr stays one line per message and
+    # reads in its own order.
+    record = {"applicant": {"id": "a\u202eb", "region": "kunming"}, "facts": []}
+    bad = {"applicant": {"id": "c", "region": "kunming", "k\u202ey\x85": 1}, "facts": []}
+    lines = [json.dumps(record), json.dumps(record), json.dumps(bad)]
+    (tmp_path / "b.jsonl").write_text("\n".join(lines) + "\n")
+    result = cli("estimate", "--batch", "b.jsonl", "--as-of", AS_OF, cwd=tmp_path)
+    err = clean(result)
+    assert result.returncode == EXIT_DATA
+    assert not [c for c in ("\u202e", "\x85") if c in err], err
+    said = err.splitlines()
+    assert any("id: 'a\\u202eb'" in line for line in said), err
+    assert any(line.startswith("Error:") and "k\\u202ey\\x85" in line for line in said), err
+
+
 def test_the_json_escapes_read_back_as_the_same_text(tmp_path):
     (tmp_path / "h.yaml").write_text(HOSTILE_TEXT)
     result = cli("estimate", "h.yaml", "--as-of", AS_OF, "-f", "json", "--all", cwd=tmp_path)

@@ -261,7 +261,7 @@ def compare_regions(
         policycalc compare-regions examples/kunming-cell.yaml \\
             --regions kunming,chongqing --as-of 2023-06-30
     """
-    from .engine import estimate as run
+    from . import api
     from .render.views import CompareView
     from .render.write import write
     from .schema import one_of
@@ -290,7 +290,7 @@ def compare_regions(
     language = lang_of(lang)
     check_report(report)
     distinct_outputs(output, report)
-    results = tuple(run(ruleset, applicant, day, region=region) for region in wanted)
+    results = api.compare_regions(applicant, wanted, day, ruleset=ruleset).estimates
     notices: list[str] = []
     for result in results:
         notices.extend(n for n in lapse_notices(result, language) if n not in notices)

@@ -199,7 +199,7 @@ def opportunities_command(
             )
         check_report(report)
         distinct_outputs(output, report)
-    from .opportunities import find_opportunities
+    from . import api
     from .render.views import OpportunitiesView
     from .render.write import write
     from .schema import one_of
@@ -221,7 +221,8 @@ def opportunities_command(
                     field="--regions",
                 )
     applicant = _profile(profile, ruleset, encoding)
-    results = tuple(find_opportunities(ruleset, applicant, day, region=r) for r in wanted)
+    asked = None if regions is None else [r for r in wanted if r is not None]
+    results = api.opportunities(applicant, day, regions=asked, ruleset=ruleset).sections
     if reason is not None:
         from .opportunities import REASONS
 
@@ -291,8 +292,8 @@ def interview_command(
     extra_data: ExtraDataOpt,
 ) -> None:
     """The `interview` command once its options are parsed."""
+    from . import api
     from .interview import Declined, InterviewError, make_plan, profile_text, run_interview
-    from .opportunities import find_opportunities
     from .profile import build_profile, parse_document
     from .render.views import EstimateView, OpportunitiesView
     from .render.words import word
@@ -389,7 +390,7 @@ def interview_command(
         target.commit()
         typer.echo(f"wrote {output}", err=True)
         screen = sys.stdout
-    found = find_opportunities(ruleset, profile, day)
+    (found,) = api.opportunities(profile, day, ruleset=ruleset).sections
     write(EstimateView(found.estimate, lang_of(lang)), OutputFormat.table, screen)
     top = found._replace(items=found.items[:3])
     write(
@@ -512,13 +513,13 @@ def estimate_command(
         raise UsageError("give a PROFILE file (or - for stdin), or --batch FILE", field="PROFILE")
     fmt = output_format(fmt, output, OutputFormat.table)
     bom = check_excel(excel, fmt)
-    from .engine import estimate as run
+    from . import api
     from .render.views import EstimateView
     from .render.write import write
 
     day = parse_as_of(as_of)
     ruleset = load(data_dir, extra_data)
-    result = run(ruleset, _profile(profile, ruleset, encoding), day)
+    result = api.estimate(_profile(profile, ruleset, encoding), day, ruleset=ruleset)
     view = EstimateView(result, lang_of(lang), steps=steps, show_all=show_all, today=as_of is None)
     reads = _reads(profile, ruleset)
     with destination(output, reads, binary=fmt is OutputFormat.xlsx) as out:

@@ -111,8 +111,8 @@ EncodingOpt = Annotated[
         "--encoding",
         metavar="ENCODING",
         help="Encoding of the profile or batch file: utf-8 (default; a BOM is fine), or gbk "
-        "for a file saved by Excel on Chinese Windows. A batch file that is not UTF-8 but "
-        "reads as Chinese GBK text is read as GBK without it, with a note.",
+        "for a file saved by Excel on Chinese Windows. A profile or batch file that is not "
+        "UTF-8 but reads as Chinese GBK text is read as GBK without it, with a note.",
         show_default=False,
     ),
 ]
@@ -259,7 +259,7 @@ def _profile(path: str, ruleset: Ruleset, encoding: str = "utf-8") -> Any:
         resolve(path),
         ruleset,
         read_stdin() if path == "-" else None,
-        encoding="utf-8" if encoding == "auto" else encoding,
+        encoding=encoding,
     )
 
 

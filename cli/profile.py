@@ -299,10 +299,21 @@ def read_bounded(handle: Any, source: str) -> bytes:
     return raw
 
 
+AUTO = "auto"  # no encoding named: UTF-8 (a BOM is fine), else GBK where the bytes say so
+READ_AS_GBK = Text(
+    "资料文件不是 UTF-8 编码，已按 GBK（GB18030）读取；如有误请指定编码",
+    "the profile file is not UTF-8: it was read as GBK (GB18030); name the encoding if "
+    "that is wrong",
+)
+
+
 def load_profile(
-    path: str, ruleset: Ruleset, stdin: bytes | None = None, encoding: str = "utf-8"
+    path: str, ruleset: Ruleset, stdin: bytes | None = None, encoding: str = AUTO
 ) -> Profile:
-    """Read a profile file (or `-` with `stdin`) and check it."""
+    """Read a profile file (or `-` with `stdin`) and check it. With no encoding named
+    (`auto`), a file that is not UTF-8 but reads as Chinese GBK text (Excel and Notepad on
+    Chinese Windows save it so) is read as GB18030, with a note saying so, as batch files
+    are."""
     if path == "-":
         raw = stdin if stdin is not None else b""
         source = "<stdin>"
@@ -310,7 +321,17 @@ def load_profile(
         with open_input(path, "a profile file") as handle:
             raw = read_bounded(handle, path)
         source = path
-    text = read_text(raw, source, encoding)
+    if encoding != AUTO:
+        text = read_text(raw, source, encoding)
+    else:
+        try:
+            text = read_text(raw, source)
+        except InputError:
+            if not looks_like_gbk(raw):
+                raise
+            text = read_text(raw, source, "gb18030")
+            found = build_profile(parse_document(text, source), ruleset, source)
+            return found._replace(assumptions=(*found.assumptions, READ_AS_GBK))
     return build_profile(parse_document(text, source), ruleset, source)
 
 

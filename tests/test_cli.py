@@ -333,17 +333,27 @@ GBK_PROFILE = (
 )
 
 
-def test_a_gbk_profile_is_read_with_encoding_gbk_and_hinted_without(tmp_path):
+def test_a_gbk_profile_is_read_as_gbk_with_a_note_and_refused_as_named_utf8(tmp_path):
     path = tmp_path / "client.yaml"
     path.write_bytes(GBK_PROFILE.encode("gbk"))
-    plain = run("estimate", str(path), "--as-of", AS_OF, "-f", "json")
-    assert plain.exit_code == 2 and "--encoding gbk" in plain.stderr
-    result = run("estimate", str(path), "--as-of", AS_OF, "-f", "json", "--encoding", "gbk")
-    assert result.exit_code == 0, result.stderr
-    data = json.loads(result.stdout)
-    assert data["applicant"]["name"] == "滇池细胞治疗有限公司"
-    # Kunming （九）: 5% of 1,000 = 50.
-    assert [(a["measure"], a["min"]) for a in data["awards"]] == [("km-09-renovation", 50)]
+    named = run("estimate", str(path), "--as-of", AS_OF, "-f", "json", "--encoding", "utf-8")
+    assert named.exit_code == 2 and "--encoding gbk" in named.stderr
+    for given in ((), ("--encoding", "gbk")):
+        result = run("estimate", str(path), "--as-of", AS_OF, "-f", "json", "--lang", "en", *given)
+        assert result.exit_code == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert data["applicant"]["name"] == "滇池细胞治疗有限公司"
+        # Kunming （九）: 5% of 1,000 = 50.
+        assert [(a["measure"], a["min"]) for a in data["awards"]] == [("km-09-renovation", 50)]
+        said = [n for n in data["notes"] if "read as GBK" in n]
+        assert len(said) == (0 if given else 1), data["notes"]
+
+
+def test_latin1_bytes_are_not_taken_for_gbk(tmp_path):
+    path = tmp_path / "client.yaml"
+    path.write_bytes("applicant: {name: Société Générale, region: kunming}\n".encode("latin-1"))
+    result = run("estimate", str(path), "--as-of", AS_OF)
+    assert result.exit_code == 2 and "not UTF-8" in result.stderr and "GBK" not in result.stderr
 
 
 CSV_BATCH = (

@@ -82,6 +82,11 @@ def read_profile(
     field): from a mapping (named `source` in errors), a path to a YAML, TOML or JSON file,
     or a Profile as it is."""
     rules = _ruleset(ruleset)
+    if type(profile) is dict:
+        # The common case, a plain dict (a parsed JSON record): straight to the reader. It is
+        # no Profile and no path, and _plain_mapping returns a dict as it is, so the checks
+        # below would come to the same call; isinstance against the ABCs is what it skips.
+        return _build_profile()(profile, rules, source)
     if isinstance(profile, Profile):
         return profile
     if isinstance(profile, str | os.PathLike):
@@ -96,6 +101,20 @@ def read_profile(
     raise ProfileError(
         f"a profile is a mapping or a path, not {type(profile).__name__}", source=source
     )
+
+
+_BUILD: Callable[[Any, Ruleset, str], Profile] | None = None
+
+
+def _build_profile() -> Callable[[Any, Ruleset, str], Profile]:
+    """profile.build_profile, imported on first use (`import policycalc` stays light) and
+    then kept: an import statement in read_profile costs about a microsecond a record."""
+    global _BUILD
+    if _BUILD is None:
+        from .profile import build_profile
+
+        _BUILD = build_profile
+    return _BUILD
 
 
 def _plain_mapping(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable, Container
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
-from typing import Any, BinaryIO, assert_never
+from typing import Any, BinaryIO, NamedTuple, NoReturn, assert_never
 
 from .errors import ProfileError as InputError  # every error here is the profile's
 from .lines import LineDict, LineList
@@ -347,23 +349,34 @@ class _Bad(ValueError):
     """A value that does not fit its field; the caller adds file, line and field."""
 
 
-_DEFAULTS: dict[int, tuple[Any, dict[str, tuple[tuple[str, ...], dict[str, Any]]]]] = {}
+Convert = Callable[[Any, Ruleset], Any]
 
 
-def _required_and_defaults(
-    specs: dict[str, FieldSpec], table: str, vocab: Any
-) -> tuple[tuple[str, ...], dict[str, Any]]:
-    """Required field names and default values of a field table, worked out once."""
-    entry = _DEFAULTS.get(id(vocab))
+class _Table(NamedTuple):
+    """A field table (the applicant's or a fact kind's) as the reader uses it."""
+
+    required: tuple[str, ...]  # names of the required fields
+    defaults: dict[str, Any]  # default values (never changed: each profile copies it)
+    convert: dict[str, Convert]  # per field, `_value` for it (see `_converter`)
+
+
+def _field_table(specs: dict[str, FieldSpec]) -> _Table:
+    required = tuple(name for name, spec in specs.items() if spec.required)
+    defaults = {n: spec.default for n, spec in specs.items() if spec.default is not None}
+    convert = {name: _converter(spec) for name, spec in specs.items()}
+    return _Table(required, defaults, convert)
+
+
+_TABLES: dict[int, tuple[Any, _Table, dict[str, _Table]]] = {}
+
+
+def _tables(vocab: Any) -> tuple[_Table, dict[str, _Table]]:
+    """The applicant's field table and each fact kind's, worked out once per vocabulary."""
+    entry = _TABLES.get(id(vocab))
     if entry is None or entry[0] is not vocab:
-        entry = (vocab, {})
-        _DEFAULTS[id(vocab)] = entry
-    known = entry[1].get(table)
-    if known is None:
-        required = tuple(name for name, spec in specs.items() if spec.required)
-        defaults = {n: spec.default for n, spec in specs.items() if spec.default is not None}
-        known = entry[1][table] = (required, defaults)
-    return known
+        kinds = {kind_id: _field_table(kind.fields) for kind_id, kind in vocab.kinds.items()}
+        entry = _TABLES[id(vocab)] = (vocab, _field_table(vocab.applicant), kinds)
+    return entry[1], entry[2]
 
 
 def build_profile(data: Any, ruleset: Ruleset, source: str, line: int | None = None) -> Profile:
@@ -395,11 +408,11 @@ def build_profile(data: Any, ruleset: Ruleset, source: str, line: int | None = N
         )
     vocab = ruleset.vocabulary
     specs = vocab.applicant
-    required, defaults = _required_and_defaults(specs, "applicant", vocab)
+    (required, defaults, convert), kind_tables = _tables(vocab)
     applicant: dict[str, Any] = dict(defaults)
     for key, value in applicant_raw.items():
-        spec = specs.get(key)
-        if spec is None:
+        to_value = convert.get(key)  # the field's `_value`
+        if to_value is None:
             fail(
                 f"unknown applicant field '{key}'{suggest(str(key), specs)}",
                 f"applicant.{key}",
@@ -408,7 +421,7 @@ def build_profile(data: Any, ruleset: Ruleset, source: str, line: int | None = N
             )
             continue
         try:
-            applicant[key] = _value(spec, value, ruleset)
+            applicant[key] = to_value(value, ruleset)
         except _Bad as exc:
             fail(str(exc), f"applicant.{key}", applicant_raw, key)
     for name in required:
@@ -428,19 +441,28 @@ def build_profile(data: Any, ruleset: Ruleset, source: str, line: int | None = N
     legacy: list[str] = []
     for index, item in enumerate(facts_raw):
         where = (facts_raw.line_of(index) if lined else None) or line
-        facts.append(_fact(item, index, ruleset, source, where, products, legacy))
+        facts.append(_fact(item, index, ruleset, source, where, products, legacy, kind_tables))
     notes = (_legacy_note(legacy),) if legacy else ()
-    return Profile(
-        applicant=applicant,
-        facts=tuple(facts),
-        source=source,
-        line=line,
-        assumptions=notes,
-        products=products,
-    )
+    # applicant, facts, source, line, assumptions, products (by position: quicker than names)
+    return Profile(applicant, tuple(facts), source, line, notes, products)
+
+
+# The note for the first three old-form facts and whether more follow: most batches hold a
+# few forms only. Emptied when full, so that a batch of many kinds cannot fill memory.
+_LEGACY_NOTES: dict[tuple[tuple[str, ...], bool], Text] = {}
 
 
 def _legacy_note(legacy: list[str]) -> Text:
+    key = (tuple(legacy[:3]), len(legacy) > 3)
+    note = _LEGACY_NOTES.get(key)
+    if note is None:
+        if len(_LEGACY_NOTES) >= 1024:
+            _LEGACY_NOTES.clear()
+        note = _LEGACY_NOTES[key] = _legacy_text(legacy)
+    return note
+
+
+def _legacy_text(legacy: list[str]) -> Text:
     shown = "; ".join(legacy[:3]) + ("; …" if len(legacy) > 3 else "")
     return Text(
         f"资料使用旧写法（事实上的 product_type/modality/drug_class）：{shown}。"
@@ -554,6 +576,15 @@ def derived_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _fact_fail(
+    message: str, item: Any, index: int, source: str, line: int | None, field: str, key: Any = None
+) -> NoReturn:
+    """Raise the error for fact `index`: `field` is the path below `facts[index]`."""
+    raise InputError(
+        message, source=source, line=_line(item, key) or line, field=f"facts[{index}]{field}"
+    )
+
+
 def _fact(
     item: Any,
     index: int,
@@ -562,118 +593,200 @@ def _fact(
     line: int | None,
     products: dict[str, dict[str, Any]] | None = None,
     legacy: list[str] | None = None,
+    kind_tables: dict[str, _Table] | None = None,
 ) -> Fact:
-    def fail(message: str, field: str, key: str | None = None) -> Any:
-        path = f"facts[{index}]"
-        raise InputError(
-            message, source=source, line=_line(item, key) or line, field=f"{path}{field}"
-        )
-
     if not isinstance(item, dict):
-        fail(f"a fact is a mapping with kind, date and fields, found {type_name(item)}", "")
+        _fact_fail(
+            f"a fact is a mapping with kind, date and fields, found {type_name(item)}",
+            item,
+            index,
+            source,
+            line,
+            "",
+        )
     vocab = ruleset.vocabulary
     kinds = vocab.kinds
     kind_id = item.get("kind")
     if kind_id is None:
-        fail("missing required key 'kind'", "")
+        _fact_fail("missing required key 'kind'", item, index, source, line, "")
     if not isinstance(kind_id, str) or kind_id not in kinds:
-        fail(
+        _fact_fail(
             f"unknown fact kind '{kind_id}'{suggest(str(kind_id), kinds)}; "
             f"`policycalc facts` lists them",
+            item,
+            index,
+            source,
+            line,
             ".kind",
             "kind",
         )
-    kind = kinds[kind_id]
-    fields = kind.fields
+    fields = kinds[kind_id].fields
     if "date" not in item:
-        fail("missing required key 'date'", ".date")
+        _fact_fail("missing required key 'date'", item, index, source, line, ".date")
     try:
         date, until, written = _when(item["date"])
     except _Bad as exc:
-        fail(str(exc), ".date", "date")
-    required, defaults = _required_and_defaults(fields, kind_id, vocab)
+        _fact_fail(str(exc), item, index, source, line, ".date", "date")
+    required, defaults, convert = (kind_tables or _tables(vocab)[1])[kind_id]
     values: dict[str, Any] = dict(defaults)
     product = note = None
     old: dict[str, Any] | None = None  # product attributes given on the fact
     said_old = False  # in the old form (product_type, modality, drug_class)
+    # Old-form keys with a plain valid value, in order, while `old` is still None: what they
+    # say is taken from a cache after the loop (or folded into `old` when another product
+    # attribute follows, which is what reading them one by one would have made of them).
+    plain_old: tuple[tuple[str, Any], ...] = ()
     for key, value in item.items():
-        spec = fields.get(key)
-        if spec is not None:
+        to_value = convert.get(key)  # the field's `_value`
+        if to_value is not None:
             try:
-                values[key] = _value(spec, value, ruleset)
+                values[key] = to_value(value, ruleset)
             except _Bad as exc:
-                fail(str(exc), f".{key}", key)
+                _fact_fail(str(exc), item, index, source, line, f".{key}", key)
         elif key in ("kind", "date"):
             continue
         elif key in LEGACY_KEYS:
-            try:
-                old = _old_form(key, value, old)
-            except _Bad as exc:
-                fail(str(exc), f".{key}", key)
             said_old = True
+            exact, valid = _PLAIN_OLD[key]
+            if old is None and type(value) is exact and value in valid:
+                plain_old += ((key, value),)
+                continue
+            try:
+                old = _old_form(key, value, _fold_old(old, plain_old))
+            except _Bad as exc:
+                _fact_fail(str(exc), item, index, source, line, f".{key}", key)
+            plain_old = ()
         elif isinstance(key, str) and key.startswith(PRODUCT_PREFIX):
             # The product's attribute given on the fact itself (one-row-per-fact tables).
             name = key[len(PRODUCT_PREFIX) :]
             pspec = vocab.products.get(name)
             if pspec is None:
-                fail(
+                _fact_fail(
                     f"a product has no attribute '{name}'{suggest(name, vocab.products)}",
+                    item,
+                    index,
+                    source,
+                    line,
                     f".{key}",
                     key,
                 )
-                continue
             try:
-                old = dict(old or {}, **{name: _value(pspec, value, ruleset)})
+                old = dict(_fold_old(old, plain_old) or {}, **{name: _value(pspec, value, ruleset)})
             except _Bad as exc:
-                fail(str(exc), f".{key}", key)
+                _fact_fail(str(exc), item, index, source, line, f".{key}", key)
+            plain_old = ()
         elif key in ("product", "note"):
             if not isinstance(value, str | int) or isinstance(value, bool):
-                fail(f"expected text, found {type_name(value)}", f".{key}", key)
+                _fact_fail(
+                    f"expected text, found {type_name(value)}",
+                    item,
+                    index,
+                    source,
+                    line,
+                    f".{key}",
+                    key,
+                )
             try:
                 _text(str(value))
             except _Bad as exc:
-                fail(str(exc), f".{key}", key)
+                _fact_fail(str(exc), item, index, source, line, f".{key}", key)
             if key == "product":
                 product = str(value)
             else:
                 note = str(value)
         else:
             choices = list(fields) + list(COMMON_FACT_KEYS)
-            fail(
+            _fact_fail(
                 f"fact kind '{kind_id}' has no field '{key}'{suggest(str(key), choices)}",
+                item,
+                index,
+                source,
+                line,
                 f".{key}",
                 key,
             )
     for name in required:
         if name not in item:
-            fail(f"missing required field '{name}' for kind '{kind_id}'", f".{name}")
+            _fact_fail(
+                f"missing required field '{name}' for kind '{kind_id}'",
+                item,
+                index,
+                source,
+                line,
+                f".{name}",
+            )
     if product is not None and products is not None:
         declared = products.get(product)
         if declared is None:
-            fail(
+            _fact_fail(
                 f"unknown product '{product}'{suggest(product, products)}; "
                 f"declare it under `products`",
+                item,
+                index,
+                source,
+                line,
                 ".product",
                 "product",
             )
-        values.update(declared)  # type: ignore[arg-type]
-    if old is not None:
+        values.update(declared)
+    if plain_old or old is not None:
+        said: str | None = None
         try:
-            derived = derived_attributes(old)
+            if plain_old:  # `old` is None: every old-form key was plain
+                derived, said = _plain_old_attributes(plain_old)
+            else:
+                derived = derived_attributes(old)  # type: ignore[arg-type]
         except _Bad as exc:
-            fail(str(exc), "")
+            _fact_fail(str(exc), item, index, source, line, "")
         for key, value in derived.items():
             if key in values and values[key] != value:
-                fail(
+                _fact_fail(
                     f"'{key[len(PRODUCT_PREFIX) :]}' {value} contradicts product '{product}' "
                     f"({values[key]})",
+                    item,
+                    index,
+                    source,
+                    line,
                     "",
                 )
             values[key] = value
         if legacy is not None and said_old:
-            said = ", ".join(f"{k}: {item[k]}" for k in LEGACY_KEYS if k in item)
+            if said is None:
+                said = ", ".join(f"{k}: {item[k]}" for k in LEGACY_KEYS if k in item)
             legacy.append(f"facts[{index}] {said}")
     return Fact(index + 1, kind_id, date, values, product, note, line, until, written)
+
+
+# The old-form values read without `_old_form`'s checks: (exact type, the valid values).
+# A bool is no int here (type(True) is bool), as `_old_form` refuses it.
+_PLAIN_OLD: dict[str, tuple[type, Container[Any]]] = {
+    "product_type": (str, LEGACY_PRODUCT_TYPE),
+    "modality": (str, LEGACY_MODALITY),
+    "drug_class": (int, (1, 2, 3, 4, 5)),
+}
+# What plain old-form keys (in their order) say: the product's attributes as
+# derived_attributes gives them (shared: callers read it, never change it) and the keys as
+# the legacy note quotes them. A few thousand keys at most: the values are valid ones.
+_OLD_SAID: dict[tuple[tuple[str, Any], ...], tuple[dict[str, Any], str]] = {}
+
+
+def _fold_old(
+    old: dict[str, Any] | None, plain: tuple[tuple[str, Any], ...]
+) -> dict[str, Any] | None:
+    """`old` with plain old-form keys read into it one by one, in order."""
+    for key, value in plain:
+        old = _old_form(key, value, old)
+    return old
+
+
+def _plain_old_attributes(plain: tuple[tuple[str, Any], ...]) -> tuple[dict[str, Any], str]:
+    found = _OLD_SAID.get(plain)
+    if found is None:
+        attributes = derived_attributes(_fold_old(None, plain) or {})  # `_Bad` is not kept
+        given = dict(plain)
+        said = ", ".join(f"{k}: {given[k]}" for k in LEGACY_KEYS if k in given)
+        found = _OLD_SAID[plain] = (attributes, said)
+    return found
 
 
 def _old_form(key: str, value: Any, old: dict[str, Any] | None) -> dict[str, Any]:
@@ -815,6 +928,85 @@ def _value(spec: FieldSpec, value: Any, ruleset: Ruleset) -> Any:
         raise _Bad(f"expected text, found {type_name(value)}")
     _text(value)
     return value
+
+
+_MAX_AMOUNT_INT = int(MAX_AMOUNT)
+
+
+def _converter(spec: FieldSpec) -> Convert:
+    """`_value` for one field: `convert(value, ruleset)` is `_value(spec, value, ruleset)`.
+    For the value a parsed file mostly holds (an int for a number, a str for an enum, a
+    region or a text, a bool for a flag) a fast path returns at once what `_value` would
+    return after its checks; anything else, every error included, goes to `_value`."""
+    general: Convert = partial(_value, spec)
+    t = spec.type
+    allowed = spec.values
+    if t == "bool":
+
+        def flag(value: Any, ruleset: Ruleset) -> Any:
+            if type(value) is bool:  # what isinstance(value, bool) accepts (bool has no subclass)
+                return value
+            return general(value, ruleset)
+
+        return flag
+    if t == "money":
+
+        def money(value: Any, ruleset: Ruleset) -> Any:
+            # An int in range: no text to read, finite, not negative, not too large: Decimal(it).
+            if type(value) is int and 0 <= value <= _MAX_AMOUNT_INT:
+                return Decimal(value)
+            return general(value, ruleset)
+
+        return money
+    if t == "count":
+
+        def count(value: Any, ruleset: Ruleset) -> Any:
+            # An int (not a bool) in range and among the allowed values: itself.
+            if (
+                type(value) is int
+                and 0 <= value <= MAX_COUNT
+                and (allowed is None or value in allowed)
+            ):
+                return value
+            return general(value, ruleset)
+
+        return count
+    if t == "int":
+
+        def whole(value: Any, ruleset: Ruleset) -> Any:
+            # An int (not a bool) among the allowed values: itself.
+            if type(value) is int and (allowed is None or value in allowed):
+                return value
+            return general(value, ruleset)
+
+        return whole
+    if t == "enum":
+
+        def choice(value: Any, ruleset: Ruleset) -> Any:
+            # A str among the values: itself (the list/dict check is for other types).
+            if type(value) is str and value in allowed:  # type: ignore[operator]
+                return value
+            return general(value, ruleset)
+
+        return choice
+    if t == "region":
+
+        def region(value: Any, ruleset: Ruleset) -> Any:
+            if type(value) is str and value in ruleset.regions:
+                return value
+            return general(value, ruleset)
+
+        return region
+    if t == "text":
+
+        def text(value: Any, ruleset: Ruleset) -> Any:
+            # ASCII text holds no surrogate: `_text` would find nothing.
+            if type(value) is str and value.isascii():
+                return value
+            return general(value, ruleset)
+
+        return text
+    return general  # a date: `_value` sends it straight to `_date`
 
 
 # What YAML 1.1, TOML or Python would read as a number a person did not write: 16:40

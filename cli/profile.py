@@ -428,7 +428,7 @@ def build_profile(data: Any, ruleset: Ruleset, source: str, line: int | None = N
         if name not in applicant_raw:
             fail(f"missing required field '{name}'", f"applicant.{name}", applicant_raw)
 
-    products = _products(data, ruleset, source, line)
+    products = _products(data, ruleset, source, line) if "products" in data else None
     facts_raw = data.get("facts", [])
     if facts_raw is None:
         facts_raw = []
@@ -443,8 +443,8 @@ def build_profile(data: Any, ruleset: Ruleset, source: str, line: int | None = N
         where = (facts_raw.line_of(index) if lined else None) or line
         facts.append(_fact(item, index, ruleset, source, where, products, legacy, kind_tables))
     notes = (_legacy_note(legacy),) if legacy else ()
-    # applicant, facts, source, line, assumptions, products (by position: quicker than names)
-    return Profile(applicant, tuple(facts), source, line, notes, products)
+    # Profile(applicant, facts, source, line, assumptions, products), made as a Fact is
+    return _new_tuple(Profile, (applicant, tuple(facts), source, line, notes, products))
 
 
 # The note for the first three old-form facts and whether more follow: most batches hold a
@@ -576,6 +576,12 @@ def derived_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Fact(...) or Profile(...) with every field given by position: the tuple as the
+# NamedTuple's __new__ makes it, without the Python-level call that only passes the values
+# on. (A test checks that the records built so have all their fields.)
+_new_tuple = tuple.__new__
+
+
 def _fact_fail(
     message: str, item: Any, index: int, source: str, line: int | None, field: str, key: Any = None
 ) -> NoReturn:
@@ -623,10 +629,20 @@ def _fact(
     fields = kinds[kind_id].fields
     if "date" not in item:
         _fact_fail("missing required key 'date'", item, index, source, line, ".date")
-    try:
-        date, until, written = _when(item["date"])
-    except _Bad as exc:
-        _fact_fail(str(exc), item, index, source, line, ".date", "date")
+    when = item["date"]
+    # A day (not a year or a month) read before: its date as `_when` gave it then.
+    date = _DAYS.get(when) if type(when) is str else None
+    if date is not None:
+        until = written = None
+    else:
+        try:
+            date, until, written = _when(when)
+        except _Bad as exc:
+            _fact_fail(str(exc), item, index, source, line, ".date", "date")
+        if until is None and type(when) is str:
+            if len(_DAYS) >= 4096:  # a batch's days are a few hundred; bounded all the same
+                _DAYS.clear()
+            _DAYS[when] = date
     required, defaults, convert = (kind_tables or _tables(vocab)[1])[kind_id]
     values: dict[str, Any] = dict(defaults)
     product = note = None
@@ -754,7 +770,7 @@ def _fact(
             if said is None:
                 said = ", ".join(f"{k}: {item[k]}" for k in LEGACY_KEYS if k in item)
             legacy.append(f"facts[{index}] {said}")
-    return Fact(index + 1, kind_id, date, values, product, note, line, until, written)
+    return _new_tuple(Fact, (index + 1, kind_id, date, values, product, note, line, until, written))
 
 
 # The old-form values read without `_old_form`'s checks: (exact type, the valid values).
@@ -810,6 +826,8 @@ def _old_form(key: str, value: Any, old: dict[str, Any] | None) -> dict[str, Any
     return out
 
 
+# Dates written as days, as `_when` read them: the text to the date (see `_fact`).
+_DAYS: dict[str, dt.date] = {}
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 _YEAR = re.compile(r"^\s*(\d{4})\s*$")
 

@@ -141,3 +141,48 @@ def test_plain_old_form_keys_read_from_the_cache_as_one_by_one(
 def test_the_cached_legacy_note_is_its_text(legacy: list[str]):
     assert P._legacy_note(legacy) == P._legacy_text(legacy)
     assert P._legacy_note(list(legacy)) == P._legacy_text(legacy)  # from the cache
+
+
+day_texts = st.one_of(
+    st.dates().map(str),
+    st.dates().map(lambda d: f" {d} "),
+    st.dates().map(lambda d: str(d)[:7]),
+    st.dates().map(lambda d: str(d)[:4]),
+    st.from_regex(r"[0-9]{4}-[0-9]{1,2}(-[0-9]{1,2})?", fullmatch=True),
+    st.text(max_size=12),
+)
+
+
+@given(day_texts)
+def test_a_day_read_again_from_the_cache_is_what_when_gives(text: str):
+    ruleset = load_ruleset()
+    try:
+        expected: Any = P._when(text)
+    except P._Bad as exc:
+        expected = str(exc)
+    for _ in range(2):  # the second time a day comes from the cache
+        data = {
+            "applicant": {"region": "suzhou"},
+            "facts": [{"kind": "renovation", "date": text, "invoice_amount": 1}],
+        }
+        try:
+            fact = P.build_profile(data, ruleset, "<test>").facts[0]
+        except Error as exc:
+            assert (exc.message, exc.field) == (expected, "facts[0].date")
+        else:
+            assert (fact.date, fact.until, fact.written) == expected
+
+
+def test_facts_and_profiles_built_by_position_have_every_field():
+    ruleset = load_ruleset()
+    data = {
+        "applicant": {"region": "suzhou"},
+        "facts": [{"kind": "renovation", "date": "2022-05", "invoice_amount": 1, "note": "n"}],
+    }
+    profile = P.build_profile(data, ruleset, "<test>")
+    assert len(profile) == len(profile._fields)
+    fact = profile.facts[0]
+    assert len(fact) == len(fact._fields)
+    assert (fact.number, fact.kind, fact.note, fact.written) == (1, "renovation", "n", "2022-05")
+    assert (fact.date, fact.until) == (dt.date(2022, 5, 1), dt.date(2022, 5, 31))
+    assert (profile.source, profile.line, profile.products) == ("<test>", None, None)

@@ -1002,7 +1002,7 @@ def _converter(spec: FieldSpec) -> Convert:
 
         def choice(value: Any, ruleset: Ruleset) -> Any:
             # A str among the values: itself (the list/dict check is for other types).
-            if type(value) is str and value in allowed:  # type: ignore[operator]
+            if type(value) is str and allowed is not None and value in allowed:
                 return value
             return general(value, ruleset)
 

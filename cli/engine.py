@@ -73,6 +73,7 @@ def estimate(
     awards: list[Award] = []
     excluded: list[Exclusion] = []
     general: list[Measure] = []
+    requires = False  # an award depends on another measure's conditions
     facts = [f for f in profile.facts if f.date <= as_of] if future else list(profile.facts)
     if len(facts) > 1:
         facts.sort(key=_WHEN)
@@ -83,7 +84,8 @@ def estimate(
         general.extend(doc_general)
         pairs = [(m, f) for f in facts for m in by_kind.get(f.kind, ())]
         if len(pairs) > 1:
-            # In the document's own order of measures, then in the order the facts happened.
+            # In the document's own order of measures, then in the order the facts happened
+            # (a stable sort keeps the facts' order among one measure's pairs).
             pairs.sort(key=lambda pair: position[pair[0].id])
         for measure, fact in pairs:
             found = _consider(
@@ -101,9 +103,10 @@ def estimate(
             )
             if isinstance(found, Award):
                 awards.append(found)
+                requires = requires or measure.requires is not None
             elif found is not None:
                 excluded.append(found)
-    if any(a.measure.requires is not None for a in awards):
+    if requires:
         awards = _requirements(awards, excluded, facts, profile, ruleset, trace)
     awards, dropped, stacks = apply_stacking(awards, ruleset)
     excluded.extend(dropped)

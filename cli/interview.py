@@ -214,8 +214,8 @@ def _plain_text(answer: str) -> str:
 
 def value_words(spec: FieldSpec) -> dict[Any, tuple[str, str]]:
     """The words a question shows for each value of a choice, in Chinese and English: the
-    label lists them in order after its colon ("产品类型：创新药、改良型新药、…"). Where a
-    label lists none (or not one per value), the value itself."""
+    field's `labels`, or else the label lists them in order after its colon ("产品类型：
+    创新药、改良型新药、…"). Where a label lists none (or not one per value), the value itself."""
     values = list(spec.values or ())
 
     def listed(label: str, seps: str) -> list[str] | None:
@@ -238,9 +238,12 @@ def value_words(spec: FieldSpec) -> dict[Any, tuple[str, str]]:
     zh = listed(spec.label.zh, "、，,")
     en = listed(spec.label.en, ",;")
     out: dict[Any, tuple[str, str]] = {}
+    labels = spec.labels or {}
     for index, value in enumerate(values):
         plain = str(value).replace("_", " ")
         out[value] = (zh[index] if zh else plain, en[index] if en else plain)
+        if value in labels:
+            out[value] = (labels[value].zh, labels[value].en)
     return out
 
 

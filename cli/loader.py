@@ -35,7 +35,7 @@ from .model import (
     Trigger,
     Vocabulary,
 )
-from .schema import Reader, suggest, type_name
+from .schema import Reader, one_of, suggest, type_name
 
 FIELD_TYPES: tuple[FieldType, ...] = get_args(FieldType)
 APPLICANT_FLAGS = (
@@ -358,9 +358,27 @@ class _Builder:
             required=r.flag("required", False),
             default=r.raw("default", None),
             place=r.flag("place", False),
+            labels=self._value_labels(r, values) if r.has("labels") else None,
         )
         r.finish()
         return spec
+
+    def _value_labels(self, r: Reader, values: list[Any] | None) -> dict[Any, Text]:
+        """A field's `labels`: each of its values' words, `{value: {zh: …, en: …}}`."""
+        r.raw("labels")
+        block = r.sub("labels")
+        if not values:
+            raise r.fail("labels", "'labels' names the words of 'values'; this field has none")
+        known = {str(v): v for v in values}
+        out: dict[Any, Text] = {}
+        for key in block.data:
+            if str(key) not in known:
+                raise block.fail(
+                    key, f"'{key}' is not one of the field's values{one_of(str(key), known)}"
+                )
+            out[known[str(key)]] = block.text(key)
+        block.finish()
+        return out
 
     # ------------------------------------------------------------ documents
 

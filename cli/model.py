@@ -56,6 +56,9 @@ class FieldSpec:
     required: bool = False
     default: Any = None
     place: bool = False
+    # An enum value's words (facts.yaml `labels`), value by value; a value without one is
+    # read from the label's listing (wording.value_words).
+    labels: dict[Any, Text] | None = None
 
 
 @record

@@ -1,9 +1,10 @@
 """Conditions, fields and values in the client's words, from the vocabulary's labels
 (policy_data/facts.yaml, `zh`/`en`): never a fact kind, field name, enum value or measure id.
 
-An enum value's words come from its field's label, which lists the values in their order
-after a colon ("产品类型：创新药、改良型新药、…", "level: national, provincial, …"); where
-the label does not list them, the value is written as words (underscores become spaces).
+An enum value's words come from its field's `labels` (`{value: {zh: …, en: …}}`); for a
+value without one, from the field's label where it lists the values in their order after a
+colon ("产品类型：创新药、改良型新药、…", "level: national, provincial, …"); where the label
+does not list them either, the value is written as words (underscores become spaces).
 Machine formats and `explain` keep the ids; these words are for what a client reads.
 """
 
@@ -83,6 +84,10 @@ def field_words(spec: FieldSpec | None, name: str) -> Text:
 def value_words(spec: FieldSpec | None, value: Any) -> Text:
     if isinstance(value, bool):
         return Text("是" if value else "否", "yes" if value else "no")
+    if spec is not None and spec.labels:
+        words = spec.labels.get(value)
+        if words is not None:
+            return words
     if spec is not None and spec.values:
         values = [str(v) for v in spec.values]
         if str(value) in values:

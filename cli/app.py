@@ -848,7 +848,7 @@ def facts(
         policycalc facts
         policycalc facts clinical_phase_completed
     """
-    from .catalogue import fact_rows
+    from .catalogue import fact_rows, fact_value_words
     from .render.views import ListView
     from .render.write import write
     from .schema import suggest
@@ -865,6 +865,9 @@ def facts(
         )
     rows = fact_rows(ruleset, lang_of(lang), kind)
     columns = ["kind", "field", "type", "required", "values", "label"]
-    view = ListView("facts", rows, columns, lang_of(lang), detail=kind is not None)
+    words = fact_value_words(ruleset, lang_of(lang)) if fmt is OutputFormat.table else None
+    view = ListView(
+        "facts", rows, columns, lang_of(lang), detail=kind is not None, value_words=words
+    )
     with destination(output, _reads(None, ruleset), binary=fmt is OutputFormat.xlsx) as out:
         write(view, fmt, out, bom)

@@ -188,7 +188,23 @@ def fact_rows(ruleset: Ruleset, lang: Lang, kind: str | None) -> list[dict[str, 
     return rows
 
 
-__all__ = ["describe", "fact_rows", "measure_rows", "stats_rows"]
+def fact_value_words(ruleset: Ruleset, lang: Lang) -> dict[tuple[str, str], dict[str, str]]:
+    """Each enum field's values in a language's words, by (kind, field) as `fact_rows` names
+    them (`applicant` and `product` for those sections)."""
+    from .wording import value_words
+
+    vocab = ruleset.vocabulary
+    sections = [("applicant", vocab.applicant), ("product", vocab.products)]
+    sections += [(kind_id, kind.fields) for kind_id, kind in vocab.kinds.items()]
+    return {
+        (section, name): {str(v): value_words(spec, v).get(lang) for v in spec.values or ()}
+        for section, fields in sections
+        for name, spec in fields.items()
+        if spec.type == "enum"
+    }
+
+
+__all__ = ["describe", "fact_rows", "fact_value_words", "measure_rows", "stats_rows"]
 
 
 REGION_COLUMNS = ["id", "name", "level", "parent", "documents", "reached_by"]

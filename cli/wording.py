@@ -85,9 +85,9 @@ def value_words(spec: FieldSpec | None, value: Any) -> Text:
     if isinstance(value, bool):
         return Text("是" if value else "否", "yes" if value else "no")
     if spec is not None and spec.labels:
-        words = spec.labels.get(value)
-        if words is not None:
-            return words
+        own = spec.labels.get(value)
+        if own is not None:
+            return own
     if spec is not None and spec.values:
         values = [str(v) for v in spec.values]
         if str(value) in values:

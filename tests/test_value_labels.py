@@ -120,7 +120,7 @@ def test_a_labels_key_that_is_not_a_value_is_refused_with_file_line_and_field():
 
 def test_a_label_without_its_english_is_refused():
     error, _ = _build_with(
-        b"{zh: \xe4\xba\xa7\xe5\x93\x81\xe8\xb4\xa3\xe4\xbb\xbb\xe4\xbf\x9d\xe9\x99\xa9, en: product liability insurance}",
+        "{zh: 产品责任保险, en: product liability insurance}".encode(),
         "{zh: 产品责任保险}".encode(),
     )
     assert error.field == "kinds.insurance_premium.fields.policy_type.labels.product_liability"
@@ -129,7 +129,51 @@ def test_a_label_without_its_english_is_refused():
 
 def test_labels_on_a_field_without_values_is_refused():
     error, _ = _build_with(
-        b"  name: {type: text, zh: \xe7\x94\xb3",
+        "  name: {type: text, zh: 申".encode(),
         "  name: {type: text, labels: {a: {zh: 甲, en: A}}, zh: 申".encode(),
     )
     assert error.field == "applicant.name.labels"
+
+
+@pytest.mark.parametrize(
+    "kind, field, answer, value",
+    [
+        ("innovation_institution_project", "founder", "中国科学院", "cas"),
+        ("innovation_institution_project", "founder", "Chinese Academy of Engineering", "cae"),
+        ("innovation_institution_project", "founder", "cams", "cams"),
+        ("talent", "type", "顶尖人才(团队)", "top"),
+        ("insurance_premium", "policy_type", "产品责任保险", "product_liability"),
+        ("international_approval", "agency", "其他国际机构", "other"),
+        ("international_approval", "agency", "FDA", "FDA"),
+    ],
+)  # fmt: skip
+def test_the_interview_takes_a_value_in_the_words_it_shows(ruleset, kind, field, answer, value):
+    from policycalc.interview import parse_answer
+    from policycalc.interview import value_words as shown_words
+
+    spec = ruleset.vocabulary.kinds[kind].fields[field]
+    assert parse_answer(spec, answer, ruleset) == value
+    assert shown_words(spec)[value] == tuple(spec.labels[value])
+
+
+def test_facts_shows_each_value_beside_its_words_and_machine_formats_keep_the_ids():
+    import json
+
+    from typer.testing import CliRunner
+
+    from policycalc.app import app
+
+    def cells(args: list[str]) -> str:  # a table's text, wrapped cells joined up
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.stderr
+        return "".join(result.stdout.replace("│", "").split())
+
+    runner = CliRunner()
+    table = cells(["facts", "innovation_institution_project"])
+    assert "cas=中国科学院" in table and "cae=中国工程院" in table
+    english = cells(["facts", "relocation", "--lang", "en"])
+    assert "drug_mah=drugmarketing-authorisationholder" in english
+    rows = json.loads(runner.invoke(app, ["facts", "relocation", "-f", "json"]).stdout)
+    role = next(r for r in rows if r["field"] == "role")
+    assert role["values"] == ["drug_mah", "device_registrant"]
+    assert role["label"] == "身份：药品上市许可持有人、医疗器械注册人"

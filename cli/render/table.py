@@ -531,13 +531,21 @@ def print_stats(rows: list[dict[str, Any]], lang: Lang, out: Console) -> None:
     print_rows("", [word(k, lang) for k in keys], body, out, whole=(0, 1, 2, 3, 4, 5))
 
 
-def print_facts(rows: list[dict[str, Any]], lang: Lang, out: Console, detail: bool) -> None:
+def print_facts(
+    rows: list[dict[str, Any]],
+    lang: Lang,
+    out: Console,
+    detail: bool,
+    value_words: dict[tuple[str, str], dict[str, str]] | None = None,
+) -> None:
     headers = [word(k, lang) for k in ("kind", "field", "type", "required", "meaning")]
     body = []
     for r in rows:
         if not detail and r["field"] is not None and r["kind"] != "applicant":
             continue
-        values = f" ({', '.join(r['values'])})" if r["values"] else ""
+        words = (value_words or {}).get((r["kind"], r["field"]), {})
+        shown = [v if words.get(v, v) == v else f"{v} = {words[v]}" for v in r["values"] or ()]
+        values = f" ({', '.join(shown)})" if shown else ""
         body.append(
             [
                 r["kind"],
@@ -596,7 +604,7 @@ def print_view(view: View, out: Console) -> None:
         elif view.kind == "stats":
             print_stats(view.rows, view.lang, out)
         elif view.kind == "facts":
-            print_facts(view.rows, view.lang, out, view.detail)
+            print_facts(view.rows, view.lang, out, view.detail, view.value_words)
         elif view.kind == "regions":
             print_regions(view.rows, view.lang, out)
         else:

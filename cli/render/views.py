@@ -66,6 +66,9 @@ class ListView:
     columns: list[str]
     lang: Lang
     detail: bool = False
+    # `facts` in a table: each enum field's values in the client's words, by (kind, field),
+    # shown beside the ids; machine formats write the rows alone.
+    value_words: dict[tuple[str, str], dict[str, str]] | None = None
 
 
 @record

@@ -125,14 +125,102 @@ def apply_ceilings(
         return [], {None: Totals(ZERO, ZERO, 0, 0, 0)}
     units = _units(awards, stacks)
     groups = _groups(units)
-    if not groups:
-        plain: dict[str, tuple[Decimal, Decimal]] = {}
-        for u in units:
-            if not u.unknown:
-                doc = u.awards[0].document.id
-                old = plain.get(doc, (ZERO, ZERO))
-                plain[doc] = (old[0] + u.low, old[1] + u.high)
-        return [], _totals_of(plain, units, awards)
+    for unit in units:
+        if len(unit.groups) > 1:
+            return _apply_nested(awards, units, groups, trace)
+    return _apply_disjoint(awards, units, groups, trace)
+
+
+def _apply_general(
+    awards: list[Award], stacks: list[StackGroup], trace: bool = True
+) -> tuple[list[CeilingGroup], dict[str | None, Totals]]:
+    """`apply_ceilings` always by the general path (nesting, ranks, crossing): what the
+    tests hold the direct path for disjoint groups against."""
+    if not awards:
+        return [], {None: Totals(ZERO, ZERO, 0, 0, 0)}
+    units = _units(awards, stacks)
+    return _apply_nested(awards, units, _groups(units), trace)
+
+
+def _apply_disjoint(
+    awards: list[Award], units: list[_Unit], groups: list[_Group], trace: bool
+) -> tuple[list[CeilingGroup], dict[str | None, Totals]]:
+    """The direct path where no unit sits under two groups (nearly every record: a lone
+    award under its ceiling, or none under any). Then no group contains or crosses another,
+    so the general path's nesting, its three rank passes and its crossing bounds reduce to
+    one sum per group: every group is outermost, laminar and without children, its rank is
+    min(C, Σ of its units), and what a unit is certain of depends on its own group alone.
+    Each value below is the general path's own expression with the empty nesting terms
+    dropped (Σ over no children is ZERO, and adding it changes neither value nor exponent),
+    so the results are the same to the digit; tests/test_ceilings.py checks it."""
+    out: list[CeilingGroup] = []
+    at_most: list[Decimal] = []  # per group: Σ of its units' maxima (unknown: infinite)
+    ranks: list[tuple[Decimal, Decimal]] = []  # per group: what it pays, at least and at most
+    for g in groups:
+        lo = hi = top = ZERO
+        unknown = 0
+        for u in g.units:
+            if u.unknown:
+                unknown += 1
+            else:
+                lo += u.low
+                hi += u.high
+            top += u.high
+        at_most.append(top)
+        cap = g.ceiling.amount
+        rank = (min(cap, lo), min(cap, hi))
+        ranks.append(rank)
+        out.append(
+            CeilingGroup(
+                g.id,
+                g.ceiling,
+                g.key,
+                key_text(g.ceiling, g.key),
+                tuple(a for u in g.units for a in u.awards),
+                (),
+                Amount(lo, hi),
+                Amount(*rank),
+                unknown,
+            )
+        )
+    names = _unknown_names(out) if groups else {}
+    by_doc: dict[str, tuple[Decimal, Decimal]] = {}
+    for unit in units:
+        if not unit.groups:
+            if not unit.unknown:
+                doc = unit.awards[0].document.id
+                old = by_doc.get(doc, (ZERO, ZERO))
+                by_doc[doc] = (old[0] + unit.low, old[1] + unit.high)
+            continue
+        gi = unit.groups[0]
+        g = groups[gi]
+        for award in unit.awards:
+            award.groups = [g.id]
+        cap = g.ceiling.amount
+        high = min(unit.high, cap)  # as _caps
+        if unit.unknown:
+            _note_unknown(unit, groups, high)
+            continue
+        if len(g.members) == 1:
+            low = min(cap, unit.low) - min(cap, ZERO)  # as _certain, alone under one ceiling
+        else:
+            # _certain's rank_with on a chain of one group: its sum with every unit at its
+            # maximum, this one moved to its minimum, then to nothing.
+            rest = at_most[gi] - unit.high
+            low = min(cap, rest + unit.low) - min(cap, rest + ZERO)
+        _settle(unit, Amount(low, high), groups, out, trace, names)
+    for g, (rank_lo, rank_hi) in zip(groups, ranks, strict=True):
+        # As _totals: each group is outermost; the awards under none were added above.
+        doc = g.ceiling.document_id
+        old = by_doc.get(doc, (ZERO, ZERO))
+        by_doc[doc] = (old[0] + rank_lo, old[1] + rank_hi)
+    return out, _totals_of(by_doc, units, awards)
+
+
+def _apply_nested(
+    awards: list[Award], units: list[_Unit], groups: list[_Group], trace: bool
+) -> tuple[list[CeilingGroup], dict[str | None, Totals]]:
+    """The general path: groups nested or crossing (or not), by ranks from the inside out."""
     laminar = _nest(groups)
     for unit in units:
         unit.groups.sort(key=lambda g: groups[g].depth, reverse=True)

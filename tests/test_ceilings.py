@@ -15,10 +15,10 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from policycalc.ceilings import apply_ceilings
+from policycalc.ceilings import _apply_general, apply_ceilings
 from policycalc.formulas import Fixed
 from policycalc.model import (
     Ceiling,
@@ -30,7 +30,7 @@ from policycalc.model import (
     Text,
 )
 from policycalc.money import Amount
-from policycalc.results import Award
+from policycalc.results import Award, CeilingGroup, StackGroup
 
 T = Text("t", "t")
 
@@ -183,3 +183,164 @@ def test_explain_shows_the_group_computation(ruleset):
     assert (group["min"], group["max"]) == (100, 100)
     assert [(c["min"], c["max"]) for c in data["computation"]] == [(0, 100), (0, 100)]
     assert all(c["ceilings"] == ["ns-08-yearly:2022"] for c in data["computation"])
+
+
+# ------------------------------------------------------------- the direct path for disjoint groups
+
+# Values with different exponents (1.50, 1E+1, 2.0): the direct path must give the same Decimal
+# to the digit, not only the same number.
+_VALUES = ["0", "1", "1.50", "2", "2.0", "3", "1E+1", "12.5"]
+_CAPS = ["0", "1", "2.0", "3", "5", "1E+1", "100"]
+_SCOPES = ["total", "per_year", "per_product", "per_product_year"]
+
+
+@st.composite
+def disjoint_cases(draw: st.DrawFn) -> dict:
+    """Awards over one or two documents, each measure under at most one of its document's
+    ceilings (so no award sits under two groups): lone awards under a ceiling, several under
+    one, none under any, case-by-case, no-money and person-paid awards, ceilings per year and
+    per product, and pairs of alternatives of one fact (stacking units)."""
+    docs = []
+    for d in range(draw(st.integers(1, 2))):
+        n_measures = draw(st.integers(1, 4))
+        n_caps = draw(st.integers(0, 3))
+        owner = [draw(st.integers(-1, n_caps - 1)) for _ in range(n_measures)]  # -1: none
+        caps = [
+            {
+                "scope": draw(st.sampled_from(_SCOPES)),
+                "amount": draw(st.sampled_from(_CAPS)),
+                # One ceiling over every measure of the document (measures: None).
+                "all": n_caps == 1 and all(o == 0 for o in owner) and draw(st.booleans()),
+                "exempt": draw(st.booleans()),
+                "measures": [m for m in range(n_measures) if owner[m] == k],
+            }
+            for k in range(n_caps)
+        ]
+        people = [draw(st.integers(0, 5)) == 0 for _ in range(n_measures)]
+        docs.append(
+            {"id": f"d{d}", "caps": caps, "people": people, "n": n_measures, "owner": owner}
+        )
+    awards = []
+    for _ in range(draw(st.integers(0, 6))):
+        d = draw(st.integers(0, len(docs) - 1))
+        kind = draw(st.integers(0, 9))
+        if kind == 0:
+            amount = None  # case by case
+        elif kind == 1:
+            amount = "none"  # no money
+        else:
+            lo, hi = sorted(draw(st.lists(st.sampled_from(_VALUES), min_size=2, max_size=2)),
+                            key=Decimal)
+            amount = (lo, draw(st.sampled_from([lo, hi])) if kind == 2 else hi)
+        awards.append({
+            "doc": d,
+            "measure": draw(st.integers(0, docs[d]["n"] - 1)),
+            "year": draw(st.sampled_from([2021, 2022])),
+            "product": draw(st.sampled_from([None, "P1", "P2"])),
+            "amount": amount,
+        })
+    # Alternatives of one fact: two awards of one document, of different measures.
+    stacks = []
+    pairs = [(i, j) for i in range(len(awards)) for j in range(i + 1, len(awards))
+             if awards[i]["doc"] == awards[j]["doc"]
+             and awards[i]["measure"] != awards[j]["measure"]
+             and "none" not in (awards[i]["amount"], awards[j]["amount"])]
+    # Most often two under one ceiling, so that the pair is one unit under it.
+    under_one = [(i, j) for i, j in pairs
+                 if docs[awards[i]["doc"]]["owner"][awards[i]["measure"]]
+                 == docs[awards[j]["doc"]]["owner"][awards[j]["measure"]] >= 0]
+    if pairs and draw(st.booleans()):
+        i, j = draw(st.sampled_from(under_one if under_one and draw(st.booleans()) else pairs))
+        awards[j]["year"], awards[j]["product"] = awards[i]["year"], awards[i]["product"]
+        stacks.append((i, j))
+    return {"docs": docs, "awards": awards, "stacks": stacks, "trace": draw(st.booleans())}
+
+
+def _build(case: dict) -> tuple[list[Award], list[StackGroup]]:
+    """Fresh documents, awards and stacking groups for a case (each path mutates its own)."""
+    documents = []
+    for spec in case["docs"]:
+        measures = tuple(
+            Measure(
+                id=f"{spec['id']}m{i}", document_id=spec["id"], article="1", title=T, summary=T,
+                category="c", recipient="person" if spec["people"][i] else "applicant",
+                departments=Departments((), ()), trigger=None, formula=Fixed(Decimal(1)),
+            )
+            for i in range(spec["n"])
+        )
+        caps = tuple(
+            Ceiling(
+                id=f"{spec['id']}c{k}", article=f"art{k}", summary=T, scope=c["scope"],
+                amount=Decimal(c["amount"]),
+                measures=None if c["all"] else frozenset(f"{spec['id']}m{i}" for i in c["measures"]),
+                document_id=spec["id"], exempt=frozenset({"person"}) if c["exempt"] else frozenset(),
+            )
+            for k, c in enumerate(spec["caps"])
+        )
+        documents.append(Document(
+            id=spec["id"], region="r", title=T, issuer=T, number="-", source="-", issued=None,
+            effective_from=None, effective_until=None, validity=T, facts_from=None,
+            stacking=None, eligibility=Eligibility(), ceilings=caps, measures=measures,
+        ))
+    awards = []
+    facts: dict[int, Fact] = {}
+    for i, spec in enumerate(case["awards"]):
+        shared = next((a for a, b in case["stacks"] if b == i), None)
+        fact = facts[shared] if shared is not None else Fact(
+            i + 1, "k", dt.date(spec["year"], 1 + i, 1), {}, product=spec["product"]
+        )
+        facts[i] = fact
+        b = spec["amount"]
+        if b is None:
+            amount = Amount.unknown()
+        elif b == "none":
+            amount = Amount.none()
+        else:
+            amount = Amount(Decimal(b[0]), Decimal(b[1]))
+        doc = documents[spec["doc"]]
+        awards.append(Award(doc.measures[spec["measure"]], doc, fact, amount, amount))
+    stacks = []
+    for i, j in case["stacks"]:
+        pair = (awards[i], awards[j])
+        amounts = [a.amount for a in pair]
+        if all(x.known for x in amounts):
+            bounds = Amount(max(x.min for x in amounts), max(x.max for x in amounts))
+        else:
+            bounds = Amount.unknown()
+        stacks.append(StackGroup(f"s{i}", "higher_only", "1", pair, bounds, T))
+    return awards, stacks
+
+
+def _digits(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)  # str keeps the exponent: 2.0 ≠ 2 here
+
+
+def _seen(awards: list[Award], found: list[CeilingGroup], totals: dict) -> tuple:
+    """Everything apply_ceilings gives, in plain values (Decimals to the digit)."""
+    def amount(a: Amount) -> tuple:
+        return (_digits(a.min), _digits(a.max), a.money)
+
+    return (
+        [
+            (g.id, g.ceiling.id, g.key, g.key_text,
+             [(a.measure.id, a.fact.number) for a in g.members],
+             g.inner, amount(g.before), amount(g.bounds), g.case_by_case)
+            for g in found
+        ],
+        [(a.measure.id, a.fact.number, amount(a.amount), a.groups, a.notes, a.steps)
+         for a in awards],
+        {k: (_digits(t.min), _digits(t.max), t.case_by_case, t.no_money, t.awards)
+         for k, t in totals.items()},
+    )
+
+
+@given(disjoint_cases())
+@settings(max_examples=600)
+def test_direct_path_for_disjoint_groups_equals_the_general_path(case):
+    fast_awards, fast_stacks = _build(case)
+    fast = apply_ceilings(fast_awards, fast_stacks, case["trace"])
+    # The case is one the direct path takes: no award under two groups.
+    assert all(len(a.groups) <= 1 for a in fast_awards)
+    slow_awards, slow_stacks = _build(case)
+    slow = _apply_general(slow_awards, slow_stacks, case["trace"])
+    assert _seen(fast_awards, *fast) == _seen(slow_awards, *slow)

@@ -55,6 +55,8 @@ def apply_stacking(
         for entry in doc.overlaps:
             if award.measure.id in entry.measures:
                 overlap.setdefault((doc.id, entry.id, award.fact.number), []).append(award)
+    if not higher and not overlap:
+        return list(awards), [], []  # no candidate group: the loops below would do nothing
     dropped_ids: set[int] = set()
     dropped: list[Exclusion] = []
     stacks: list[StackGroup] = []

@@ -39,9 +39,9 @@ def scope_key(ceiling: Ceiling, award: Award) -> Hashable:
 
 def fact_key(ceiling: Ceiling, fact: Fact) -> Hashable:
     """The scope key (year, product, both, none) a fact's award takes under the ceiling."""
-    product = fact.product if fact.product is not None else f"#{fact.number}"
     if ceiling.scope == "per_year":
         return fact.date.year
+    product = fact.product if fact.product is not None else f"#{fact.number}"
     if ceiling.scope == "per_product":
         return product
     if ceiling.scope == "per_product_year":
@@ -156,6 +156,7 @@ def _apply_disjoint(
     out: list[CeilingGroup] = []
     at_most: list[Decimal] = []  # per group: Σ of its units' maxima (unknown: infinite)
     ranks: list[tuple[Decimal, Decimal]] = []  # per group: what it pays, at least and at most
+    any_unknown = False
     for g in groups:
         lo = hi = top = ZERO
         unknown = 0
@@ -167,6 +168,7 @@ def _apply_disjoint(
                 hi += u.high
             top += u.high
         at_most.append(top)
+        any_unknown = any_unknown or unknown > 0
         cap = g.ceiling.amount
         rank = (min(cap, lo), min(cap, hi))
         ranks.append(rank)
@@ -176,14 +178,16 @@ def _apply_disjoint(
                 g.ceiling,
                 g.key,
                 key_text(g.ceiling, g.key),
-                tuple(a for u in g.units for a in u.awards),
+                g.units[0].awards
+                if len(g.units) == 1
+                else tuple(a for u in g.units for a in u.awards),
                 (),
                 Amount(lo, hi),
                 Amount(*rank),
                 unknown,
             )
         )
-    names = _unknown_names(out) if groups else {}
+    names = _unknown_names(out) if any_unknown else {}
     by_doc: dict[str, tuple[Decimal, Decimal]] = {}
     for unit in units:
         if not unit.groups:
@@ -208,6 +212,8 @@ def _apply_disjoint(
             # maximum, this one moved to its minimum, then to nothing.
             rest = at_most[gi] - unit.high
             low = min(cap, rest + unit.low) - min(cap, rest + ZERO)
+        if not trace and all(_within(a.amount, low, high) for a in unit.awards):
+            continue  # _settle would find min(own, bounds) == own for each: no note, no step
         _settle(unit, Amount(low, high), groups, out, trace, names)
     for g, (rank_lo, rank_hi) in zip(groups, ranks, strict=True):
         # As _totals: each group is outermost; the awards under none were added above.
@@ -215,6 +221,11 @@ def _apply_disjoint(
         old = by_doc.get(doc, (ZERO, ZERO))
         by_doc[doc] = (old[0] + rank_lo, old[1] + rank_hi)
     return out, _totals_of(by_doc, units, awards)
+
+
+def _within(own: Amount, low: Decimal, high: Decimal) -> bool:
+    """Whether the bounds [low, high] leave `own` as it is (min keeps its first argument)."""
+    return own.min is not None and own.max is not None and own.min <= low and own.max <= high
 
 
 def _apply_nested(
@@ -346,10 +357,12 @@ def _groups(units: list[_Unit]) -> list[_Group]:
     for unit in units:
         first = unit.awards[0]
         single = len(unit.awards) == 1
+        mid = first.measure.id
         for ceiling in first.document.ceilings:
             if single:
-                # One award (the common case): the same tests as below, once each.
-                if not ceiling.covers(first.measure.id):
+                # One award (the common case): the same tests as below, once each; the
+                # first is Ceiling.covers inline (most ceilings cover other measures).
+                if ceiling.measures is not None and mid not in ceiling.measures:
                     continue
                 if not ceiling.applies_to(first.measure):
                     _note_outside(first, ceiling)

@@ -12,7 +12,6 @@ import copy
 import csv
 import datetime as dt
 import io
-import json
 import os
 import re
 import sys
@@ -40,7 +39,16 @@ from .profile import (
     parse_json,
 )
 from .render.machine import csv_header, csv_text
-from .render.rows import AWARD_COLUMNS, SUMMARY_COLUMNS, award_rows, num, summary_row
+from .render.rows import (
+    AWARD_COLUMNS,
+    JSON_ROW,
+    SUMMARY_COLUMNS,
+    award_lines,
+    award_rows,
+    num,
+    summary_row,
+)
+from .render.safe import escaped
 from .schema import suggest
 from .seen import SeenIds
 
@@ -949,25 +957,28 @@ def process(item: Item) -> tuple[Any, int, str | None]:
     rows, error = _rows(item, job)
     if error is not None:
         return "", 0, error
+    if isinstance(rows, _Lines):  # JSON Lines already written (award_lines)
+        return escaped(rows.text), rows.rows, None
     if job.fmt is OutputFormat.xlsx:  # rows for the parent's workbook: (sheet, row) pairs
         return rows, sum(1 for name, _ in rows if name != "summary" or job.summary), None
     return _text(rows, job), len(rows), None
 
 
+class _Lines(NamedTuple):
+    """An applicant's rows as JSON Lines text, and how many."""
+
+    text: str
+    rows: int
+
+
 def _text(rows: Sequence[Mapping[str, Any]], job: Job) -> str:
     if job.fmt is OutputFormat.csv:
         return csv_text(rows, job.columns)
-    from .render.safe import escaped
-
-    encode = _JSON.encode
+    encode = JSON_ROW.encode
     return escaped("".join(encode(row) + "\n" for row in rows))
 
 
-# One encoder for every row (json.dumps with options builds a new one per call).
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def _rows(item: Item, job: Job) -> tuple[Sequence[Mapping[str, Any]], str | None]:
+def _rows(item: Item, job: Job) -> tuple[Sequence[Mapping[str, Any]] | _Lines, str | None]:
     if item.error is not None:
         return [], _error_line(item.error, item, job)
     try:
@@ -1008,6 +1019,8 @@ def _rows(item: Item, job: Job) -> tuple[Sequence[Mapping[str, Any]], str | None
         return pairs, None
     if job.summary:
         return [summary_row(result, item.line, item.number, job.lang)], None
+    if job.fmt is OutputFormat.jsonl:
+        return _Lines(*award_lines(result, job.lang, item.line, item.number)), None
     return award_rows(result, job.lang, item.line, item.number), None
 
 

@@ -624,3 +624,86 @@ def test_table_sections_start_on_a_blank_line_not_a_visible_escape():
     assert "\n\n未计入的措施" in result.stdout
     # The document lines keep id and dates together on one line at 80 columns.
     assert "    [suzhou-measures-2019] 2019-04-15 – 2022-04-14: 有效" in result.stdout
+
+
+# ------------------------------------------------------------------ award_lines
+
+
+def _scenario_profiles():
+    from policycalc.errors import InputError
+    from policycalc.yamlsafe import load_yaml
+
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        data = load_yaml(path.read_text(encoding="utf-8"), str(path), error=InputError)
+        for index, item in enumerate(data["scenarios"]):
+            yield f"{path.stem}[{index}]", item["profile"], item["as_of"]
+
+
+def _lines_against_rows(est, lang, line, number):
+    from policycalc.render.rows import JSON_ROW, award_lines, award_rows
+
+    text, count = award_lines(est, lang, line, number)
+    rows = award_rows(est, lang, line, number)
+    assert count == len(rows)
+    assert text.endswith("\n")
+    lines = text[:-1].split("\n")  # JSON escapes a line end inside a string: one row a line
+    assert len(lines) == len(rows)
+    for written, row in zip(lines, rows, strict=True):
+        parsed = json.loads(written)
+        assert parsed == row
+        assert list(parsed) == list(row)  # the same key order
+        assert written == JSON_ROW.encode(row)  # and the same text, byte for byte
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_award_lines_are_award_rows_encoded_for_every_scenario(ruleset, lang):
+    from policycalc.profile import build_profile
+
+    count = 0
+    for name, data, as_of in _scenario_profiles():
+        est = estimate(ruleset, build_profile(data, ruleset, name), as_of)
+        _lines_against_rows(est, lang, 7, 3)
+        _lines_against_rows(est, lang, None, None)
+        count += 1
+    assert count > 100
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_award_lines_encode_odd_text_as_the_rows_do(ruleset, lang):
+    # Quotes, backslashes, line ends, a bidi control and Chinese in every text the profile
+    # gives a row: its id, name and a product; no id, so the row names the applicant by name.
+    from decimal import Decimal
+
+    from policycalc.profile import build_profile
+    from policycalc.render.rows import award_rows
+
+    odd = 'a"b\\c\nd\u202ee 中\x7f'
+    data = {
+        "applicant": {
+            "id": odd,
+            "name": odd,
+            "region": "chongqing",
+            "legal_form": "enterprise",
+            "independent_legal_person": True,
+            "biomedicine_business": True,
+        },
+        "products": [{"id": odd, "modality": "biologic", "novelty": "innovative"}],
+        "facts": [
+            {
+                "kind": "clinical_phase_entered",
+                "date": "2022-05",
+                "product": odd,
+                "phase": 3,
+                "rd_spend": Decimal("2500.5"),
+                "domestic": True,
+                "converted_locally": True,
+            }
+        ],
+    }
+    est = estimate(ruleset, build_profile(data, ruleset, "odd"), day("2023-06-30"))
+    rows = award_rows(est, lang, 1, 1)
+    assert [row["max"] for row in rows] == [500.1]  # up to 20% of 2,500.5 (cap 700): not whole
+    _lines_against_rows(est, lang, 1, 1)
+    del data["applicant"]["id"]
+    est = estimate(ruleset, build_profile(data, ruleset, "odd"), day("2023-06-30"))
+    _lines_against_rows(est, lang, 1, 1)

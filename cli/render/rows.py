@@ -6,14 +6,17 @@ saying why), so every applicant read is an applicant written.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from ..model import Lang
 from .safe import csv_cell
 
 if TYPE_CHECKING:
-    from ..results import Estimate
+    from ..results import Award, Estimate
 
 
 def num(value: Decimal | None) -> int | float | None:
@@ -127,6 +130,39 @@ def not_in_force(est: Estimate, lang: Lang) -> list[str]:
     return found
 
 
+class _BeforeAmounts(TypedDict):
+    document: str | None
+    measure: str | None
+    article: str | None
+    title: str | None
+
+
+class _BetweenAmountsAndFact(TypedDict):
+    recipient: str | None
+    lead: list[str]
+    support: list[str]
+
+
+def _measure_fields(award: Award, zh: bool) -> tuple[_BeforeAmounts, _BetweenAmountsAndFact]:
+    """The fields of an award's row that depend on its measure (and the language) alone:
+    those before its amounts, and those between its amounts and its fact. award_rows puts
+    them in each row; award_lines encodes them once per measure."""
+    m = award.measure
+    deps = m.departments
+    before: _BeforeAmounts = {
+        "document": award.document.id,
+        "measure": m.id,
+        "article": m.article,
+        "title": m.title.zh if zh else m.title.en,
+    }
+    between: _BetweenAmountsAndFact = {
+        "recipient": m.recipient,
+        "lead": [d.zh if zh else d.en for d in deps.lead],
+        "support": [d.zh if zh else d.en for d in deps.support],
+    }
+    return before, between
+
+
 def award_rows(
     est: Estimate, lang: Lang, line: int | None = None, number: int | None = None
 ) -> list[AwardRow]:
@@ -141,8 +177,8 @@ def award_rows(
     rows: list[AwardRow] = []
     stacks = {g.id: g.bounds for g in est.stacks}
     for award in est.awards:
-        m, fact, amount, own = award.measure, award.fact, award.amount, award.own
-        deps = m.departments
+        fact, amount, own = award.fact, award.amount, award.own
+        before, between = _measure_fields(award, zh)
         stack = stacks.get(award.stack) if award.stack else None
         rows.append(
             {
@@ -152,18 +188,13 @@ def award_rows(
                 "region": region,
                 "as_of": as_of,
                 "ruleset": version,
-                "document": award.document.id,
-                "measure": m.id,
-                "article": m.article,
-                "title": m.title.zh if zh else m.title.en,
+                **before,
                 "min": num(amount.min),
                 "max": num(amount.max),
                 "kind": amount.kind,
                 "clause_min": num(own.min),
                 "clause_max": num(own.max),
-                "recipient": m.recipient,
-                "lead": [d.zh if zh else d.en for d in deps.lead],
-                "support": [d.zh if zh else d.en for d in deps.support],
+                **between,
                 "fact_index": fact.number,
                 "fact_kind": fact.kind,
                 "fact_date": fact.when,
@@ -210,6 +241,110 @@ def award_rows(
             }
         )
     return rows
+
+
+# The encoder of every JSON row: compact, text as it is (json.dumps with options builds a
+# new encoder per call).
+JSON_ROW = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_encode = JSON_ROW.encode
+# id(measure) -> (measure, document, (fields before its amounts, fields between), one per
+# language): each encoded once; the measure and document are held so that the id stays theirs.
+_ENCODED: dict[int, tuple[Any, Any, dict[bool, tuple[str, str]]]] = {}
+
+
+def _value(value: Any) -> str:
+    """One JSON value as the row encoder writes it: text, whole numbers and null directly,
+    anything else (finite floats included) by the encoder itself."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if kind is int:
+        return int.__repr__(value)
+    return _encode(value)
+
+
+def _texts(values: Iterable[Any]) -> str:
+    """A list of texts as the row encoder writes it."""
+    try:
+        return "[" + ",".join(map(encode_basestring, values)) + "]"
+    except TypeError:  # an item that is not text: the encoder says how it looks
+        return _encode(list(values))
+
+
+def award_lines(
+    est: Estimate, lang: Lang, line: int | None = None, number: int | None = None
+) -> tuple[str, int]:
+    """award_rows as JSON Lines and their count: each line the same text as JSON_ROW's
+    encoding of its row, built without the row. A row's fields that depend on its measure
+    alone are encoded once per measure and language (_measure_fields, shared with
+    award_rows); its applicant's fields once per applicant; only each award's own values
+    (amounts, fact, groups, notes) are encoded for each line."""
+    if not est.awards:
+        return "".join(_encode(row) + "\n" for row in award_rows(est, lang, line, number)), 1
+    zh = lang == "zh"
+    head = _encode(
+        {
+            "line": line,
+            "applicant": applicant_label(est, number),
+            "name": applicant_name(est),
+            "region": est.region,
+            "as_of": est.as_of.isoformat(),
+            "ruleset": est.ruleset.version,
+        }
+    )[:-1]  # without its closing brace: the award's fields follow
+    tail = ',"not_in_force":' + _texts(not_in_force(est, lang)) + "}\n"
+    stacks = {g.id: g.bounds for g in est.stacks}
+    out: list[str] = []
+    for award in est.awards:
+        m = award.measure
+        cached = _ENCODED.get(id(m))
+        if cached is None or cached[0] is not m or cached[1] is not award.document:
+            cached = _ENCODED[id(m)] = (m, award.document, {})
+        parts = cached[2].get(zh)
+        if parts is None:
+            before, between = _measure_fields(award, zh)
+            parts = cached[2][zh] = (_encode(before)[1:-1], _encode(between)[1:-1])
+        fact, amount, own = award.fact, award.amount, award.own
+        stack = stacks.get(award.stack) if award.stack else None
+        out += (
+            head,
+            ",",
+            parts[0],
+            ',"min":',
+            _value(num(amount.min)),
+            ',"max":',
+            _value(num(amount.max)),
+            ',"kind":',
+            _value(amount.kind),
+            ',"clause_min":',
+            _value(num(own.min)),
+            ',"clause_max":',
+            _value(num(own.max)),
+            ",",
+            parts[1],
+            ',"fact_index":',
+            _value(fact.number),
+            ',"fact_kind":',
+            _value(fact.kind),
+            ',"fact_date":',
+            _value(fact.when),
+            ',"product":',
+            _value(fact.product),
+            ',"ceilings":',
+            _texts(award.groups),
+            ',"stacking":',
+            _value(award.stack),
+            ',"stacking_min":',
+            _value(num(stack.min)) if stack is not None else "null",
+            ',"stacking_max":',
+            _value(num(stack.max)) if stack is not None else "null",
+            ',"notes":',
+            _texts([n.zh if zh else n.en for n in award.notes]),
+            tail,
+        )
+    return "".join(out), len(est.awards)
 
 
 def summary_row(

@@ -12,6 +12,7 @@ import copy
 import csv
 import datetime as dt
 import io
+import json
 import os
 import re
 import sys
@@ -33,6 +34,8 @@ from .model import Lang, Ruleset, Vocabulary
 from .profile import (
     GBK_HINT,
     LEGACY_KEYS,
+    _no_duplicates,
+    _reject_constant,
     build_profile,
     grouped_number,
     looks_like_gbk,
@@ -957,8 +960,8 @@ def process(item: Item) -> tuple[Any, int, str | None]:
     rows, error = _rows(item, job)
     if error is not None:
         return "", 0, error
-    if isinstance(rows, _Lines):  # JSON Lines already written (award_lines)
-        return escaped(rows.text), rows.rows, None
+    if isinstance(rows, _Lines):  # JSON Lines already written and escaped (award_lines)
+        return rows.text, rows.rows, None
     if job.fmt is OutputFormat.xlsx:  # rows for the parent's workbook: (sheet, row) pairs
         return rows, sum(1 for name, _ in rows if name != "summary" or job.summary), None
     return _text(rows, job), len(rows), None
@@ -982,19 +985,26 @@ def _rows(item: Item, job: Job) -> tuple[Sequence[Mapping[str, Any]] | _Lines, s
     if item.error is not None:
         return [], _error_line(item.error, item, job)
     try:
-        data = parse_json(item.text, job.source, item.line) if item.text is not None else item.data
-        if isinstance(data, dict) and isinstance(data.get("facts"), list):
-            # CSV rows carry their line so that an error names it.
-            facts = LineList(data["facts"])
-            facts.line = item.line
-            facts.item_lines = [
-                f.pop("_line", item.line or 0) if isinstance(f, dict) else item.line or 0
-                for f in data["facts"]
-            ]
-            data["facts"] = facts
+        text = item.text
+        # A JSON record whose text holds no "_line" key (nor a \u escape that could spell
+        # one) has one line for all its facts, the record's: it is not wrapped in a LineList
+        # unless an error is to be worded (a fact's line is then the record's line alike).
+        one_line = False
+        if text is None:
+            data = item.data
+        else:
+            escapes = "\\u" in text
+            data = _plain_json(text) if not escapes and text.isascii() else None
+            if data is None:
+                data = parse_json(text, job.source, item.line)
+            one_line = not escapes and "_line" not in text
+        if not one_line:
+            _facts_with_lines(data, item)
         try:
             profile = build_profile(data, job.ruleset, job.source, item.line)
         except PolicycalcError as exc:
+            if one_line:
+                _facts_with_lines(data, item)
             raise _every_failure(data, exc, job, item) from None
         ident = profile.applicant.get("id")
         _ESTIMATED[0] = None if ident is None else str(ident)
@@ -1022,6 +1032,34 @@ def _rows(item: Item, job: Job) -> tuple[Sequence[Mapping[str, Any]] | _Lines, s
     if job.fmt is OutputFormat.jsonl:
         return _Lines(*award_lines(result, job.lang, item.line, item.number)), None
     return award_rows(result, job.lang, item.line, item.number), None
+
+
+def _facts_with_lines(data: Any, item: Item) -> None:
+    """A profile's facts as a LineList with each fact's line: a CSV row's fact carries its
+    own (`_line`, taken out), any other fact has the record's."""
+    if isinstance(data, dict) and isinstance(data.get("facts"), list):
+        facts = LineList(data["facts"])
+        facts.line = item.line
+        facts.item_lines = [
+            f.pop("_line", item.line or 0) if isinstance(f, dict) else item.line or 0
+            for f in data["facts"]
+        ]
+        data["facts"] = facts
+
+
+# parse_json's decoder and hooks, for the text of a record that is plain ASCII without a
+# \u escape: it cannot decode to a lone surrogate (only a \u escape can make one of ASCII),
+# so parse_json's scan for one is skipped. Any failure is parse_json's to word: None.
+_PLAIN_JSON = json.JSONDecoder(
+    parse_float=Decimal, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant
+)
+
+
+def _plain_json(text: str) -> Any:
+    try:
+        return _PLAIN_JSON.decode(text)
+    except (ValueError, RecursionError):
+        return None
 
 
 _FACT_AT = re.compile(r"facts\[(\d+)\]")

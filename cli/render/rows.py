@@ -13,7 +13,7 @@ from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from ..model import Lang
-from .safe import csv_cell
+from .safe import csv_cell, escaped
 
 if TYPE_CHECKING:
     from ..results import Award, Estimate
@@ -273,16 +273,24 @@ def _texts(values: Iterable[Any]) -> str:
         return _encode(list(values))
 
 
+def _safe(text: str) -> str:
+    """escaped(text), at the cost of two scans of C code for text that is plain ASCII."""
+    return text if text.isascii() and "\x7f" not in text else escaped(text)
+
+
 def award_lines(
     est: Estimate, lang: Lang, line: int | None = None, number: int | None = None
 ) -> tuple[str, int]:
-    """award_rows as JSON Lines and their count: each line the same text as JSON_ROW's
-    encoding of its row, built without the row. A row's fields that depend on its measure
-    alone are encoded once per measure and language (_measure_fields, shared with
-    award_rows); its applicant's fields once per applicant; only each award's own values
-    (amounts, fact, groups, notes) are encoded for each line."""
+    """award_rows as JSON Lines, as a batch writes them, and their count: each line the same
+    text as escaped(JSON_ROW.encode(row)), built without the row. A row's fields that depend
+    on its measure alone are encoded once per measure and language (_measure_fields, shared
+    with award_rows); its applicant's fields once per applicant; only each award's own values
+    (amounts, fact, groups, notes) for each line. escaped() replaces characters one by one,
+    so the line's parts are escaped apart: the measure's once, the others only when they
+    hold more than plain ASCII."""
     if not est.awards:
-        return "".join(_encode(row) + "\n" for row in award_rows(est, lang, line, number)), 1
+        rows = award_rows(est, lang, line, number)
+        return escaped("".join(_encode(row) + "\n" for row in rows)), len(rows)
     zh = lang == "zh"
     head = _encode(
         {
@@ -293,8 +301,9 @@ def award_lines(
             "as_of": est.as_of.isoformat(),
             "ruleset": est.ruleset.version,
         }
-    )[:-1]  # without its closing brace: the award's fields follow
-    tail = ',"not_in_force":' + _texts(not_in_force(est, lang)) + "}\n"
+    )
+    head = _safe(head[:-1]) + ","  # without its closing brace: the award's fields follow
+    tail = _safe(',"not_in_force":' + _texts(not_in_force(est, lang)) + "}\n")
     stacks = {g.id: g.bounds for g in est.stacks}
     out: list[str] = []
     for award in est.awards:
@@ -305,45 +314,26 @@ def award_lines(
         parts = cached[2].get(zh)
         if parts is None:
             before, between = _measure_fields(award, zh)
-            parts = cached[2][zh] = (_encode(before)[1:-1], _encode(between)[1:-1])
+            parts = cached[2][zh] = (
+                escaped(_encode(before)[1:-1]),
+                escaped(_encode(between)[1:-1]),
+            )
         fact, amount, own = award.fact, award.amount, award.own
         stack = stacks.get(award.stack) if award.stack else None
-        out += (
-            head,
-            ",",
-            parts[0],
-            ',"min":',
-            _value(num(amount.min)),
-            ',"max":',
-            _value(num(amount.max)),
-            ',"kind":',
-            _value(amount.kind),
-            ',"clause_min":',
-            _value(num(own.min)),
-            ',"clause_max":',
-            _value(num(own.max)),
-            ",",
-            parts[1],
-            ',"fact_index":',
-            _value(fact.number),
-            ',"fact_kind":',
-            _value(fact.kind),
-            ',"fact_date":',
-            _value(fact.when),
-            ',"product":',
-            _value(fact.product),
-            ',"ceilings":',
-            _texts(award.groups),
-            ',"stacking":',
-            _value(award.stack),
-            ',"stacking_min":',
-            _value(num(stack.min)) if stack is not None else "null",
-            ',"stacking_max":',
-            _value(num(stack.max)) if stack is not None else "null",
-            ',"notes":',
-            _texts([n.zh if zh else n.en for n in award.notes]),
-            tail,
+        amounts = (
+            f',"min":{_value(num(amount.min))},"max":{_value(num(amount.max))}'
+            f',"kind":{_value(amount.kind)},"clause_min":{_value(num(own.min))}'
+            f',"clause_max":{_value(num(own.max))},'
         )
+        rest = (
+            f',"fact_index":{_value(fact.number)},"fact_kind":{_value(fact.kind)}'
+            f',"fact_date":{_value(fact.when)},"product":{_value(fact.product)}'
+            f',"ceilings":{_texts(award.groups)},"stacking":{_value(award.stack)}'
+            f',"stacking_min":{_value(num(stack.min)) if stack is not None else "null"}'
+            f',"stacking_max":{_value(num(stack.max)) if stack is not None else "null"}'
+            f',"notes":{_texts([n.zh if zh else n.en for n in award.notes])}'
+        )
+        out += (head, parts[0], _safe(amounts), parts[1], _safe(rest), tail)
     return "".join(out), len(est.awards)
 
 

@@ -985,19 +985,10 @@ def _rows(item: Item, job: Job) -> tuple[Sequence[Mapping[str, Any]] | _Lines, s
     if item.error is not None:
         return [], _error_line(item.error, item, job)
     try:
-        text = item.text
-        # A JSON record whose text holds no "_line" key (nor a \u escape that could spell
-        # one) has one line for all its facts, the record's: it is not wrapped in a LineList
-        # unless an error is to be worded (a fact's line is then the record's line alike).
-        one_line = False
-        if text is None:
-            data = item.data
+        if item.text is None:
+            data, one_line = item.data, False
         else:
-            escapes = "\\u" in text
-            data = _plain_json(text) if not escapes and text.isascii() else None
-            if data is None:
-                data = parse_json(text, job.source, item.line)
-            one_line = not escapes and "_line" not in text
+            data, one_line = _record(item.text, item, job)
         if not one_line:
             _facts_with_lines(data, item)
         try:
@@ -1045,6 +1036,18 @@ def _facts_with_lines(data: Any, item: Item) -> None:
             for f in data["facts"]
         ]
         data["facts"] = facts
+
+
+def _record(text: str, item: Item, job: Job) -> tuple[Any, bool]:
+    """A JSON record's data, and whether all its facts are on the record's line: so when its
+    text holds no "_line" key (nor a \\u escape that could spell one), and then its facts are
+    not wrapped in a LineList unless an error is to be worded (each fact's line would be the
+    record's alike). The general path: parse_json, and False."""
+    escapes = "\\u" in text
+    data = _plain_json(text) if not escapes and text.isascii() else None
+    if data is None:
+        data = parse_json(text, job.source, item.line)
+    return data, not escapes and "_line" not in text
 
 
 # parse_json's decoder and hooks, for the text of a record that is plain ASCII without a

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from policycalc.app import app
@@ -243,3 +245,83 @@ def test_a_quote_closed_by_a_later_row_does_not_swallow_the_rows_between(tmp_pat
     assert f"{path}:2: a quote opened here" in result.stderr
     assert f"{path}:4:" in result.stderr
     assert "4 applicants read: 2 estimated, 2 rejected" in result.stderr
+
+
+# ------------------------------------------------------------------ the JSON record fast path
+
+_TEXTS = st.sampled_from(["a", "app-1", 'q"u\\o', "中文", "\u202eevil", "del\x7f", "\x85", ""])
+_DATES = st.sampled_from(["2022-03-01", "2021-11-30", "2022-05", "2021"])
+_GOOD_FACTS = st.one_of(
+    st.fixed_dictionaries(
+        {"kind": st.just("renovation"), "date": _DATES, "invoice_amount": st.integers(1, 9000)}
+    ),
+    st.fixed_dictionaries(
+        {
+            "kind": st.just("insurance_premium"),
+            "date": _DATES,
+            "policy_type": st.just("clinical_trial_liability"),
+            "premium": st.sampled_from([5, 200, 12.5]),
+        }
+    ),
+)
+_BAD_FACTS = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(["renovation", "no_such_kind"]),
+        "date": st.sampled_from(["2022-03-01", "bad"]),
+    },
+    optional={
+        "invoice_amount": st.sampled_from([500, "x", None]),
+        "_line": st.integers(1, 99),  # a CSV row's line, when a JSON record gives one
+        "unknown_field": st.just(1),
+    },
+)
+_FACTS = st.one_of(_GOOD_FACTS, _GOOD_FACTS, _GOOD_FACTS, _BAD_FACTS, st.just(1))
+_PROFILES = st.fixed_dictionaries(
+    {
+        "applicant": st.fixed_dictionaries(
+            {"region": st.sampled_from(["kunming", "suzhou", "kunming", "suzhou", "nowhere"])},
+            optional={"id": _TEXTS, "name": _TEXTS},
+        ),
+        "facts": st.lists(_FACTS, min_size=1, max_size=4),
+    }
+)
+
+
+@st.composite
+def _records(draw):
+    """A JSON record's text as a batch may hold it: any profile, written with or without
+    \\u escapes, sometimes with a lone surrogate escape or broken."""
+    text = json.dumps(draw(_PROFILES), ensure_ascii=draw(st.booleans()))
+    change = draw(st.sampled_from(["none"] * 5 + ["surrogate", "cut", "line-escape"]))
+    if change == "surrogate":
+        text = text.replace('"region"', '"\\ud800":1,"region"', 1)
+    elif change == "cut":
+        text = text[: draw(st.integers(0, len(text)))]
+    elif change == "line-escape":  # a _line key spelt with an escape
+        text = text.replace('"kind"', '"\\u005fline":3,"kind"', 1)
+    return text
+
+
+@given(_records(), st.integers(1, 40), st.sampled_from(["jsonl", "csv"]))
+def test_json_record_fast_path_is_the_general_one(ruleset, text, line, fmt):
+    # The general path: every record parsed by parse_json, every profile's facts wrapped with
+    # their lines; the fast path must write the same text, rows and error.
+    import datetime as dt
+
+    from policycalc import batch
+    from policycalc.formats import OutputFormat
+    from policycalc.profile import parse_json
+
+    job = batch.Job(ruleset, dt.date(2023, 6, 30), "zh", False, "in.jsonl", OutputFormat(fmt))
+    batch.set_job(job)
+    item = batch.Item(1, line, text=text)
+    fast = batch.process(item)
+    fast_lapsed = batch._drain_lapsed()
+    record = batch._record
+    batch._record = lambda text, item, job: (parse_json(text, job.source, item.line), False)
+    try:
+        general = batch.process(item)
+    finally:
+        batch._record = record
+    assert fast == general
+    assert fast_lapsed == batch._drain_lapsed()

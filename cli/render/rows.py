@@ -163,6 +163,56 @@ def _measure_fields(award: Award, zh: bool) -> tuple[_BeforeAmounts, _BetweenAmo
     return before, between
 
 
+class _NoAward(TypedDict):
+    document: None
+    measure: None
+    article: None
+    title: None
+    min: None
+    max: None
+    kind: None
+    clause_min: None
+    clause_max: None
+    recipient: None
+    lead: list[str]
+    support: list[str]
+    fact_index: None
+    fact_kind: None
+    fact_date: None
+    product: None
+    ceilings: list[str]
+    stacking: None
+    stacking_min: None
+    stacking_max: None
+
+
+def _no_award() -> _NoAward:
+    """The fields of the row of an applicant without an award, between its applicant's and
+    its notes: all empty."""
+    return {
+        "document": None,
+        "measure": None,
+        "article": None,
+        "title": None,
+        "min": None,
+        "max": None,
+        "kind": None,
+        "clause_min": None,
+        "clause_max": None,
+        "recipient": None,
+        "lead": [],
+        "support": [],
+        "fact_index": None,
+        "fact_kind": None,
+        "fact_date": None,
+        "product": None,
+        "ceilings": [],
+        "stacking": None,
+        "stacking_min": None,
+        "stacking_max": None,
+    }
+
+
 def award_rows(
     est: Estimate, lang: Lang, line: int | None = None, number: int | None = None
 ) -> list[AwardRow]:
@@ -216,26 +266,7 @@ def award_rows(
                 "region": region,
                 "as_of": as_of,
                 "ruleset": version,
-                "document": None,
-                "measure": None,
-                "article": None,
-                "title": None,
-                "min": None,
-                "max": None,
-                "kind": None,
-                "clause_min": None,
-                "clause_max": None,
-                "recipient": None,
-                "lead": [],
-                "support": [],
-                "fact_index": None,
-                "fact_kind": None,
-                "fact_date": None,
-                "product": None,
-                "ceilings": [],
-                "stacking": None,
-                "stacking_min": None,
-                "stacking_max": None,
+                **_no_award(),
                 "notes": [n.zh if zh else n.en for n in est.notes],
                 "not_in_force": lapsed,
             }
@@ -247,14 +278,15 @@ def award_rows(
 # new encoder per call).
 JSON_ROW = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _encode = JSON_ROW.encode
+_NO_AWARD = _encode(_no_award())[1:-1]
 # id(measure) -> (measure, document, (fields before its amounts, fields between), one per
 # language): each encoded once; the measure and document are held so that the id stays theirs.
 _ENCODED: dict[int, tuple[Any, Any, dict[bool, tuple[str, str]]]] = {}
 
 
 def _value(value: Any) -> str:
-    """One JSON value as the row encoder writes it: text, whole numbers and null directly,
-    anything else (finite floats included) by the encoder itself."""
+    """One JSON value as the row encoder writes it: text, numbers and null directly, anything
+    else (an infinite float included) by the encoder itself."""
     kind = type(value)
     if kind is str:
         return encode_basestring(value)
@@ -262,6 +294,8 @@ def _value(value: Any) -> str:
         return "null"
     if kind is int:
         return int.__repr__(value)
+    if kind is float and value - value == 0.0:  # finite: the encoder's float.__repr__
+        return float.__repr__(value)
     return _encode(value)
 
 
@@ -284,26 +318,21 @@ def award_lines(
     """award_rows as JSON Lines, as a batch writes them, and their count: each line the same
     text as escaped(JSON_ROW.encode(row)), built without the row. A row's fields that depend
     on its measure alone are encoded once per measure and language (_measure_fields, shared
-    with award_rows); its applicant's fields once per applicant; only each award's own values
-    (amounts, fact, groups, notes) for each line. escaped() replaces characters one by one,
-    so the line's parts are escaped apart: the measure's once, the others only when they
-    hold more than plain ASCII."""
-    if not est.awards:
-        rows = award_rows(est, lang, line, number)
-        return escaped("".join(_encode(row) + "\n" for row in rows)), len(rows)
+    with award_rows), and the empty ones of a row without an award once (_no_award, shared
+    too); its applicant's fields once per applicant; only each award's own values (amounts,
+    fact, groups, notes) for each line. escaped() replaces characters one by one, so the
+    line's parts are escaped apart: the measure's once, the others only when they hold more
+    than plain ASCII."""
     zh = lang == "zh"
-    head = _encode(
-        {
-            "line": line,
-            "applicant": applicant_label(est, number),
-            "name": applicant_name(est),
-            "region": est.region,
-            "as_of": est.as_of.isoformat(),
-            "ruleset": est.ruleset.version,
-        }
+    head = _safe(
+        f'{{"line":{_value(line)},"applicant":{_value(applicant_label(est, number))}'
+        f',"name":{_value(applicant_name(est))},"region":{_value(est.region)}'
+        f',"as_of":{_value(est.as_of.isoformat())},"ruleset":{_value(est.ruleset.version)},'
     )
-    head = _safe(head[:-1]) + ","  # without its closing brace: the award's fields follow
     tail = _safe(',"not_in_force":' + _texts(not_in_force(est, lang)) + "}\n")
+    if not est.awards:
+        notes = _safe(',"notes":' + _texts([n.zh if zh else n.en for n in est.notes]))
+        return head + _NO_AWARD + notes + tail, 1
     stacks = {g.id: g.bounds for g in est.stacks}
     out: list[str] = []
     for award in est.awards:

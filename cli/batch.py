@@ -41,11 +41,12 @@ from .profile import (
     looks_like_gbk,
     parse_json,
 )
-from .render.machine import csv_header, csv_text
+from .render.machine import csv_header, csv_table, csv_text
 from .render.rows import (
     AWARD_COLUMNS,
     JSON_ROW,
     SUMMARY_COLUMNS,
+    award_cells,
     award_lines,
     award_rows,
     num,
@@ -960,7 +961,7 @@ def process(item: Item) -> tuple[Any, int, str | None]:
     rows, error = _rows(item, job)
     if error is not None:
         return "", 0, error
-    if isinstance(rows, _Lines):  # JSON Lines already written and escaped (award_lines)
+    if isinstance(rows, _Lines):  # already written and escaped (award_lines, award_cells)
         return rows.text, rows.rows, None
     if job.fmt is OutputFormat.xlsx:  # rows for the parent's workbook: (sheet, row) pairs
         return rows, sum(1 for name, _ in rows if name != "summary" or job.summary), None
@@ -968,7 +969,7 @@ def process(item: Item) -> tuple[Any, int, str | None]:
 
 
 class _Lines(NamedTuple):
-    """An applicant's rows as JSON Lines text, and how many."""
+    """An applicant's rows as the text written (JSON Lines or CSV), and how many."""
 
     text: str
     rows: int
@@ -1022,6 +1023,9 @@ def _rows(item: Item, job: Job) -> tuple[Sequence[Mapping[str, Any]] | _Lines, s
         return [summary_row(result, item.line, item.number, job.lang)], None
     if job.fmt is OutputFormat.jsonl:
         return _Lines(*award_lines(result, job.lang, item.line, item.number)), None
+    if job.fmt is OutputFormat.csv:
+        table = award_cells(result, job.lang, item.line, item.number)
+        return _Lines(csv_table(table), len(table)), None
     return award_rows(result, job.lang, item.line, item.number), None
 
 

@@ -640,7 +640,15 @@ def _scenario_profiles():
 
 
 def _lines_against_rows(est, lang, line, number):
-    from policycalc.render.rows import JSON_ROW, award_lines, award_rows
+    from policycalc.render.machine import csv_table, csv_text
+    from policycalc.render.rows import (
+        AWARD_COLUMNS,
+        JSON_ROW,
+        award_cells,
+        award_lines,
+        award_rows,
+        flat_value,
+    )
     from policycalc.render.safe import escaped
 
     text, count = award_lines(est, lang, line, number)
@@ -654,10 +662,18 @@ def _lines_against_rows(est, lang, line, number):
         assert parsed == row
         assert list(parsed) == list(row)  # the same key order
         assert written == escaped(JSON_ROW.encode(row))  # the same text, byte for byte
+    # award_cells: each row's cells flattened from its fields, cell by cell and type by type
+    # (a CSV writes 1 and 1.0 apart), and the same CSV text.
+    table = award_cells(est, lang, line, number)
+    flat = [[flat_value(row[k]) for k in AWARD_COLUMNS] for row in rows]
+    assert [[(type(c), c) for c in cells] for cells in table] == [
+        [(type(c), c) for c in cells] for cells in flat
+    ]
+    assert csv_table(table) == csv_text(rows, AWARD_COLUMNS)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_award_lines_are_award_rows_encoded_for_every_scenario(ruleset, lang):
+def test_award_lines_and_cells_are_award_rows_for_every_scenario(ruleset, lang):
     from policycalc.profile import build_profile
 
     count = 0
@@ -670,15 +686,16 @@ def test_award_lines_are_award_rows_encoded_for_every_scenario(ruleset, lang):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_award_lines_encode_odd_text_as_the_rows_do(ruleset, lang):
-    # Quotes, backslashes, line ends, a bidi control and Chinese in every text the profile
-    # gives a row: its id, name and a product; no id, so the row names the applicant by name.
+def test_award_lines_and_cells_write_odd_text_as_the_rows_do(ruleset, lang):
+    # A formula start, quotes, a comma, backslashes, CR and LF, a bidi control, DEL and Chinese
+    # in every text the profile gives a row: its id, name and a product; then no id, so the
+    # row names the applicant by name.
     from decimal import Decimal
 
     from policycalc.profile import build_profile
     from policycalc.render.rows import award_rows
 
-    odd = 'a"b\\c\nd\u202ee 中\x7f'
+    odd = '=a"b\\c\r\nd\u202ee, 中\x7f'
     data = {
         "applicant": {
             "id": odd,

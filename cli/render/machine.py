@@ -60,12 +60,16 @@ def csv_header(columns: list[str], bom: bool = False) -> str:
 
 def csv_text(rows: Iterable[Mapping[str, Any]], columns: list[str]) -> str:
     """CSV lines of rows, each cell flattened and neutralised (see safe.csv_cell)."""
+    return csv_table([[flat_value(row.get(k)) for k in columns] for row in rows])
+
+
+def csv_table(table: list[list[Any]]) -> str:
+    """CSV lines of rows of flat cells (flat_value's), neutralised as csv_text says."""
     import csv
     import io
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    table = [[flat_value(row.get(k)) for k in columns] for row in rows]
     writer.writerows(table)
     text = csv_safe(buffer.getvalue())
     if "\r" not in text:

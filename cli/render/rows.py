@@ -366,6 +366,86 @@ def award_lines(
     return "".join(out), len(est.awards)
 
 
+def flat_value(value: Any) -> Any:
+    """A value as one CSV cell: lists joined with "; ", None empty, strings neutralised."""
+    if isinstance(value, str):
+        return csv_cell(value)
+    if isinstance(value, list):
+        return csv_cell("; ".join(str(v) for v in value))
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+# id(measure) -> (measure, document, {zh: (cells before its amounts, cells between)}): a
+# row's measure cells flattened once per language.
+_FLAT: dict[int, tuple[Any, Any, dict[bool, tuple[list[Any], list[Any]]]]] = {}
+_NO_AWARD_CELLS = [flat_value(value) for value in _no_award().values()]
+
+
+def award_cells(
+    est: Estimate, lang: Lang, line: int | None = None, number: int | None = None
+) -> list[list[Any]]:
+    """award_rows as CSV cells, row by row in AWARD_COLUMNS order: each cell flat_value of
+    its row's field, built without the row. The measure's cells (_measure_fields, shared
+    with award_rows) are flattened once per measure and language, those of a row without an
+    award once (_no_award, shared too), the applicant's once per applicant."""
+    zh = lang == "zh"
+    head = [
+        flat_value(line),
+        flat_value(applicant_label(est, number)),
+        flat_value(applicant_name(est)),
+        flat_value(est.region),
+        flat_value(est.as_of.isoformat()),
+        flat_value(est.ruleset.version),
+    ]
+    lapsed = flat_value(not_in_force(est, lang))
+    if not est.awards:
+        notes = flat_value([n.zh if zh else n.en for n in est.notes])
+        return [[*head, *_NO_AWARD_CELLS, notes, lapsed]]
+    stacks = {g.id: g.bounds for g in est.stacks}
+    table: list[list[Any]] = []
+    for award in est.awards:
+        m = award.measure
+        cached = _FLAT.get(id(m))
+        if cached is None or cached[0] is not m or cached[1] is not award.document:
+            cached = _FLAT[id(m)] = (m, award.document, {})
+        parts = cached[2].get(zh)
+        if parts is None:
+            before, between = _measure_fields(award, zh)
+            parts = cached[2][zh] = (
+                [flat_value(value) for value in before.values()],
+                [flat_value(value) for value in between.values()],
+            )
+        fact, amount, own = award.fact, award.amount, award.own
+        stack = stacks.get(award.stack) if award.stack else None
+        table.append(
+            [
+                *head,
+                *parts[0],
+                flat_value(num(amount.min)),
+                flat_value(num(amount.max)),
+                flat_value(amount.kind),
+                flat_value(num(own.min)),
+                flat_value(num(own.max)),
+                *parts[1],
+                flat_value(fact.number),
+                flat_value(fact.kind),
+                flat_value(fact.when),
+                flat_value(fact.product),
+                flat_value(list(award.groups)),
+                flat_value(award.stack),
+                flat_value(num(stack.min)) if stack is not None else "",
+                flat_value(num(stack.max)) if stack is not None else "",
+                flat_value([n.zh if zh else n.en for n in award.notes]),
+                lapsed,
+            ]
+        )
+    return table
+
+
 def summary_row(
     est: Estimate, line: int | None = None, number: int | None = None, lang: Lang = "zh"
 ) -> SummaryRow:
@@ -384,19 +464,6 @@ def summary_row(
         "documents_in_force": [s.document.id for s in est.documents if s.status == "in_force"],
         "not_in_force": not_in_force(est, lang),
     }
-
-
-def flat_value(value: Any) -> Any:
-    """A value as one CSV cell: lists joined with "; ", None empty, strings neutralised."""
-    if isinstance(value, str):
-        return csv_cell(value)
-    if isinstance(value, list):
-        return csv_cell("; ".join(str(v) for v in value))
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
 
 
 EXPLAIN_COLUMNS = [

@@ -1010,7 +1010,9 @@ def _rows(item: Item, job: Job) -> tuple[Sequence[Mapping[str, Any]] | _Lines, s
         what = "too deeply nested" if isinstance(exc, RecursionError) else type(exc).__name__
         problem = InputError(f"this record cannot be estimated ({what})", source=job.source)
         return [], _error_line(problem, item, job)
-    _LAPSED.update({x.document.id for x in result.excluded if x.stage == "validity"})
+    lapsed = {x.document.id for x in result.excluded if x.stage == "validity"}
+    if lapsed:
+        _LAPSED.update(lapsed)
     if job.fmt is OutputFormat.xlsx:
         pairs: list[Any] = []
         if not job.summary:

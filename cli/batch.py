@@ -41,7 +41,7 @@ from .profile import (
     looks_like_gbk,
     parse_json,
 )
-from .render.machine import csv_header, csv_table, csv_text
+from .render.machine import csv_header, csv_table, csv_text, csv_writer
 from .render.rows import (
     AWARD_COLUMNS,
     JSON_ROW,
@@ -1027,7 +1027,9 @@ def _rows(item: Item, job: Job) -> tuple[Sequence[Mapping[str, Any]] | _Lines, s
         return _Lines(*award_lines(result, job.lang, item.line, item.number)), None
     if job.fmt is OutputFormat.csv:
         table = award_cells(result, job.lang, item.line, item.number)
-        return _Lines(csv_table(table), len(table)), None
+        if not _CSV:
+            _CSV.append(csv_writer())  # one per process: a batch estimates one at a time
+        return _Lines(csv_table(table, _CSV[0]), len(table)), None
     return award_rows(result, job.lang, item.line, item.number), None
 
 
@@ -1072,6 +1074,7 @@ def _plain_json(text: str) -> Any:
 
 
 _FACT_AT = re.compile(r"facts\[(\d+)\]")
+_CSV: list[tuple[Any, Any]] = []  # the process's csv_writer() for award_cells' rows
 _ESTIMATED: list[str | None] = [None]  # the id of the applicant `process` estimated last
 
 

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from policycalc.app import app
 from policycalc.engine import estimate
+from policycalc.render.machine import csv_writer
 from policycalc.render.report import category_matrix
 from policycalc.render.safe import csv_cell, md, visible
 from policycalc.render.views import EstimateView, ListView, OutputFormat
@@ -639,6 +640,9 @@ def _scenario_profiles():
             yield f"{path.stem}[{index}]", item["profile"], item["as_of"]
 
 
+_KEPT = csv_writer()
+
+
 def _lines_against_rows(est, lang, line, number):
     from policycalc.render.machine import csv_table, csv_text
     from policycalc.render.rows import (
@@ -670,6 +674,8 @@ def _lines_against_rows(est, lang, line, number):
         [(type(c), c) for c in cells] for cells in flat
     ]
     assert csv_table(table) == csv_text(rows, AWARD_COLUMNS)
+    # and with one writer kept for every call, as a batch does
+    assert csv_table(table, _KEPT) == csv_text(rows, AWARD_COLUMNS)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -63,13 +63,25 @@ def csv_text(rows: Iterable[Mapping[str, Any]], columns: list[str]) -> str:
     return csv_table([[flat_value(row.get(k)) for k in columns] for row in rows])
 
 
-def csv_table(table: list[list[Any]]) -> str:
-    """CSV lines of rows of flat cells (flat_value's), neutralised as csv_text says."""
+def csv_writer() -> tuple[Any, Any]:
+    """A text buffer and a CSV writer into it, for csv_table to use again and again."""
     import csv
     import io
 
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    return buffer, csv.writer(buffer, lineterminator="\n")
+
+
+def csv_table(table: list[list[Any]], kept: tuple[Any, Any] | None = None) -> str:
+    """CSV lines of rows of flat cells (flat_value's), neutralised as csv_text says. `kept`:
+    a csv_writer() of the caller's own (one thread's), emptied and written again, which
+    saves making one per call."""
+    import csv
+    import io
+
+    buffer, writer = kept if kept is not None else csv_writer()
+    buffer.seek(0)
+    buffer.truncate()
     writer.writerows(table)
     text = csv_safe(buffer.getvalue())
     if "\r" not in text:

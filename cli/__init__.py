@@ -44,9 +44,13 @@ def _stop_early_signals() -> None:
         _signal.signal(number, _stop)
 
 
-if sys.argv and (sys.argv[0] == "-m" or sys.argv[0].endswith(("/policycalc", "\\policycalc"))):
-    # Started as the command (entry.main then installs its own handlers); a program that
-    # imports policycalc keeps its own.
+# Started as the command (`policycalc …`, `python -m policycalc …`), not imported by a program.
+_COMMAND = bool(sys.argv) and (
+    sys.argv[0] == "-m" or sys.argv[0].endswith(("/policycalc", "\\policycalc"))
+)
+if _COMMAND:
+    # entry.main then installs its own handlers; a program that imports policycalc keeps
+    # its own.
     _stop_early_signals()
 
 from types import ModuleType  # noqa: E402

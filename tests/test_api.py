@@ -270,3 +270,15 @@ def test_the_examples_in_docs_api_md_run(monkeypatch):
     runner_.run(test)
     failed, tried = runner_.summarize(verbose=False)
     assert tried >= 15 and failed == 0
+
+
+def test_a_program_importing_the_entry_point_keeps_its_collector_as_it_was():
+    # The command turns the garbage collector off while its modules load (start-up); a
+    # program that imports policycalc.__main__ (to call `run` itself, say) is not the
+    # command, and its collector stays on, or off if it turned it off.
+    code = (
+        "import gc, policycalc.__main__; on = gc.isenabled(); gc.disable(); "
+        "import policycalc.entry; print(on, gc.isenabled())"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert found.stdout.split() == ["True", "False"], found.stderr

@@ -12,7 +12,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from . import results
 from .errors import ArgumentError, BatchRecordError, Error, InputError, ProfileError
@@ -315,8 +315,9 @@ def estimate_many(
 def _serial(
     profiles: Iterable[ProfileLike], ruleset: Ruleset, as_of: dt.date, steps: bool
 ) -> Iterator[Estimate | Rejected]:
+    run, build = _engine(), _build_profile()
     for number, profile in enumerate(profiles, 1):
-        yield _estimate_one(number, profile, ruleset, as_of, steps)
+        yield _estimate_one(number, profile, ruleset, as_of, steps, run, build)
 
 
 @cache
@@ -328,13 +329,24 @@ def _engine() -> Callable[..., results.Estimate]:
 
 
 def _estimate_one(
-    number: int, profile: ProfileLike, ruleset: Ruleset, as_of: dt.date, steps: bool = False
+    number: int,
+    profile: ProfileLike,
+    ruleset: Ruleset,
+    as_of: dt.date,
+    steps: bool = False,
+    run: Callable[..., results.Estimate] | None = None,
+    build: Callable[[Any, Ruleset, str], Profile] | None = None,
 ) -> Estimate | Rejected:
-    """The `number`th profile of a batch estimated, or why it cannot be."""
-    run = _engine()
+    """The `number`th profile of a batch estimated, or why it cannot be (`run` and `build`:
+    the engine and the profile reader, where the caller holds them already)."""
+    source = f"profile #{number}"
     try:
-        applicant = read_profile(profile, ruleset, source=f"profile #{number}")
-        return Estimate._make(run(ruleset, applicant, as_of, trace=steps))
+        if type(profile) is dict:  # read_profile's common case, without its look-ups
+            applicant = (build or _build_profile())(profile, ruleset, source)
+        else:
+            applicant = read_profile(profile, ruleset, source=source)
+        found = (run or _engine())(ruleset, applicant, as_of, trace=steps, make=Estimate)
+        return cast(Estimate, found)
     except Error as exc:
         return Rejected(number, BatchRecordError.of(exc, number))
     except (RecursionError, MemoryError, ValueError, ArithmeticError) as exc:

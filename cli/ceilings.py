@@ -26,7 +26,7 @@ from collections.abc import Hashable
 from decimal import Decimal
 
 from .formulas import Step
-from .model import Ceiling, Fact, Text
+from .model import Ceiling, Document, Fact, Measure, Text
 from .money import ZERO, Amount, fmt
 from .results import Award, CeilingGroup, StackGroup, Totals
 
@@ -350,6 +350,24 @@ def _units(awards: list[Award], stacks: list[StackGroup]) -> list[_Unit]:
     return units
 
 
+# id of a measure -> (the measure, its document, the document's ceilings that cover it)
+_COVERING: dict[int, tuple[Measure, Document, tuple[Ceiling, ...]]] = {}
+
+
+def _covering(award: Award) -> tuple[Ceiling, ...]:
+    """The ceilings of the award's document that cover its measure (Ceiling.covers), in
+    the document's order."""
+    measure, document = award.measure, award.document
+    hit = _COVERING.get(id(measure))
+    if hit is not None and hit[0] is measure and hit[1] is document:
+        return hit[2]
+    found = tuple(c for c in document.ceilings if c.covers(measure.id))
+    if len(_COVERING) >= 4096:
+        _COVERING.clear()  # bounded: a long-lived process may load many rulesets
+    _COVERING[id(measure)] = (measure, document, found)
+    return found
+
+
 def _groups(units: list[_Unit]) -> list[_Group]:
     """One group per ceiling and scope key; a stacking group's unit sits under a ceiling
     only when all its alternatives do, under the same key."""
@@ -357,13 +375,11 @@ def _groups(units: list[_Unit]) -> list[_Group]:
     for unit in units:
         first = unit.awards[0]
         single = len(unit.awards) == 1
-        mid = first.measure.id
-        for ceiling in first.document.ceilings:
+        # One award (the common case) looks only at the ceilings that cover its measure
+        # (worked out once per measure); a stacking group's unit at every ceiling.
+        for ceiling in _covering(first) if single else first.document.ceilings:
             if single:
-                # One award (the common case): the same tests as below, once each; the
-                # first is Ceiling.covers inline (most ceilings cover other measures).
-                if ceiling.measures is not None and mid not in ceiling.measures:
-                    continue
+                # The same tests as below, once each.
                 if not ceiling.applies_to(first.measure):
                     _note_outside(first, ceiling)
                     continue

@@ -38,11 +38,13 @@ def estimate(
     as_of: dt.date,
     region: str | None = None,
     trace: bool = True,
+    make: type[Estimate] = Estimate,
 ) -> Estimate:
     """Estimate every award the profile's applicant can claim, as of a date.
 
     `region` moves the applicant there (business and tax registration) for compare-regions.
-    `trace=False` skips writing the computation steps (batch runs).
+    `trace=False` skips writing the computation steps (batch runs). `make` is the result's
+    class (the public API's own, which adds methods, made at once rather than copied).
     """
     moved_from = None
     if region is not None and region != profile.region:
@@ -79,8 +81,16 @@ def estimate(
         facts.sort(key=_WHEN)
     for doc, by_kind, doc_general, position in _index(ruleset, profile.region):
         status = doc.status(as_of)
-        eligibility, assumptions, unstated = _eligibility(doc, profile, ruleset)
-        documents.append(DocumentStatus(doc, status, eligibility, assumptions))
+        eligible = _eligibility(doc, profile, ruleset)
+        eligibility, assumptions, unstated = (
+            eligible.reasons,
+            eligible.assumptions,
+            eligible.unstated,
+        )
+        shown = eligible.shown.get(status)
+        if shown is None:
+            shown = eligible.shown[status] = DocumentStatus(doc, status, eligibility, assumptions)
+        documents.append(shown)
         general.extend(doc_general)
         pairs = [(m, f) for f in facts for m in by_kind.get(f.kind, ())]
         if len(pairs) > 1:
@@ -121,7 +131,7 @@ def estimate(
                 f"documents: {', '.join(covered)}",
             )
         )
-    return Estimate(
+    return make(
         ruleset,
         profile,
         as_of,
@@ -447,6 +457,7 @@ class _Eligible(NamedTuple):
     reasons: tuple[Text, ...]
     assumptions: tuple[Text, ...]
     unstated: tuple[str, ...]
+    shown: dict[Status, DocumentStatus]  # the document's status line, made once per status
 
 
 def _eligibility(doc: Document, profile: Profile, ruleset: Ruleset) -> _Eligible:
@@ -558,7 +569,7 @@ def _eligibility_of(doc: Document, profile: Profile, ruleset: Ruleset) -> _Eligi
             reasons.append(
                 Text(f"停止享受扶持：{name.zh}{article}", f"support stopped: {name.en}{article}")
             )
-    return _Eligible(tuple(reasons), tuple(assumptions), tuple(unstated))
+    return _Eligible(tuple(reasons), tuple(assumptions), tuple(unstated), {})
 
 
 class _Match(NamedTuple):
@@ -576,26 +587,30 @@ def _match(measure: Measure, fact: Fact, profile: Profile, ruleset: Ruleset) -> 
     trigger = measure.trigger
     assert trigger is not None
     values = fact.values
-    if not trigger.applicant:
-        # The common case, plain conditions on fields the fact gives: `_holds` would add
-        # nothing to missing or assumed, so the answer is a plain yes or no.
-        for clause in trigger.where:
-            if type(clause) is not Condition or clause.field not in values:
-                break
-            if not clause.holds(values[clause.field]):
-                return None
-        else:
-            return _MATCHED
-    place = _place(ruleset, trigger.kind)
     missing: list[str] = []
     assumed: list[Text] = []
     failed: list[str] = []
+    place: frozenset[str] | None = None
     for clause in trigger.where:
+        if type(clause) is Condition and clause.field in values:
+            # A plain condition on a field the fact gives (the common case): what `_holds`
+            # does, without its bookkeeping.
+            if not clause.holds(values[clause.field]):
+                return None
+            continue
+        if place is None:
+            place = _place(ruleset, trigger.kind)
         if not _holds(clause, values, missing, assumed, place):
             return None
-    for clause in trigger.applicant:
-        if not _holds(clause, profile.applicant, missing, assumed, frozenset(), _APPLICANT):
-            failed.append(clause.describe())
+    if trigger.applicant:
+        applicant = profile.applicant
+        for clause in trigger.applicant:
+            if type(clause) is Condition and clause.field in applicant:
+                held = clause.holds(applicant[clause.field])
+            else:
+                held = _holds(clause, applicant, missing, assumed, frozenset(), _APPLICANT)
+            if not held:
+                failed.append(clause.describe())
     if not (missing or assumed or failed):
         return _MATCHED
     return _Match(missing, assumed, failed)

@@ -192,8 +192,8 @@ class _Builder:
             ):
                 raise DataError(
                     f"region '{key}' is defined already ({known.level}, parent "
-                    f"{known.parent or 'none'}); --extra-data adds regions and cannot change "
-                    "one: to redefine it, give all the data with --data-dir",
+                    f"{known.parent or 'none'}); extra data adds regions and cannot change "
+                    "one: to redefine it, give the whole data set as the data folders",
                     source=source,
                     line=table.line_of(key),
                     field=f"regions.{key}",

@@ -205,6 +205,15 @@ def test_api_errors_name_no_command_line_option():
     assert not [p for p in problems if re.search(r"--[a-z]", p)], problems
 
 
+def test_extra_data_redefining_a_region_is_refused_without_naming_an_option(tmp_path):
+    (tmp_path / "regions.yaml").write_text(
+        "regions:\n  kunming: {zh: 昆明市, en: Kunming, level: city, parent: chongqing}\n")
+    with pytest.raises(policycalc.PolicyDataError) as caught:
+        policycalc.load_ruleset(extra_data=[tmp_path])
+    said = str(caught.value)
+    assert "region 'kunming' is defined already" in said and not re.search(r"--[a-z]", said)
+
+
 # ------------------------------------------------------------------ the package's face
 
 

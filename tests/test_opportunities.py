@@ -571,6 +571,26 @@ def test_jiangsu_insurance_over_its_yearly_ceiling_is_one_row(ruleset):
     assert not [o for o in found.items if o.measure.id == "js-28-insurance" and o.reason != "ceiling"]
 
 
+def test_jiangsu_insurance_near_its_yearly_ceiling_is_not_cut(ruleset):
+    # Jiangsu 28.: 50% of the premium, at most 50万 per policy and 500万 per enterprise per
+    # year. Nine policies of 100 (50 each) and one of 60 (30) in 2022: 480, under the 500.
+    # Every award is paid in full and no ceiling row appears; the ceiling's group says 20 is
+    # left (500 - 480).
+    facts = [
+        {"kind": "insurance_premium", "date": f"2022-{m:02d}-01",
+         "policy_type": "clinical_trial_liability", "premium": 100}
+        for m in range(1, 10)
+    ]
+    facts.append({"kind": "insurance_premium", "date": "2022-12-01",
+                  "policy_type": "product_liability", "premium": 60})
+    profile = make_profile(ruleset, "jiangsu", *facts)
+    found = find_opportunities(ruleset, profile, day("2022-12-31"))
+    assert (found.estimate.totals.min, found.estimate.totals.max) == (480, 480)
+    assert not [o for o in found.items if o.reason == "ceiling"]
+    (group,) = [g for g in found.estimate.ceilings if g.id == "js-28-insurance-yearly:2022"]
+    assert group.ceiling.amount - group.bounds.max == 20
+
+
 def test_false_flag_and_missing_field_follow_one_convention(ruleset):
     # Kunming （七）: 获得发明专利证书的，第一注册申请人每件一次性50万元. A patent whose applicant
     # is not the first-named: made first-named, it brings 50.

@@ -315,9 +315,9 @@ def estimate_many(
 def _serial(
     profiles: Iterable[ProfileLike], ruleset: Ruleset, as_of: dt.date, steps: bool
 ) -> Iterator[Estimate | Rejected]:
-    run, build = _engine(), _build_profile()
+    run = _engine()
     for number, profile in enumerate(profiles, 1):
-        yield _estimate_one(number, profile, ruleset, as_of, steps, run, build)
+        yield _estimate_one(number, profile, ruleset, as_of, steps, run)
 
 
 @cache
@@ -335,16 +335,11 @@ def _estimate_one(
     as_of: dt.date,
     steps: bool = False,
     run: Callable[..., results.Estimate] | None = None,
-    build: Callable[[Any, Ruleset, str], Profile] | None = None,
 ) -> Estimate | Rejected:
-    """The `number`th profile of a batch estimated, or why it cannot be (`run` and `build`:
-    the engine and the profile reader, where the caller holds them already)."""
-    source = f"profile #{number}"
+    """The `number`th profile of a batch estimated, or why it cannot be (`run`: the engine,
+    where the caller holds it already)."""
     try:
-        if type(profile) is dict:  # read_profile's common case, without its look-ups
-            applicant = (build or _build_profile())(profile, ruleset, source)
-        else:
-            applicant = read_profile(profile, ruleset, source=source)
+        applicant = read_profile(profile, ruleset, source=f"profile #{number}")
         found = (run or _engine())(ruleset, applicant, as_of, trace=steps, make=Estimate)
         return cast(Estimate, found)
     except Error as exc:

@@ -7,10 +7,10 @@ saying why), so every applicant read is an applicant written.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from json.encoder import encode_basestring
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from ..model import Lang
 from .safe import csv_cell, escaped
@@ -284,6 +284,37 @@ _NO_AWARD = _encode(_no_award())[1:-1]
 _ENCODED: dict[int, tuple[Any, Any, dict[bool, tuple[str, str]]]] = {}
 
 
+_P = TypeVar("_P")  # a measure's part of a row, as one writer keeps it
+
+
+def _measure_parts(
+    cache: dict[int, tuple[Any, Any, dict[bool, tuple[_P, _P]]]],
+    award: Award,
+    zh: bool,
+    part: Callable[[Mapping[str, Any]], _P],
+) -> tuple[_P, _P]:
+    """The measure's fields of an award's row (before and between the award's own), made
+    by `part` once per measure and language and kept in `cache`."""
+    m = award.measure
+    cached = cache.get(id(m))
+    if cached is None or cached[0] is not m or cached[1] is not award.document:
+        cached = cache[id(m)] = (m, award.document, {})
+    parts = cached[2].get(zh)
+    if parts is None:
+        before, between = _measure_fields(award, zh)
+        parts = cached[2][zh] = (part(before), part(between))
+    return parts
+
+
+def _encoded_part(fields: Mapping[str, Any]) -> str:
+    """Fields as the inside of a JSON object, escaped."""
+    return escaped(_encode(fields)[1:-1])
+
+
+def _flat_part(fields: Mapping[str, Any]) -> list[Any]:
+    return [flat_value(value) for value in fields.values()]
+
+
 def _value(value: Any) -> str:
     """One JSON value as the row encoder writes it: text, numbers and null directly, anything
     else (an infinite float included) by the encoder itself."""
@@ -336,17 +367,7 @@ def award_lines(
     stacks = {g.id: g.bounds for g in est.stacks}
     out: list[str] = []
     for award in est.awards:
-        m = award.measure
-        cached = _ENCODED.get(id(m))
-        if cached is None or cached[0] is not m or cached[1] is not award.document:
-            cached = _ENCODED[id(m)] = (m, award.document, {})
-        parts = cached[2].get(zh)
-        if parts is None:
-            before, between = _measure_fields(award, zh)
-            parts = cached[2][zh] = (
-                escaped(_encode(before)[1:-1]),
-                escaped(_encode(between)[1:-1]),
-            )
+        parts = _measure_parts(_ENCODED, award, zh, _encoded_part)
         fact, amount, own = award.fact, award.amount, award.own
         stack = stacks.get(award.stack) if award.stack else None
         amounts = (
@@ -408,17 +429,7 @@ def award_cells(
     stacks = {g.id: g.bounds for g in est.stacks}
     table: list[list[Any]] = []
     for award in est.awards:
-        m = award.measure
-        cached = _FLAT.get(id(m))
-        if cached is None or cached[0] is not m or cached[1] is not award.document:
-            cached = _FLAT[id(m)] = (m, award.document, {})
-        parts = cached[2].get(zh)
-        if parts is None:
-            before, between = _measure_fields(award, zh)
-            parts = cached[2][zh] = (
-                [flat_value(value) for value in before.values()],
-                [flat_value(value) for value in between.values()],
-            )
+        parts = _measure_parts(_FLAT, award, zh, _flat_part)
         fact, amount, own = award.fact, award.amount, award.own
         stack = stacks.get(award.stack) if award.stack else None
         table.append(

@@ -244,6 +244,42 @@ def test_a_device_in_the_review_is_checked_on_the_same_product(ruleset):
     assert device("D2") == [(Decimal(0), Decimal(2000), ("a fact of kind innovative_device_review (product D1)",))]
 
 
+GCP_HOSPITAL = """\
+applicant: {region: suzhou, legal_form: medical_institution}
+facts:
+CERT  - {kind: clinical_engineering_collaboration, date: 2023-06-01, partner_local: true FLAG}
+"""
+
+
+@pytest.mark.parametrize(
+    ("cert", "flag", "expected"),
+    # 苏州集群方案 23.：对已取得GCP资质的医疗机构联合在苏企业开展医工协同创新的给予支持 (no sum:
+    # case by case). The qualification is the condition of the sentence before (对取得GCP资质的
+    # 医疗机构…给予支持, szc-23-gcp-specialties): the collaboration's own flag says it, or the
+    # same hospital's GCP accreditation does; with neither, the hospital may or may not hold it.
+    [
+        (None, ", gcp_qualified: true", "paid"),
+        (None, ", gcp_qualified: false", "excluded"),
+        ("GCP", "", "paid"),
+        (None, "", "possible"),
+    ],
+)
+def test_the_hospital_industry_support_follows_the_gcp_qualification(ruleset, cert, flag, expected):
+    facts = f"  - {{kind: certification, date: 2023-03-01, scheme: {cert}}}\n" if cert else ""
+    profile = load(GCP_HOSPITAL.replace("CERT", facts).replace(" FLAG", flag), ruleset)
+    result = estimate(ruleset, profile, AS_OF)
+    got = [a for a in result.awards if a.measure.id == "szc-23-hospital-industry"]
+    out = [x for x in result.excluded if x.measure.id == "szc-23-hospital-industry"]
+    if expected == "excluded":
+        assert got == [] and [x.stage for x in out] == ["requirement"]
+        return
+    (award,) = got
+    assert out == []
+    # Case by case: the amount is never a figure, paid or possible.
+    assert (award.amount.min, award.amount.max) == (None, None)
+    assert award.unknown == (() if expected == "paid" else ("a fact of kind certification",))
+
+
 def test_a_requirement_on_an_unknown_measure_is_a_data_error(tmp_path):
     text = GOOD.replace(
         "    formula: {kind: share",

@@ -8,6 +8,7 @@ stays flat because input is read and written in bounded chunks.
 
 from __future__ import annotations
 
+import codecs
 import copy
 import csv
 import datetime as dt
@@ -136,6 +137,9 @@ def read_lines(
     encoding: str = "utf-8",
     limit: int = MAX_RECORD,
     note: Callable[[str], None] | None = None,
+    number: int = 0,
+    offset: int = 0,
+    decided: bool = False,
 ) -> Iterator[Line]:
     """The input line by line, never holding more than `limit` bytes of one line: a longer
     line, or one that does not decode, becomes that line's own error (with its byte offset).
@@ -144,13 +148,14 @@ def read_lines(
     ASCII: UTF-8 when that line is UTF-8, else GB18030 (GBK, as Excel on Chinese Windows
     saves a CSV) when it reads as Chinese text, with one `note`. After that every line is
     decoded as decided; a line of the other kind is its own error, never mojibake.
+
+    `number` lines of `offset` bytes were read before `raw` by another reader, which had
+    `decided` the encoding as UTF-8 if it saw a line that was not ASCII.
     """
-    offset = 0
-    number = 0
     auto = encoding == AUTO
     utf8 = auto or is_utf8(encoding)
     codec = "utf-8" if utf8 else encoding
-    decided = not auto  # AUTO: undecided while every line is ASCII
+    decided = not auto or decided  # AUTO: undecided while every line is ASCII
     readline = raw.readline
     while True:
         chunk = readline(limit + 1)
@@ -328,8 +333,7 @@ class _CarriageReturns:
             self.held += more
 
 
-def _jsonl(lines: Iterable[Line]) -> Iterator[Item]:
-    number = 0
+def _jsonl(lines: Iterable[Line], number: int = 0) -> Iterator[Item]:
     for line in lines:
         if line.error is not None:
             number += 1
@@ -340,6 +344,121 @@ def _jsonl(lines: Iterable[Line]) -> Iterator[Item]:
             continue
         number += 1
         yield Item(number, line.number, text=line.text)
+
+
+JSONL_BLOCK = 1 << 18  # bytes of JSON Lines read at a time
+
+
+def _jsonl_tasks(
+    stream: IO[bytes],
+    source: str,
+    encoding: str,
+    limit: int,
+    note: Callable[[str], None] | None,
+    chunk: int,
+) -> Iterator[tuple[Any, ...]]:
+    """A JSON Lines batch as tasks for `process_task`, read in blocks: the same applicants,
+    lines and errors as `_jsonl(read_lines(...))`, at a fraction of the reading's cost.
+
+    A block of whole lines that decodes as UTF-8 and holds no line longer than `limit` is
+    handed on as its lines' text ("lines" tasks: the worker makes each Item). That is every
+    block of a well-formed file, and there the line-by-line reader would give each line its
+    text, decided as UTF-8 (or still undecided while all is ASCII), with no error. At the
+    first block that is anything else (a line too long, bytes that are not UTF-8, GBK to
+    decide), the rest of the input, that block included, is read line by line as before.
+    """
+    raw = _line_ends(stream)
+    if isinstance(raw, _CarriageReturns) or not (encoding == AUTO or is_utf8(encoding)):
+        yield from _item_tasks(_jsonl(read_lines(raw, source, encoding, limit, note)), chunk)
+        return
+    lines = records = offset = 0  # read and handed on so far
+    decided = encoding != AUTO  # AUTO: decided as UTF-8 at the first block that is not ASCII
+    # Whole lines not handed on yet (fewer than `chunk` applicants): every task but the last
+    # holds `chunk` applicants, so the workers, which take tasks in turn, get equal shares.
+    pending: list[str] = []
+    count = size = 0  # applicants and characters in `pending`
+    closed = True  # the input's last line ends with a line end
+    while True:
+        whole = raw.read(JSONL_BLOCK)
+        if not whole:
+            break
+        if not whole.endswith(b"\n"):  # the rest of its last line, if not too long
+            whole += raw.readline(limit + 1)
+        text = None
+        if len(whole) <= limit or max(map(len, whole.split(b"\n"))) <= limit:
+            with suppress(UnicodeDecodeError):
+                text = whole.decode("utf-8")
+        if text is None:  # read the rest line by line, from this block on
+            if count:
+                yield ("lines", lines, records, pending, True)
+            lines += len(pending)
+            records += count
+            rest: Any = _Joined(whole, raw)  # read_lines only calls readline
+            found = read_lines(rest, source, encoding, limit, note, lines, offset, decided)
+            yield from _item_tasks(_jsonl(found, records), chunk)
+            return
+        decided = decided or not whole.isascii()
+        if offset == 0:
+            text = text.lstrip("\ufeff")  # a byte-order mark, as read_lines drops it
+        offset += len(whole)
+        pieces = text.split("\n")
+        closed = pieces[-1] == ""  # the block ends with a line end
+        if closed:
+            pieces.pop()
+        if pending:
+            pieces = pending + pieces  # counted already: `count` and `size` hold them
+        first = 0  # the first line not handed on
+        for at in range(len(pending), len(pieces)):
+            piece = pieces[at]
+            size += len(piece)
+            if piece.strip():  # a blank line is no applicant (as in _jsonl)
+                count += 1
+            if count >= chunk or size >= CHUNK_BYTES:
+                ends = closed or at + 1 < len(pieces)  # the input's open last line is not in it
+                yield ("lines", lines, records, pieces[first : at + 1], ends)
+                lines += at + 1 - first
+                records += count
+                first = at + 1
+                count = size = 0
+        pending = pieces[first:]
+    if count:  # (blank lines at the end are no applicant)
+        yield ("lines", lines, records, pending, closed)
+
+
+def _line_items(lines: int, records: int, texts: list[str], closed: bool) -> list[Item]:
+    """The applicants of a "lines" task: its lines after `lines` lines of the input, which
+    held `records` applicants; the last line ends the input without a line end unless
+    `closed`."""
+    part = []
+    last = len(texts) - 1
+    for at, text in enumerate(texts):
+        lines += 1
+        if text.strip():
+            records += 1
+            part.append(Item(records, lines, text=text + "\n" if closed or at < last else text))
+    return part
+
+
+def _item_tasks(items: Iterable[Item], chunk: int) -> Iterator[tuple[Any, ...]]:
+    return (("items", part) for part in _chunks(items, chunk))
+
+
+class _Joined:
+    """`head`, then the rest of `raw`, read line by line (a line may run on from one to the
+    other)."""
+
+    def __init__(self, head: bytes, raw: IO[bytes]) -> None:
+        self.head: io.BytesIO | None = io.BytesIO(head)
+        self.raw = raw
+
+    def readline(self, limit: int = -1) -> bytes:
+        if self.head is None:
+            return self.raw.readline(limit)
+        line = self.head.readline(limit)
+        if line.endswith(b"\n") or 0 <= limit <= len(line):  # a whole line, or all that was asked
+            return line
+        self.head = None  # the head is used up: the line goes on in `raw`
+        return line + self.raw.readline(-1 if limit < 0 else limit - len(line))
 
 
 _JSON_SPECIAL = re.compile(r'[\[\]{}",]')
@@ -1224,19 +1343,25 @@ def run(
     """Read applicants from `stream` (binary; a text stream is accepted), estimate each and
     write its text in input order; bad ones go to `report`.
 
-    Input is read one record at a time and handed on in slices of at most `chunk` records
-    and about CHUNK_BYTES of text, so memory stays flat however long the batch is, and no
-    record longer than `limit` bytes is ever held whole.
+    Input is read one record at a time (JSON Lines a block of whole lines at a time) and
+    handed on in slices of at most `chunk` records and about CHUNK_BYTES of text, so memory
+    stays flat however long the batch is, and no record longer than `limit` bytes is ever
+    held whole.
     """
-    items: Iterator[Item]
+    tasks: Iterator[tuple[Any, ...]]
     if kind == "xlsx":
         from .workbook import read_sheet
 
         title, names, records = read_sheet(as_binary(stream), job.source, sheet)
         job = replace(job, sheet=(title, tuple(names)))
-        items = _placed_items(_table(records, job.source, job.ruleset.vocabulary), job)
+        placed = _placed_items(_table(records, job.source, job.ruleset.vocabulary), job)
+        tasks = _item_tasks(placed, chunk)
+    elif kind == "jsonl":
+        tasks = _jsonl_tasks(as_binary(stream), job.source, encoding, limit, note, chunk)
     else:
-        items = read_items(stream, kind, job.source, encoding, limit, note, job.ruleset.vocabulary)
+        vocabulary = job.ruleset.vocabulary
+        items = read_items(stream, kind, job.source, encoding, limit, note, vocabulary)
+        tasks = _item_tasks(items, chunk)
     set_job(job)
     import gc
 
@@ -1245,8 +1370,8 @@ def run(
     if kind not in ("csv", "xlsx"):  # a table's reader finds repeated ids itself
         counts.ids = SeenIds()
     if jobs <= 1:
-        for part in _chunks(items, chunk):
-            _write_many(process_task(("items", part)), out, report, counts, progress, note)
+        for task in tasks:
+            _write_many(process_task(task), out, report, counts, progress, note)
         return counts
     workers = _Workers(jobs)
     if len(workers.pids) < jobs and note is not None:
@@ -1256,11 +1381,11 @@ def run(
             + ("running in this one" if not workers.pids else "running with those")
         )
     if not workers.pids:  # not a single process could be forked: the work is done here
-        for part in _chunks(items, chunk):
-            _write_many(process_task(("items", part)), out, report, counts, progress)
+        for task in tasks:
+            _write_many(process_task(task), out, report, counts, progress)
         return counts
     jobs = len(workers.pids)
-    tasks = (("items", part) for part in _chunks(items, chunk))
+    sink: Any = _Sink(out)
     with workers:
         # Task k goes to worker k % jobs; two in flight per worker; results read in order.
         window = 2 * jobs
@@ -1268,13 +1393,39 @@ def run(
         for task in tasks:
             if sent >= window:
                 _write_many(
-                    workers.receive((sent - window) % jobs), out, report, counts, progress, note
+                    workers.receive((sent - window) % jobs), sink, report, counts, progress, note
                 )
             workers.send(sent % jobs, task)
             sent += 1
         for k in range(max(0, sent - window), sent):
-            _write_many(workers.receive(k % jobs), out, report, counts, progress, note)
+            _write_many(workers.receive(k % jobs), sink, report, counts, progress, note)
     return counts
+
+
+class _Sink:
+    """Where the workers' results go. A worker sends its text as UTF-8 bytes (a str is
+    pickled as UTF-8 anyway, and decoding it here only to encode it again on writing costs
+    this process, which every worker waits on, a tenth of a second per 100 MB). They are
+    written to the byte stream under `out` when that is the same as writing their text:
+    `out` a UTF-8 TextIOWrapper that is not line-buffered, on a system whose line end is
+    LF (the streams this program makes translate no line end there); otherwise decoded."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self.layer: IO[bytes] | None = None
+        if isinstance(out, io.TextIOWrapper) and not out.line_buffering and os.linesep == "\n":
+            with suppress(LookupError):
+                if codecs.lookup(out.encoding).name == "utf-8":
+                    self.layer = out.buffer
+
+    def write(self, text: str | bytes) -> None:
+        if isinstance(text, str):
+            self.out.write(text)
+        elif self.layer is None:
+            self.out.write(text.decode("utf-8"))
+        else:
+            self.out.flush()  # what was written as text first
+            self.layer.write(text)
 
 
 def _placed_items(items: Iterator[Item], job: Job) -> Iterator[Item]:
@@ -1331,6 +1482,8 @@ class _Workers:
                         os._exit(code)
                 os.close(task_r)
                 os.close(result_w)
+                _widen(task_w)
+                _widen(result_r)
                 self.pids.append(pid)
                 self.inputs.append(open(task_w, "wb"))  # noqa: SIM115
                 self.outputs.append(open(result_r, "rb"))  # noqa: SIM115
@@ -1371,6 +1524,16 @@ class _Workers:
                 os.waitpid(pid, 0)
 
 
+def _widen(fd: int) -> None:
+    """Let a pipe hold 1 MiB (Linux; 64 KiB by default): a worker's result (about 500 KiB
+    of text for 512 applicants) then waits in the pipe, not in a blocked write. Where the
+    system refuses (another kernel, a lower pipe-max-size), the pipe stays as it is."""
+    with suppress(OSError, AttributeError, ImportError):
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+
+
 def _send(handle: IO[bytes], value: Any) -> None:
     from .cache import _pickle
 
@@ -1394,7 +1557,9 @@ def _receive(handle: IO[bytes]) -> Any:
 
 
 def _serve(task_fd: int, result_fd: int) -> None:
-    """A worker's life: read tasks (in a thread), estimate each, send the results back."""
+    """A worker's life: read tasks (in a thread), estimate each, send the results back (in
+    another thread: the parent reads results in task order, so a result can wait in the pipe
+    while the parent reads another worker's; meanwhile this one goes on estimating)."""
     import queue
     import threading
 
@@ -1402,6 +1567,7 @@ def _serve(task_fd: int, result_fd: int) -> None:
 
     worker_signals()
     tasks: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    results: queue.SimpleQueue[Any] = queue.SimpleQueue()  # at most the tasks in flight
 
     def read() -> None:
         with open(task_fd, "rb") as source:
@@ -1411,13 +1577,30 @@ def _serve(task_fd: int, result_fd: int) -> None:
                 if task is None:
                     return
 
+    def write() -> None:
+        try:
+            with open(result_fd, "wb") as out:
+                while (result := results.get()) is not None:
+                    _send(out, _as_utf8(result))
+        except BaseException:  # the parent is gone (or killing this worker): stop here
+            os._exit(1)
+
     threading.Thread(target=read, daemon=True).start()
-    with open(result_fd, "wb") as out:
-        while True:
-            task = tasks.get()
-            if task is None:
-                return
-            _send(out, process_task(task))
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    while (task := tasks.get()) is not None:
+        results.put(process_task(task))
+    results.put(None)
+    writer.join()
+
+
+def _as_utf8(result: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A result with its text as UTF-8 bytes (for _Sink), unless it holds a lone surrogate:
+    then as it is, for the parent's stream to treat as it would treat it in one process."""
+    if isinstance(result[0], str):
+        with suppress(UnicodeEncodeError):
+            return (result[0].encode("utf-8"), *result[1:])
+    return result
 
 
 def process_task(
@@ -1426,7 +1609,7 @@ def process_task(
     """A slice: joined output text (rows for a workbook), row count, errors by position, its
     size, the documents not in force whose measures matched (applicants per document), and
     each applicant written (its id, number, line, output size and rows)."""
-    part = task[1]
+    part = task[1] if task[0] == "items" else _line_items(*task[1:])
     texts: list[Any] = []
     rows = 0
     errors: list[tuple[int, str]] = []

@@ -38,7 +38,7 @@ def _said(item: batch.Item) -> tuple:
 
 LINES = st.sampled_from([
     b'{"applicant": {"id": "a"}}', b"", b"  ", b"\t", b"\r", "\u3000".encode(),
-    "\x1c".encode(), "\u2028".encode(), b"\xef\xbb\xbf{}", "{\"n\": \"\u4e2d\u6587\"}".encode(),
+    b"\x1c", "\u2028".encode(), b"\xef\xbb\xbf{}", "{\"n\": \"\u4e2d\u6587\"}".encode(),
     "\u00e9".encode(), "{\"n\": \"\u4e2d\u6587\"}".encode("gbk"), b"\xff\xfe", b"x" * 30,
     b"y" * 12, b"{}",
 ])

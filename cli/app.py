@@ -643,7 +643,7 @@ def validate(
     folders = [p for p in given if p.is_dir()]
     files = [p for p in given if not p.is_dir()]
     ruleset = load_ruleset(folders or None, files=files)
-    money = sum(1 for m in ruleset.measures.values() if m.formula.kind != "no_money")
+    money = sum(1 for m in ruleset.measures.values() if m.formula.pays)
     typer.echo(
         f"OK: {len(ruleset.documents)} documents, {len(ruleset.measures)} measures "
         f"({money} with money or case by case), ruleset {ruleset.version}"

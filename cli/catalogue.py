@@ -45,7 +45,7 @@ def measure_rows(
         for m in doc.measures:
             if category and m.category != category:
                 continue
-            if money_only and m.formula.kind == "no_money":
+            if money_only and not m.formula.pays:
                 continue
             if needle:
                 hay = " ".join(

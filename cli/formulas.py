@@ -89,6 +89,7 @@ class Formula(ABC):
 
     kind: ClassVar[str]  # the name used in the data (`formula: {kind: …}`) and in JSON
     reads_fact: ClassVar[bool] = False  # reads fields of a fact, so the measure needs a trigger
+    pays: ClassVar[bool] = True  # promises money (a sum, a range or case by case)
 
     @classmethod
     @abstractmethod
@@ -884,6 +885,7 @@ class NoMoney(_Plain):
     """A measure without money (建立…机制, 优先审评)."""
 
     kind = "no_money"
+    pays = False
 
     @classmethod
     def parse(cls, f: Reader, fields: Fields) -> Formula:

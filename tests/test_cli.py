@@ -487,3 +487,18 @@ def test_an_internal_error_is_one_line_with_an_exit_code_of_its_own(monkeypatch,
     assert stop.value.code == EXIT_INTERNAL == 70
     err = capsys.readouterr().err
     assert err == "Error: internal error (RuntimeError: boom); please report it\n"
+
+
+def test_measures_money_leaves_out_the_measures_without_money():
+    # Suzhou cluster plan 33. names major platforms to build and gives no sum or support to
+    # claim; 21. pays by clinical phase. --money keeps 21.'s measure and drops 33.'s.
+    runner = CliRunner()
+    ids = {}
+    for flag in ([], ["--money"]):
+        result = runner.invoke(app, ["measures", "--document", "suzhou-cluster-2022",
+                                     "--format", "json", *flag])
+        assert result.exit_code == 0, result.output
+        ids[bool(flag)] = {row["measure"] for row in json.loads(result.stdout)}
+    assert {"szc-21-drug-phases", "szc-33-major-platforms"} <= ids[False]
+    assert "szc-21-drug-phases" in ids[True]
+    assert "szc-33-major-platforms" not in ids[True]

@@ -24,6 +24,11 @@ from .errors import PolicycalcError
 from .lines import LineDict, LineList
 
 MAX_DEPTH = 64
+# Characters one list item of a streamed batch may run on for before the list is given up:
+# PyYAML's scanner holds a scalar whole while it reads it, so an item past its limit can
+# still only be skipped by reading it; past this (or 4 times the record limit) the text is
+# taken for no batch (an endless scalar), and memory stays bounded.
+MAX_RUN_ON = 64 << 20
 MAX_INT_CHARS = 100  # a number written longer than this is no amount, date or count
 MAX_NODES = 1_000_000  # values a document may hold once its aliases are expanded
 # Aliases may multiply what is written by ALIAS_RATIO at most, past ALIAS_FLOOR values: the
@@ -140,10 +145,23 @@ class _TooBig(Exception):
         self.mark = mark
 
 
+class _RunsOn(yaml.YAMLError):
+    """A streamed list item that has no end in sight: the list is given up."""
+
+
 class _Loader(_Constructors, yaml.SafeLoader):  # type: ignore[misc]
     allow_aliases = True
     item_limit: int | None = None  # characters one list item may take (streamed batches)
     item_start = 0
+
+    def update(self, length: int) -> None:
+        """The reader's refill (every 64 KiB or so): in a streamed list, stop at an item
+        that runs on past MAX_RUN_ON characters (or 4 times its limit)."""
+        super().update(length)
+        if self.item_limit is not None:
+            run_on = max(MAX_RUN_ON, 4 * self.item_limit)
+            if self.index - self.item_start > run_on:
+                raise _RunsOn(run_on)
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         depth = getattr(self, "_depth", 0)
@@ -342,16 +360,11 @@ def iter_yaml_list(
                     at = big.mark.line + 1 if big.mark is not None else line
                     yield line, None, error(f"invalid YAML: {big.problem}", source=source, line=at)
                     continue
-                yield (
-                    line,
-                    None,
-                    error(
-                        f"record longer than {limit:,} characters "
-                        "(raise the limit with --max-record-size)",
-                        source=source,
-                        line=line,
-                    ),
-                )
+                yield line, None, _too_long(limit, source, line, error)
+                continue
+            if node is not None and node.end_mark.index - loader.item_start > limit:
+                # one scalar past the limit (no node of the item started past it)
+                yield line, None, _too_long(limit, source, line, error)
                 continue
             try:
                 data = loader.construct_document(node)
@@ -366,6 +379,14 @@ def iter_yaml_list(
         problem = _marked(exc, source, error)
         problem.message += "; the items after it cannot be read"
         yield problem.line, None, problem
+    except _RunsOn as exc:
+        problem = error(
+            f"a list item runs on for more than {exc.args[0]:,} characters: this is not a "
+            "batch of profiles; reading stopped",
+            source=source,
+            line=line,
+        )
+        yield line, None, problem
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         yield (
             line,
@@ -376,6 +397,16 @@ def iter_yaml_list(
         )
     finally:
         loader.dispose()
+
+
+def _too_long(
+    limit: int, source: str, line: int | None, error: type[PolicycalcError]
+) -> PolicycalcError:
+    return error(
+        f"record longer than {limit:,} characters (raise the limit with --max-record-size)",
+        source=source,
+        line=line,
+    )
 
 
 def _marked(

@@ -135,6 +135,26 @@ def test_a_deep_or_anchored_yaml_item_costs_only_itself():
     assert "the anchor &b is defined twice" in errors[1]
 
 
+def test_a_long_yaml_item_costs_itself_and_an_endless_one_stops_the_list(monkeypatch):
+    from policycalc import yamlsafe
+
+    monkeypatch.setattr(yamlsafe, "MAX_RUN_ON", 20_000)
+    # limit 1,000 characters: a 15,000-character note is past the limit but not past the
+    # run-on bound (20,000): that item alone is rejected and g1 after it is read.
+    long = '- applicant: {id: long, region: kunming, note: "' + "x" * 15_000 + '"}\n'
+    counts, rows, errors = read_batch((YAML_GOOD % 0 + long + YAML_GOOD % 1).encode(), "yaml",
+                                      limit=1_000)
+    assert set(rows) == {"g0", "g1"} and counts.rejected == 1
+    assert "in.yaml:3: record longer than 1,000 characters" in errors[0]
+    # A quote that never closes: everything after it is one scalar, read until 20,000
+    # characters, then the list is given up with one error naming the item's line.
+    endless = '- applicant: {id: e, note: "' + ("y" * 99 + "\n") * 1_000
+    counts, rows, errors = read_batch((YAML_GOOD % 0 + endless).encode(), "yaml", limit=1_000)
+    assert set(rows) == {"g0"} and counts.rejected == 1
+    assert errors == ["in.yaml:3: a list item runs on for more than 20,000 characters: this is "
+                      "not a batch of profiles; reading stopped"]
+
+
 def test_a_json_list_that_is_no_list_is_one_error():
     with pytest.raises(PolicycalcError) as info:
         read_batch(b'{"applicant": {}}', "json")

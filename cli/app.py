@@ -42,6 +42,7 @@ from .options import (
     output_format,
     parse_as_of,
     shows_notes,
+    wrote,
 )
 
 # Shown under every command's help as written (`\b`: the help formatter keeps the lines).
@@ -298,12 +299,12 @@ def compare_regions(
         notices = []
     view = CompareView(results, language, day, ruleset.version, today=as_of is None)
     reads = _reads(profile, ruleset)
-    with destination(output, reads, binary=fmt is OutputFormat.xlsx) as out:
+    with destination(output, reads, language, binary=fmt is OutputFormat.xlsx) as out:
         if report is not None:
             from .render.report import write_report
 
             write_report(report, view, inputs=reads, field="--report")
-            typer.echo(f"wrote {report}", err=True)
+            typer.echo(wrote(report, language), err=True)
         write(view, fmt, out, bom)
     for line in notices:
         typer.echo(line, err=True)
@@ -501,8 +502,10 @@ def explain(
     from .api import explain as explain_measure
 
     found = explain_measure(measure_id, applicant, day, ruleset=ruleset)
-    view = ExplainView(ruleset, found.measure, found.estimate, day, lang_of(lang))
-    with destination(output, _reads(profile, ruleset), binary=fmt is OutputFormat.xlsx) as out:
+    language = lang_of(lang)
+    view = ExplainView(ruleset, found.measure, found.estimate, day, language)
+    reads = _reads(profile, ruleset)
+    with destination(output, reads, language, binary=fmt is OutputFormat.xlsx) as out:
         write(view, fmt, out, bom)
 
 
@@ -584,7 +587,8 @@ def measures(
             "region",
         ]
         view = ListView("measures", rows, columns, language)
-    with destination(output, _reads(None, ruleset), binary=fmt is OutputFormat.xlsx) as out:
+    reads = _reads(None, ruleset)
+    with destination(output, reads, language, binary=fmt is OutputFormat.xlsx) as out:
         write(view, fmt, out, bom)
 
 
@@ -613,7 +617,8 @@ def regions(
     from .render.write import write
 
     rows, columns = region_rows(ruleset, language), REGION_COLUMNS
-    with destination(output, _reads(None, ruleset), binary=fmt is OutputFormat.xlsx) as out:
+    reads = _reads(None, ruleset)
+    with destination(output, reads, language, binary=fmt is OutputFormat.xlsx) as out:
         write(ListView("regions", rows, columns, language), fmt, out, bom)
 
 
@@ -863,11 +868,11 @@ def facts(
             "`policycalc facts` lists them",
             field="KIND",
         )
-    rows = fact_rows(ruleset, lang_of(lang), kind)
+    language = lang_of(lang)
+    rows = fact_rows(ruleset, language, kind)
     columns = ["kind", "field", "type", "required", "values", "label"]
-    words = fact_value_words(ruleset, lang_of(lang)) if fmt is OutputFormat.table else None
-    view = ListView(
-        "facts", rows, columns, lang_of(lang), detail=kind is not None, value_words=words
-    )
-    with destination(output, _reads(None, ruleset), binary=fmt is OutputFormat.xlsx) as out:
+    words = fact_value_words(ruleset, language) if fmt is OutputFormat.table else None
+    view = ListView("facts", rows, columns, language, detail=kind is not None, value_words=words)
+    reads = _reads(None, ruleset)
+    with destination(output, reads, language, binary=fmt is OutputFormat.xlsx) as out:
         write(view, fmt, out, bom)

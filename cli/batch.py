@@ -54,6 +54,7 @@ from .render.rows import (
     summary_row,
 )
 from .render.safe import escaped
+from .render.words import said, word
 from .schema import suggest
 from .seen import SeenIds
 
@@ -140,14 +141,15 @@ def read_lines(
     number: int = 0,
     offset: int = 0,
     decided: bool = False,
+    lang: Lang = "en",
 ) -> Iterator[Line]:
     """The input line by line, never holding more than `limit` bytes of one line: a longer
     line, or one that does not decode, becomes that line's own error (with its byte offset).
 
     With `encoding` AUTO the file's encoding is decided once, at its first line that is not
     ASCII: UTF-8 when that line is UTF-8, else GB18030 (GBK, as Excel on Chinese Windows
-    saves a CSV) when it reads as Chinese text, with one `note`. After that every line is
-    decoded as decided; a line of the other kind is its own error, never mojibake.
+    saves a CSV) when it reads as Chinese text, with one `note` (worded in `lang`). After that
+    every line is decoded as decided; a line of the other kind is its own error, never mojibake.
 
     `number` lines of `offset` bytes were read before `raw` by another reader, which had
     `decided` the encoding as UTF-8 if it saw a line that was not ASCII.
@@ -183,7 +185,7 @@ def read_lines(
                 if looks_like_gbk(chunk):
                     codec, utf8 = "gb18030", False
                     if note is not None:
-                        note(f"Note: {source}: read as GBK; pass --encoding to choose")
+                        note(said("note_gbk", lang, source=source))
                 else:
                     decided = False  # this line is its own error; the file is still open
         try:
@@ -276,10 +278,11 @@ def read_items(
     limit: int = MAX_RECORD,
     note: Callable[[str], None] | None = None,
     vocabulary: Vocabulary | None = None,
+    lang: Lang = "en",
 ) -> Iterator[Item]:
     """Applicants one at a time, each with its line; a record that cannot be read is an Item
     with its error, and the records after it are still read. With a `vocabulary`, a table's
-    columns are checked against it before any row is read."""
+    columns are checked against it before any row is read. A note is worded in `lang`."""
     raw = as_binary(stream)
     match fmt:
         case "yaml":
@@ -287,9 +290,9 @@ def read_items(
         case "json":
             yield from _json_list(raw, source, "utf-8" if encoding == AUTO else encoding, limit)
         case "jsonl":
-            yield from _jsonl(read_lines(_line_ends(raw), source, encoding, limit, note))
+            yield from _jsonl(read_lines(_line_ends(raw), source, encoding, limit, note, lang=lang))
         case "csv":
-            lines = read_lines(_line_ends(raw), source, encoding, limit, note)
+            lines = read_lines(_line_ends(raw), source, encoding, limit, note, lang=lang)
             kinds = vocabulary.kinds if vocabulary is not None else None
             yield from _table(_csv_records(lines, source, limit, kinds), source, vocabulary)
         case _:
@@ -356,6 +359,7 @@ def _jsonl_tasks(
     limit: int,
     note: Callable[[str], None] | None,
     chunk: int,
+    lang: Lang = "en",
 ) -> Iterator[tuple[Any, ...]]:
     """A JSON Lines batch as tasks for `process_task`, read in blocks: the same applicants,
     lines and errors as `_jsonl(read_lines(...))`, at a fraction of the reading's cost.
@@ -369,7 +373,8 @@ def _jsonl_tasks(
     """
     raw = _line_ends(stream)
     if isinstance(raw, _CarriageReturns) or not (encoding == AUTO or is_utf8(encoding)):
-        yield from _item_tasks(_jsonl(read_lines(raw, source, encoding, limit, note)), chunk)
+        found = read_lines(raw, source, encoding, limit, note, lang=lang)
+        yield from _item_tasks(_jsonl(found), chunk)
         return
     lines = records = offset = 0  # read and handed on so far
     decided = encoding != AUTO  # AUTO: decided as UTF-8 at the first block that is not ASCII
@@ -394,7 +399,7 @@ def _jsonl_tasks(
             lines += len(pending)
             records += count
             rest: Any = _Joined(whole, raw)  # read_lines only calls readline
-            found = read_lines(rest, source, encoding, limit, note, lines, offset, decided)
+            found = read_lines(rest, source, encoding, limit, note, lines, offset, decided, lang)
             yield from _item_tasks(_jsonl(found, records), chunk)
             return
         decided = decided or not whole.isascii()
@@ -1357,10 +1362,10 @@ def run(
         placed = _placed_items(_table(records, job.source, job.ruleset.vocabulary), job)
         tasks = _item_tasks(placed, chunk)
     elif kind == "jsonl":
-        tasks = _jsonl_tasks(as_binary(stream), job.source, encoding, limit, note, chunk)
+        tasks = _jsonl_tasks(as_binary(stream), job.source, encoding, limit, note, chunk, job.lang)
     else:
         vocabulary = job.ruleset.vocabulary
-        items = read_items(stream, kind, job.source, encoding, limit, note, vocabulary)
+        items = read_items(stream, kind, job.source, encoding, limit, note, vocabulary, job.lang)
         tasks = _item_tasks(items, chunk)
     set_job(job)
     import gc
@@ -1375,10 +1380,17 @@ def run(
         return counts
     workers = _Workers(jobs)
     if len(workers.pids) < jobs and note is not None:
+        started = len(workers.pids)
+        how = word("note_workers_some" if started else "note_workers_none", job.lang)
         note(
-            f"Note: {len(workers.pids)} of {jobs} worker processes could be started "
-            f"({workers.failure}); "
-            + ("running in this one" if not workers.pids else "running with those")
+            said(
+                "note_workers",
+                job.lang,
+                started=started,
+                jobs=jobs,
+                failure=workers.failure,
+                how=how,
+            )
         )
     if not workers.pids:  # not a single process could be forked: the work is done here
         for task in tasks:

@@ -24,6 +24,7 @@ from .options import (
     lapse_line,
     load,
 )
+from .render.words import said
 
 
 def _estimate_batch(
@@ -113,7 +114,7 @@ def _estimate_batch(
         progress_bar = BatchProgress()
     try:
         inputs = [0 if source == "-" else source, *ruleset.sources]
-        with destination(output, inputs, binary=sink is not None) as out:
+        with destination(output, inputs, language, binary=sink is not None) as out:
             target = out if sink is None else sink
             target.write(batch.header(job, bom=excel))
             counts = batch.run(
@@ -156,24 +157,13 @@ def _estimate_batch(
         typer.echo(line, err=True)
     if counts.repeat is not None:
         # JSON records are whole profiles: a repeat is estimated too, and said once here.
-        typer.echo(
-            f"Note: {counts.repeated} "
-            f"{'records reuse' if counts.repeated > 1 else 'record reuses'} an id "
-            f"already used, so rows with that id come from more than one record; the first: "
-            f"{counts.repeat}",
-            err=True,
-        )
+        key = "note_repeats" if counts.repeated > 1 else "note_repeat"
+        typer.echo(said(key, language, n=counts.repeated, first=counts.repeat), err=True)
     if counts.ids is not None and counts.ids.full_at is not None:
-        typer.echo(
-            f"Note: ids were checked for repeats among the first {CAPACITY:,} records only "
-            f"(from line {counts.ids.full_at} on, a repeated id is not noticed)",
-            err=True,
-        )
-    typer.echo(
-        f"{counts.read} applicants read: {counts.estimated} "
-        f"{'estimated' if mode == 'estimate' else 'looked at'}, "
-        f"{counts.rejected} rejected; {counts.rows} rows written",
-        err=True,
-    )
+        full_at = counts.ids.full_at
+        typer.echo(said("note_ids_checked", language, capacity=CAPACITY, line=full_at), err=True)
+    key = "batch_count" if mode == "estimate" else "batch_count_looked"
+    read, done, rejected, rows = counts.read, counts.estimated, counts.rejected, counts.rows
+    typer.echo(said(key, language, read=read, done=done, rejected=rejected, rows=rows), err=True)
     if counts.rejected:
         raise typer.Exit(EXIT_DATA)

@@ -49,6 +49,7 @@ from .options import (
     parse_as_of,
     parse_size,
     shows_notes,
+    wrote,
 )
 
 
@@ -237,16 +238,17 @@ def opportunities_command(
         )
     if top:
         results = tuple(r._replace(items=r.items[:top]) for r in results)
-    view = OpportunitiesView(results, lang_of(lang), day, ruleset.version)
+    language = lang_of(lang)
+    view = OpportunitiesView(results, language, day, ruleset.version)
     reads = _reads(profile, ruleset)
-    with destination(output, reads, binary=fmt is OutputFormat.xlsx) as out:
+    with destination(output, reads, language, binary=fmt is OutputFormat.xlsx) as out:
         if report is not None:
             from .output import write_file
 
             kind = report_kind(report.name)
             assert kind is not None  # checked above
             write_file(report, render_report(kind, view), inputs=reads, field="--report")
-            typer.echo(f"wrote {report}", err=True)
+            typer.echo(wrote(report, language), err=True)
         write(view, fmt, out, bom)
 
 
@@ -388,7 +390,7 @@ def interview_command(
             target.discard()
             raise
         target.commit()
-        typer.echo(f"wrote {output}", err=True)
+        typer.echo(wrote(target.label, language), err=True)
         screen = sys.stdout
     (found,) = api.opportunities(profile, day, ruleset=ruleset).sections
     write(EstimateView(found.estimate, lang_of(lang)), OutputFormat.table, screen)
@@ -520,15 +522,16 @@ def estimate_command(
     day = parse_as_of(as_of)
     ruleset = load(data_dir, extra_data)
     result = api.estimate(_profile(profile, ruleset, encoding), day, ruleset=ruleset)
-    view = EstimateView(result, lang_of(lang), steps=steps, show_all=show_all, today=as_of is None)
+    language = lang_of(lang)
+    view = EstimateView(result, language, steps=steps, show_all=show_all, today=as_of is None)
     reads = _reads(profile, ruleset)
-    with destination(output, reads, binary=fmt is OutputFormat.xlsx) as out:
+    with destination(output, reads, language, binary=fmt is OutputFormat.xlsx) as out:
         if report is not None:
             from .render.report import write_report
 
             write_report(report, view, inputs=reads, field="--report")
-            typer.echo(f"wrote {report}", err=True)
+            typer.echo(wrote(report, language), err=True)
         write(view, fmt, out, bom)
     if not shows_notes(fmt, output):
-        for line in lapse_notices(result, lang_of(lang)):
+        for line in lapse_notices(result, language):
             typer.echo(line, err=True)

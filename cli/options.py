@@ -29,6 +29,7 @@ from .errors import (
 )
 from .formats import OutputFormat, spoken
 from .model import Lang, Ruleset
+from .render.words import said
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -314,11 +315,11 @@ def output_format(
 
 @contextlib.contextmanager
 def destination(
-    path: Path | None, inputs: Iterable[str | int], binary: bool = False
+    path: Path | None, inputs: Iterable[str | int], lang: Lang, binary: bool = False
 ) -> Iterator[Any]:
     """Where a command's results go: stdout, or `path` (written atomically; `binary` for a
-    workbook). `inputs` are the files the command read (`_reads`): required, so that no
-    command can forget them."""
+    workbook), then "wrote PATH" on stderr in the command's language `lang`. `inputs` are
+    the files the command read (`_reads`): required, so that no command can forget them."""
     if path is None:
         yield sys.stdout
         return
@@ -329,7 +330,12 @@ def destination(
     except BaseException:
         target.discard()
         raise
-    typer.echo(f"wrote {path}", err=True)
+    typer.echo(wrote(path, lang), err=True)
+
+
+def wrote(path: Path | str, lang: Lang) -> str:
+    """'wrote FILE' (已写入 FILE): said on stderr once a file is complete."""
+    return said("wrote", lang, path=path)
 
 
 def lang_of(lang: Language) -> Lang:

@@ -55,7 +55,7 @@ def test_bad_rows_never_cost_good_ones(tmp_path):
     assert f"{path}:5:" in errors[2] and "date" in errors[2]
     assert rows[0]["min"] == rows[0]["max"] == 50
     assert (rows[1]["min"], rows[1]["max"]) == (0, 300)
-    assert "6 applicants read: 3 estimated, 3 rejected" in result.stderr
+    assert "读入 6 个申请主体：估算 3 个，拒收 3 个" in result.stderr
 
 
 def test_all_good_exits_zero_and_one_row_per_award():
@@ -181,7 +181,7 @@ def test_one_bad_csv_row_costs_only_itself(tmp_path, bad, words):
     assert len(rows) == 51 and all(r["min"] == r["max"] == 50 for r in rows)
     errors = [e for e in result.stderr.splitlines() if e.startswith("Error:")]
     assert len(errors) == 1 and f"{path}:3:" in errors[0] and words in errors[0]
-    assert "52 applicants read: 51 estimated, 1 rejected" in result.stderr
+    assert "读入 52 个申请主体：估算 51 个，拒收 1 个" in result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
 
 
@@ -193,7 +193,7 @@ def test_an_undecodable_byte_names_its_line_and_byte_offset(tmp_path):
     result = run("--batch", str(path), "--as-of", AS_OF, "--summary")
     offset = len(before.encode()) + len(b"x,kunming,renovation,2021-03-15,10")
     assert f"{path}:1501: not UTF-8 text at byte {offset:,} of the file (0xff)" in result.stderr
-    assert "1501 applicants read: 1500 estimated, 1 rejected" in result.stderr
+    assert "读入 1501 个申请主体：估算 1500 个，拒收 1 个" in result.stderr
 
 
 def test_an_oversize_line_is_rejected_without_holding_it(tmp_path):
@@ -202,7 +202,7 @@ def test_an_oversize_line_is_rejected_without_holding_it(tmp_path):
                           GOOD_CQ), encoding="utf-8")
     result = run("--batch", str(path), "--as-of", AS_OF, "--summary")
     assert f"{path}:2: record longer than 1,048,576 bytes" in result.stderr
-    assert "3 applicants read: 2 estimated, 1 rejected" in result.stderr
+    assert "读入 3 个申请主体：估算 2 个，拒收 1 个" in result.stderr
     bigger = run("--batch", str(path), "--as-of", AS_OF, "--summary", "--max-record-size", "4M")
     assert "record longer" not in bigger.stderr
 
@@ -244,7 +244,7 @@ def test_a_quote_closed_by_a_later_row_does_not_swallow_the_rows_between(tmp_pat
     assert names == ["a", "b"]
     assert f"{path}:2: a quote opened here" in result.stderr
     assert f"{path}:4:" in result.stderr
-    assert "4 applicants read: 2 estimated, 2 rejected" in result.stderr
+    assert "读入 4 个申请主体：估算 2 个，拒收 2 个" in result.stderr
 
 
 # ------------------------------------------------------------------ the JSON record fast path

@@ -45,8 +45,8 @@ def test_a_gbk_file_is_read_as_gbk_with_one_note(tmp_path):
     assert result.exit_code == 0, result.stderr
     assert rows(result) == [dict(r, line=r["line"]) for r in rows(same)]
     notes = [n for n in result.stderr.splitlines() if "GBK" in n]
-    assert notes == [f"Note: {path}: read as GBK; pass --encoding to choose"]
-    assert "3 applicants read: 3 estimated, 0 rejected" in result.stderr
+    assert notes == [f"提示：{path}：按 GBK 读入；用 --encoding 可指定编码"]
+    assert "读入 3 个申请主体：估算 3 个，拒收 0 个" in result.stderr
 
 
 def test_one_gbk_row_rejects_its_whole_applicant_never_splits_it(tmp_path):
@@ -59,7 +59,7 @@ def test_one_gbk_row_rejects_its_whole_applicant_never_splits_it(tmp_path):
     assert result.exit_code == 1
     assert [r["applicant"] for r in rows(result)] == ["cq-001", "sz-001"]
     assert len(errors(result)) == 1 and f"{path}:3: not UTF-8 text" in errors(result)[0]
-    assert "3 applicants read: 2 estimated, 1 rejected" in result.stderr
+    assert "读入 3 个申请主体：估算 2 个，拒收 1 个" in result.stderr
 
 
 def test_every_failing_row_of_an_applicant_is_named_on_its_one_line(tmp_path):
@@ -73,7 +73,7 @@ def test_every_failing_row_of_an_applicant_is_named_on_its_one_line(tmp_path):
     assert found[0].startswith(f"Error: {path}:3: facts[1].date:")
     assert "rejected whole; also line 4: facts[2].invoice_amount:" in found[0]
     assert found[1].startswith(f"Error: {path}:6: facts[0].date:")
-    assert "3 applicants read: 1 estimated, 2 rejected" in result.stderr
+    assert "读入 3 个申请主体：估算 1 个，拒收 2 个" in result.stderr
 
 
 def test_latin1_bytes_get_no_gbk_hint_and_encoding_reads_them(tmp_path):
@@ -102,7 +102,7 @@ def test_utf16_is_refused_up_front_not_record_by_record(tmp_path):
     for args in ((), ("--encoding", "utf-16")):
         result = run(path, *args)
         assert result.exit_code == 2 and len(errors(result)) == 1, result.stderr
-        assert "applicants read" not in result.stderr
+        assert "申请主体" not in result.stderr
 
 
 def test_cr_only_line_ends_are_read(tmp_path):
@@ -159,7 +159,7 @@ def test_a_repeated_id_after_other_applicants_is_a_duplicate(tmp_path):
     assert errors(result) == [f"Error: {path}:5: id: applicant 'a' was already read at line 2; "
                               "the rows of one applicant go next to each other (sort the rows "
                               "by id)"]
-    assert "3 applicants read: 2 estimated, 1 rejected" in result.stderr
+    assert "读入 3 个申请主体：估算 2 个，拒收 1 个" in result.stderr
 
 
 def test_csv_output_quotes_a_carriage_return_and_forges_no_row(tmp_path):
@@ -227,7 +227,7 @@ def test_a_repeated_id_in_json_lines_is_flagged_and_both_are_estimated(tmp_path)
     result = run(path)
     assert result.exit_code == 0
     assert [(r["applicant"], r["line"]) for r in rows(result)] == [("a", 1), ("b", 2), ("a", 3)]
-    notes = [n for n in result.stderr.splitlines() if "already used" in n]
-    assert notes == ["Note: 1 record reuses an id already used, so rows with that id come from "
-                     f"more than one record; the first: {path}:3: id: 'a' (first used at line 1)"]
-    assert "3 applicants read: 3 estimated, 0 rejected" in result.stderr
+    notes = [n for n in result.stderr.splitlines() if "已用过的 id" in n]
+    assert notes == ["提示：1 条记录使用了前面已用过的 id，该 id 的行来自不止一条记录；第一处："
+                     f"{path}:3: id: 'a' (first used at line 1)"]
+    assert "读入 3 个申请主体：估算 3 个，拒收 0 个" in result.stderr

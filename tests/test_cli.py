@@ -367,10 +367,10 @@ def test_a_gbk_csv_batch_with_thousands_separators(tmp_path):
     path.write_bytes(CSV_BATCH.encode("gbk"))
     plain = run("estimate", "--batch", str(path), "--as-of", AS_OF)
     # Read as GBK without the option, with one note (issue 17 item 2).
-    assert plain.exit_code == 0 and "read as GBK; pass --encoding to choose" in plain.stderr
+    assert plain.exit_code == 0 and "按 GBK 读入；用 --encoding 可指定编码" in plain.stderr
     result = run("estimate", "--batch", str(path), "--as-of", AS_OF, "--encoding", "gbk")
     assert result.exit_code == 0, result.stderr
-    assert "read as GBK" not in result.stderr
+    assert "GBK" not in result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     # Kunming （九）: 5% of "1,000" = 50.
     assert [(r["measure"], r["min"], r["max"]) for r in rows] == [("km-09-renovation", 50, 50)]

@@ -66,7 +66,7 @@ def test_a_lone_surrogate_in_a_batch_costs_only_its_record(tmp_path):
     err = clean(result)
     assert result.returncode == EXIT_DATA
     assert "in.jsonl:21: applicant.id: text with a lone surrogate (\\ud800)" in err
-    assert "51 applicants read: 50 estimated, 1 rejected" in err
+    assert "读入 51 个申请主体：估算 50 个，拒收 1 个" in err
     rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert len(rows) == 50 and all(row["min"] == 50 for row in rows)
 

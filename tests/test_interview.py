@@ -595,7 +595,7 @@ def test_ctrl_c_saves_the_answers_and_answers_file_resumes(tmp_path, ruleset):
     term.wait_for("写入这份资料吗")
     assert "请核对" in term.seen and "创新药" in term.seen
     term.answer("是")
-    term.wait_for("wrote")
+    term.wait_for("已写入")
     assert term.close() == 0
     _same(load_profile(str(target), ruleset), build_profile(BY_HAND, ruleset, "<hand>"))
 

@@ -179,7 +179,7 @@ def test_a_batch_is_read_from_a_sheet_with_cell_references(tmp_path):
     errors = [e for e in result.stderr.splitlines() if e.startswith("Error:")]
     assert errors[0].startswith(f"Error: {source}: Clients!E4: facts[0].date:")
     assert errors[1].startswith(f"Error: {source}: Clients!F5: facts[0].invoice_amount:")
-    assert "3 applicants read: 1 estimated, 2 rejected" in result.stderr
+    assert "读入 3 个申请主体：估算 1 个，拒收 2 个" in result.stderr
 
 
 def test_a_named_sheet_and_an_unknown_one(tmp_path):
@@ -189,7 +189,7 @@ def test_a_named_sheet_and_an_unknown_one(tmp_path):
     wb.create_sheet("Empty", 0)
     wb.save(source)
     result = run("estimate", "--batch", str(source), "--as-of", AS_OF, "--sheet", "Clients")
-    assert "1 estimated" in result.stderr
+    assert "估算 1 个" in result.stderr
     result = run("estimate", "--batch", str(source), "--as-of", AS_OF, "--sheet", "Client")
     assert result.exit_code == 2
     assert "Error: --sheet: no sheet 'Client' (did you mean 'Clients'?)" in result.stderr

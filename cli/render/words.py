@@ -240,9 +240,50 @@ WORDS: dict[str, tuple[str, str]] = {
         "a date such as 2022-08-20, 2022/8/20, 2022.8.20 or 2022年8月20日, or a year such as 2022",
     ),
     "interview_expect_date_range": ("{} 到 {} 之间的日期", "a date from {} to {}"),
+    # messages on stderr (an `Error:` line is English in both languages: its words are not here)
+    "wrote": ("已写入 {path}", "wrote {path}"),
+    "batch_count": (
+        "读入 {read} 个申请主体：估算 {done} 个，拒收 {rejected} 个；写出 {rows} 行",
+        "{read} applicants read: {done} estimated, {rejected} rejected; {rows} rows written",
+    ),
+    "batch_count_looked": (
+        "读入 {read} 个申请主体：查看 {done} 个，拒收 {rejected} 个；写出 {rows} 行",
+        "{read} applicants read: {done} looked at, {rejected} rejected; {rows} rows written",
+    ),
+    "note_repeats": (
+        "提示：{n} 条记录使用了前面已用过的 id，该 id 的行来自不止一条记录；第一处：{first}",
+        "Note: {n} records reuse an id already used, so rows with that id come from more "
+        "than one record; the first: {first}",
+    ),
+    "note_repeat": (
+        "提示：1 条记录使用了前面已用过的 id，该 id 的行来自不止一条记录；第一处：{first}",
+        "Note: 1 record reuses an id already used, so rows with that id come from more "
+        "than one record; the first: {first}",
+    ),
+    "note_ids_checked": (
+        "提示：只在前 {capacity:,} 条记录中检查了 id 是否重复（从第 {line} 行起，重复的 id "
+        "不再发现）",
+        "Note: ids were checked for repeats among the first {capacity:,} records only "
+        "(from line {line} on, a repeated id is not noticed)",
+    ),
+    "note_gbk": (
+        "提示：{source}：按 GBK 读入；用 --encoding 可指定编码",
+        "Note: {source}: read as GBK; pass --encoding to choose",
+    ),
+    "note_workers": (
+        "提示：{jobs} 个工作进程中只启动了 {started} 个（{failure}）；{how}",
+        "Note: {started} of {jobs} worker processes could be started ({failure}); {how}",
+    ),
+    "note_workers_none": ("改在本进程中运行", "running in this one"),
+    "note_workers_some": ("以已启动的进程运行", "running with those"),
 }
 
 
 def word(key: str, lang: Lang) -> str:
     zh, en = WORDS[key]
     return zh if lang == "zh" else en
+
+
+def said(key: str, lang: Lang, **facts: object) -> str:
+    """A message on stderr in the command's language, its `{name}`s filled from `facts`."""
+    return word(key, lang).format(**facts)

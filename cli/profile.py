@@ -52,6 +52,7 @@ CLASS_NOVELTY = {1: "innovative", 2: "improved"}
 NOVELTY_CLASS = {v: k for k, v in CLASS_NOVELTY.items()}
 DEVICE_MODALITIES = ("device", "ivd")
 DRUG_ONLY = ("novelty", "drug_class")
+DEVICE_ONLY = ("device_class",)  # 医疗器械类别: a device's (or an IVD's) alone
 FORMATS = ("yaml", "toml", "json")
 
 
@@ -358,13 +359,17 @@ class _Table(NamedTuple):
     required: tuple[str, ...]  # names of the required fields
     defaults: dict[str, Any]  # default values (never changed: each profile copies it)
     convert: dict[str, Convert]  # per field, `_value` for it (see `_converter`)
+    # The fields a product attribute of the same name gives when the fact leaves them out
+    # (device_class, independent_ip): empty for most kinds, and for the applicant.
+    shared: tuple[str, ...] = ()
 
 
-def _field_table(specs: dict[str, FieldSpec]) -> _Table:
+def _field_table(specs: dict[str, FieldSpec], attributes: Container[str] = ()) -> _Table:
     required = tuple(name for name, spec in specs.items() if spec.required)
     defaults = {n: spec.default for n, spec in specs.items() if spec.default is not None}
     convert = {name: _converter(spec) for name, spec in specs.items()}
-    return _Table(required, defaults, convert)
+    shared = tuple(name for name in specs if name in attributes)
+    return _Table(required, defaults, convert, shared)
 
 
 _TABLES: dict[int, tuple[Any, _Table, dict[str, _Table]]] = {}
@@ -374,7 +379,10 @@ def _tables(vocab: Any) -> tuple[_Table, dict[str, _Table]]:
     """The applicant's field table and each fact kind's, worked out once per vocabulary."""
     entry = _TABLES.get(id(vocab))
     if entry is None or entry[0] is not vocab:
-        kinds = {kind_id: _field_table(kind.fields) for kind_id, kind in vocab.kinds.items()}
+        kinds = {
+            kind_id: _field_table(kind.fields, vocab.products)
+            for kind_id, kind in vocab.kinds.items()
+        }
         entry = _TABLES[id(vocab)] = (vocab, _field_table(vocab.applicant), kinds)
     return entry[1], entry[2]
 
@@ -408,7 +416,7 @@ def build_profile(data: Any, ruleset: Ruleset, source: str, line: int | None = N
         )
     vocab = ruleset.vocabulary
     specs = vocab.applicant
-    (required, defaults, convert), kind_tables = _tables(vocab)
+    (required, defaults, convert, _), kind_tables = _tables(vocab)
     applicant: dict[str, Any] = dict(defaults)
     for key, value in applicant_raw.items():
         to_value = convert.get(key)  # the field's `_value`
@@ -557,6 +565,18 @@ def derived_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
         what = f"modality '{modality}'" if modality is not None else "novelty or drug_class"
         raise _Bad(f"category '{category}' contradicts {what}")
     category = category or implied
+    for key in DEVICE_ONLY:
+        if attrs.get(key) is None:
+            continue
+        if category == "drug":  # the modality (or the category, or a drug's attribute) says so
+            if modality is not None:
+                what = f"its modality is '{modality}'"
+            elif attrs.get("category") is not None:
+                what = "its category is drug"
+            else:
+                what = "its novelty or drug_class makes it a drug"
+            raise _Bad(f"'{key}' is for medical devices (modality device or ivd); {what}")
+        category = "device"  # a device class says the product is a device
     out = dict(attrs)
     if category is not None:
         out["category"] = category
@@ -643,7 +663,7 @@ def _fact(
             if len(_DAYS) >= 4096:  # a batch's days are a few hundred; bounded all the same
                 _DAYS.clear()
             _DAYS[when] = date
-    required, defaults, convert = (kind_tables or _tables(vocab)[1])[kind_id]
+    required, defaults, convert, shared = (kind_tables or _tables(vocab)[1])[kind_id]
     values: dict[str, Any] = dict(defaults)
     product = note = None
     old: dict[str, Any] | None = None  # product attributes given on the fact
@@ -722,7 +742,9 @@ def _fact(
                 key,
             )
     for name in required:
-        if name not in item:
+        if name not in item and not (
+            name in shared and _product_gives(name, product, products, old)
+        ):
             _fact_fail(
                 f"missing required field '{name}' for kind '{kind_id}'",
                 item,
@@ -770,7 +792,45 @@ def _fact(
             if said is None:
                 said = ", ".join(f"{k}: {item[k]}" for k in LEGACY_KEYS if k in item)
             legacy.append(f"facts[{index}] {said}")
+    for name in shared:  # a field the product gives: its value where the fact leaves it out
+        given = values.get(PRODUCT_PREFIX + name)
+        if given is None:
+            continue
+        if name not in item:
+            values[name] = given
+        elif values[name] != given:
+            if _product_gives(name, product, products, None):
+                whose = f"product '{product}' ({name} {_shown(given)})"
+            else:  # given as product.<name> on the fact itself
+                whose = f"{PRODUCT_PREFIX}{name} {_shown(given)}"
+            _fact_fail(
+                f"{name} {_shown(values[name])} contradicts {whose}",
+                item,
+                index,
+                source,
+                line,
+                f".{name}",
+                name,
+            )
     return _new_tuple(Fact, (index + 1, kind_id, date, values, product, note, line, until, written))
+
+
+def _product_gives(
+    name: str,
+    product: str | None,
+    products: dict[str, dict[str, Any]] | None,
+    old: dict[str, Any] | None,
+) -> bool:
+    """Whether the fact's product (declared, or `product.<name>` on the fact) gives `name`."""
+    if old is not None and old.get(name) is not None:
+        return True
+    declared = products.get(product) if products is not None and product is not None else None
+    return declared is not None and declared.get(PRODUCT_PREFIX + name) is not None
+
+
+def _shown(value: Any) -> str:
+    """A field's value as a profile writes it (true/false for a flag)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 # The old-form values read without `_old_form`'s checks: (exact type, the valid values).

@@ -121,6 +121,14 @@ def stats_rows(ruleset: Ruleset, lang: Lang) -> list[dict[str, Any]]:
     return rows
 
 
+# A fact field named as a product attribute (device_class, independent_ip): the fact takes
+# the product's value when it leaves the field out (profile.py), required or not.
+FROM_PRODUCT = {
+    "zh": "（未写时取所指产品的）",
+    "en": " (the product's, when the fact leaves it out)",
+}
+
+
 def fact_rows(ruleset: Ruleset, lang: Lang, kind: str | None) -> list[dict[str, Any]]:
     vocab = ruleset.vocabulary
     rows = []
@@ -182,7 +190,9 @@ def fact_rows(ruleset: Ruleset, lang: Lang, kind: str | None) -> list[dict[str, 
                     "type": spec.type,
                     "required": spec.required,
                     "values": [str(v) for v in spec.values] if spec.values else None,
-                    "label": spec.label.get(lang) + (" [place]" if spec.place else ""),
+                    "label": spec.label.get(lang)
+                    + (" [place]" if spec.place else "")
+                    + (FROM_PRODUCT[lang] if name in vocab.products else ""),
                 }
             )
     return rows

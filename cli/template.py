@@ -89,7 +89,12 @@ def template(ruleset: Ruleset, fmt: str, region: str) -> str:
     ]
     for name, spec in ruleset.vocabulary.products.items():
         values = f": {', '.join(map(str, spec.values))}" if spec.values else ""
+        if spec.type == "bool":
+            values = ": true, false"
         head.append(f"  {name}{values}")
+    head.append(
+        "  a device's device_class and independent_ip are said here once; its facts take them."
+    )
     kinds = _kinds_comment(ruleset)
     if fmt == "toml":
         out = [f"# {line}" for line in head] + [""]

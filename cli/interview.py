@@ -10,6 +10,8 @@ Questions come grouped by topic (the category of the measures a fact kind feeds)
 and fact kinds in order of the money at stake. Earlier answers rule questions out: "no"
 to a kind skips its fields, "no products in development" skips every stage question, and
 within one fact a field is asked only while some measure that reads it can still apply.
+A product's questions follow what it is: a device (or IVD) is asked its class (and own IP
+where a device measure reads it) once, and a device fact that names it is not asked again.
 
 The loop knows nothing of terminals: it takes an `ask(prompt) -> str | None` callable
 (None: no more answers) and a `say(text)` callable.
@@ -27,11 +29,22 @@ from typing import Any, NamedTuple
 from .errors import InputError
 from .model import PRODUCT_PREFIX, AnyOf, Clause, Condition, FieldSpec, Lang, Measure, Ruleset, Text
 from .opportunities import formula_reads, own_bounds, stage_kinds
-from .profile import MAX_AMOUNT, MAX_COUNT, MAX_DATE, MIN_DATE, derived_attributes
+from .profile import (
+    DEVICE_ONLY,
+    DRUG_ONLY,
+    MAX_AMOUNT,
+    MAX_COUNT,
+    MAX_DATE,
+    MIN_DATE,
+    derived_attributes,
+)
 from .render.safe import visible
 from .render.words import word
 
 MAX_FACTS_PER_KIND = 20  # "another one?" stops asking after this many
+# Product attributes asked of a device (or IVD) only: its class, and own IP, which the texts
+# test on device registrations alone (the cluster plan's 21.).
+FOR_DEVICES = (*DEVICE_ONLY, "independent_ip")
 
 
 class InterviewError(InputError):
@@ -131,6 +144,19 @@ def make_plan(ruleset: Ruleset, region: str, as_of: dt.date) -> Plan:
                 name = f.removeprefix(PRODUCT_PREFIX)
                 if f.startswith(PRODUCT_PREFIX) and name not in product:
                     product.append(name)
+    # A fact field that a product attribute of the same name gives (device_class,
+    # independent_ip) is asked once per device product, and on a fact about no such product.
+    for kind_id, measures in by_kind.items():
+        fields = vocab.kinds[kind_id].fields
+        for m in measures:
+            assert m.trigger is not None
+            read = [*_condition_fields(m.trigger.where), *formula_reads(m.formula)]
+            read += [n for n, spec in fields.items() if spec.required]
+            for name in read:
+                if name in fields and name in vocab.products and name not in product:
+                    product.append(name)
+    if any(name in FOR_DEVICES for name in product) and "modality" not in product:
+        product.append("modality")  # which products are devices
     product.sort(key=list(vocab.products).index)
     for kind_id, measures in by_kind.items():
         kind = vocab.kinds[kind_id]
@@ -552,6 +578,11 @@ def _ask_products(s: _Session) -> list[dict[str, Any]]:
         product: dict[str, Any] = {"id": pid}
         for name in s.plan.product:
             spec = specs[name]
+            category = _category(product)
+            if name in FOR_DEVICES and category != "device":
+                continue  # a device's alone: asked once the product is known to be one
+            if name in DRUG_ONLY and category == "device":
+                continue  # a device has no novelty or drug class
             value = s.ask(s.field_prompt(spec, optional=True), spec, optional=True)
             if value is not None:
                 product[name] = value
@@ -559,6 +590,16 @@ def _ask_products(s: _Session) -> list[dict[str, Any]]:
         if not s.yes_no(_w("another_product", lang)):
             break
     return out
+
+
+def _category(product: dict[str, Any]) -> str | None:
+    """A product's category (drug, device) from the answers so far, None if not known."""
+    try:
+        found = derived_attributes({k: v for k, v in product.items() if k != "id"})
+    except ValueError:
+        return None
+    category = found.get(PRODUCT_PREFIX + "category")
+    return category if isinstance(category, str) else None
 
 
 def review_text(data: dict[str, Any], ruleset: Ruleset, lang: Lang) -> str:
@@ -631,9 +672,32 @@ def _ask_fact(s: _Session, k: KindPlan, applicant: dict[str, Any]) -> dict[str, 
             attributes = derived_attributes({k: v for k, v in declared.items() if k != "id"})
         except ValueError:
             attributes = {}  # contradicting answers: the profile written says so when read
+    vocab = s.ruleset.vocabulary
+    shared = [n for n in fields if n in vocab.products]
+    devices = [p["id"] for p in s.products if _category(p) == "device"]
+    if shared and devices and "product" not in fact:
+        # A device fact may be about a declared device: its class (and own IP) come from it.
+        spec = FieldSpec("product", "enum", Text("", ""), values=tuple(devices))
+        choices = ", ".join(f"{i} {v}" for i, v in enumerate(devices, 1))
+        prompt = _joined(f"{_w('product', lang, choices)} {_w('optional', lang)}")
+        chosen = s.ask(f"  {prompt}: ", spec, optional=True)
+        if chosen is not None:
+            fact["product"] = chosen
+            declared = next(p for p in s.products if p["id"] == chosen)
+            attributes = derived_attributes({k: v for k, v in declared.items() if k != "id"})
+            # The fields the product gives, under the fact's names, for the conditions.
+            attributes.update(
+                {
+                    n: attributes[PRODUCT_PREFIX + n]
+                    for n in shared
+                    if PRODUCT_PREFIX + n in attributes
+                }
+            )
     live = [m for m in k.measures if _may_apply(m, attributes)]
     for name in k.fields:
         spec = fields[name]
+        if name in shared and name in attributes:
+            continue  # the product gives it
         if not spec.required and not any(_reads(m, name) for m in live):
             continue
         value = s.ask(s.field_prompt(spec, optional=not spec.required), spec, not spec.required)

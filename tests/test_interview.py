@@ -166,8 +166,13 @@ def test_answers_are_converted(ruleset, field, answer, value):
 
 @pytest.mark.parametrize(
     "field,answer",
-    [("rd_spend", "-5"), ("rd_spend", "lots"), ("phase", "4"), ("novelty", "pill"),
-     ("drug_class", "9")],
+    [
+        ("rd_spend", "-5"),
+        ("rd_spend", "lots"),
+        ("phase", "4"),
+        ("novelty", "pill"),
+        ("drug_class", "9"),
+    ],
 )
 def test_bad_answers_are_refused(ruleset, field, answer):
     vocab = ruleset.vocabulary
@@ -205,7 +210,8 @@ CQ_ANSWERS = [
     "1",  # legal_form: 1 = enterprise (13．and 15．are worded for enterprises)
     "yes",  # products in development
     "CQ-mAb-7",  # the product's id
-    "1",  # novelty: 1 = innovative (the one product attribute Chongqing's measures read)
+    "2",  # modality: 2 = biologic (asked since 9．reads a device's class: not this one's)
+    "1",  # novelty: 1 = innovative (the one drug attribute Chongqing's measures read)
     "no",  # another product?
     "yes",  # clinical_phase_entered: any?
     "2022-05-25",  # (the one product: no question which)
@@ -233,8 +239,12 @@ CQ_ANSWERS = [
 ]
 
 BY_HAND = {
-    "applicant": {"region": "chongqing", "name": "长江抗体药业有限公司", "legal_form": "enterprise"},
-    "products": [{"id": "CQ-mAb-7", "novelty": "innovative"}],
+    "applicant": {
+        "region": "chongqing",
+        "name": "长江抗体药业有限公司",
+        "legal_form": "enterprise",
+    },
+    "products": [{"id": "CQ-mAb-7", "modality": "biologic", "novelty": "innovative"}],
     "facts": [
         {
             "kind": "clinical_phase_entered",
@@ -452,9 +462,7 @@ def _scripted(ruleset, answers, lang="zh", review=False, record=None):
         asked.append(prompt)
         return next(feed, None)
 
-    data = run_interview(
-        ruleset, plan, ask, said.append, lang, record=record, review=review
-    )
+    data = run_interview(ruleset, plan, ask, said.append, lang, record=record, review=review)
     return data, said, asked
 
 
@@ -469,9 +477,11 @@ def test_a_bad_answer_is_refused_in_the_chosen_language(ruleset):
 
 def test_prompts_lead_with_the_question(ruleset):
     _, _, asked = _scripted(ruleset, CQ_ANSWERS, lang="en")
-    names = set(ruleset.vocabulary.applicant) | {
-        f for k in ruleset.vocabulary.kinds.values() for f in k.fields
-    } | {"date", "product"}
+    names = (
+        set(ruleset.vocabulary.applicant)
+        | {f for k in ruleset.vocabulary.kinds.values() for f in k.fields}
+        | {"date", "product"}
+    )
     for prompt in asked:
         # Not "  rd_spend: R&D spend …": a field id followed by a colon.
         lead = re.match(r"([a-z_]+):", prompt.strip())
@@ -482,7 +492,7 @@ def test_prompts_lead_with_the_question(ruleset):
 def test_back_revises_the_previous_answer(ruleset):
     # Phase 2 typed by mistake: `back` at the next question, then 3 again; the profile is the
     # one written by hand.
-    answers = [*CQ_ANSWERS[:8], "2", "back", "3", *CQ_ANSWERS[9:]]
+    answers = [*CQ_ANSWERS[:9], "2", "back", "3", *CQ_ANSWERS[10:]]
     data, said, _ = _scripted(ruleset, answers, lang="en")
     assert any("back" in line and "'2'" not in line for line in said)
     _same(build_profile(data, ruleset, "<a>"), build_profile(BY_HAND, ruleset, "<hand>"))
@@ -525,8 +535,12 @@ class _Terminal:
         command = Path(sys.executable).parent / "policycalc"
         env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
         self.proc = subprocess.Popen(
-            [str(command), *args], stdin=follower, stdout=follower, stderr=follower,
-            cwd=cwd, env=env,
+            [str(command), *args],
+            stdin=follower,
+            stdout=follower,
+            stderr=follower,
+            cwd=cwd,
+            env=env,
         )
         os.close(follower)
         self.seen = ""
@@ -565,14 +579,25 @@ class _Terminal:
 
 
 def test_ctrl_c_saves_the_answers_and_answers_file_resumes(tmp_path, ruleset):
-    # At a terminal: ten answers (Chinese words, a Chinese date, a full-width number), then
+    # At a terminal: eleven answers (Chinese words, a Chinese date, a full-width number), then
     # Ctrl-C. The answers so far go to a file named on stderr; nothing is written.
     import signal
 
     target = tmp_path / "client.toml"
     args = ["interview", "--region", "chongqing", "--as-of", "2023-01-01", "-o", str(target)]
-    typed = ["长江抗体药业有限公司", "企业", "是", "CQ-mAb-7", "创新药", "否", "是", "2022年5月25日",
-             "３", "2,500"]
+    typed = [
+        "长江抗体药业有限公司",
+        "企业",
+        "是",
+        "CQ-mAb-7",
+        "2",
+        "创新药",
+        "否",
+        "是",
+        "2022年5月25日",
+        "３",
+        "2,500",
+    ]
     term = _Terminal(args, tmp_path)
     term.wait_for("申请主体名称")
     for answer in typed:
@@ -583,14 +608,14 @@ def test_ctrl_c_saves_the_answers_and_answers_file_resumes(tmp_path, ruleset):
     assert term.close() == 130
     assert not target.exists()
     saved = tmp_path / "client.toml.answers.txt"
-    assert f"已保存 10 个回答到 {saved}" in term.seen.replace("\r\n", "").replace("\n", "")
+    assert f"已保存 11 个回答到 {saved}" in term.seen.replace("\r\n", "").replace("\n", "")
     kept = [x for x in saved.read_text(encoding="utf-8").splitlines() if not x.startswith("#")]
     assert kept == typed
     # --answers FILE at the terminal: the file's answers, then the person goes on where it
     # stopped, sees the review and writes the profile.
     term = _Terminal([*args, "--answers", str(saved)], tmp_path)
     term.wait_for("还有一项吗")
-    for answer in CQ_ANSWERS[10:]:
+    for answer in CQ_ANSWERS[11:]:
         term.answer(answer)
     term.wait_for("写入这份资料吗")
     assert "请核对" in term.seen and "创新药" in term.seen
@@ -665,3 +690,66 @@ def test_the_word_table_is_the_only_one():
                 and _cjk(v.elts[0].value)
             ]
             assert len(pairs) < 3, f"{path.relative_to(root)}:{node.lineno} holds a word table"
+
+
+def _answering(table: list[tuple[str, str]]):
+    """An `ask` that answers by the prompt's start (the first entry that matches), "no" to
+    any other yes/no question and skips any other optional one; every prompt is kept."""
+    asked: list[str] = []
+
+    def ask(prompt: str) -> str:
+        asked.append(prompt)
+        text = prompt.strip()
+        for start, answer in table:
+            if text.startswith(start):
+                return answer
+        return "no" if "(yes/no)" in text else ""
+
+    return ask, asked
+
+
+def test_a_device_product_says_its_class_and_own_ip_once(ruleset):
+    # Suzhou at 2021-12-31: 第七条 reads a certificate's device class; the facts take it from
+    # the declared device, so the certificate does not ask it again.
+    plan = make_plan(ruleset, "suzhou", dt.date(2021, 12, 31))
+    assert "device_class" in plan.product and "modality" in plan.product
+    ask, asked = _answering(
+        [
+            ("Any products in development", "yes"),
+            ("product id", "STENT1"),
+            ("modality", "7"),  # medical device
+            ("device class", "3"),
+            ("another product", "no"),
+            ("medical device registration certificate obtained: any", "yes"),
+            ("medical device registration certificate obtained: another", "no"),
+            ("when", "2021-03-01"),
+            ("product (1 STENT1)", "1"),
+            ("R&D spend on the product", "800"),
+        ]
+    )
+    data = run_interview(ruleset, plan, ask, lambda _: None, "en")
+    assert data["products"] == [{"id": "STENT1", "modality": "device", "device_class": 3}]
+    fact = next(f for f in data["facts"] if f["kind"] == "device_registration")
+    assert fact["product"] == "STENT1" and "device_class" not in fact
+    assert sum(p.strip().startswith("device class") for p in asked) == 1
+    assert not any(p.strip().startswith("novelty") for p in asked)  # a device has none
+    built = build_profile(data, ruleset, "<i>")
+    assert (
+        next(f for f in built.facts if f.kind == "device_registration").values["device_class"] == 3
+    )
+
+
+def test_a_drug_product_is_not_asked_a_device_class(ruleset):
+    plan = make_plan(ruleset, "suzhou", dt.date(2021, 12, 31))
+    ask, asked = _answering(
+        [
+            ("Any products in development", "yes"),
+            ("product id", "MAB1"),
+            ("modality", "2"),  # biologic
+            ("novelty", "1"),
+            ("another product", "no"),
+        ]
+    )
+    data = run_interview(ruleset, plan, ask, lambda _: None, "en")
+    assert data["products"][0]["modality"] == "biologic"
+    assert not any(p.strip().startswith(("device class", "holds its own")) for p in asked)

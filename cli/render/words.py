@@ -186,8 +186,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "interview_product_head": ("产品 {}", "Product {}"),
     "interview_product_word": ("产品", "product"),
     "interview_products": (
-        "是否有在研产品（临床前或临床阶段）？",
-        "Any products in development (preclinical or clinical)?",
+        "是否有在研产品（临床前或临床阶段；医疗器械也可在此登记）？",
+        "Any products in development (preclinical or clinical; devices may be declared here too)?",
     ),
     "interview_invalid": ("无效：'{}'；应为{}", "not valid: '{}'; expected {}"),
     "interview_none_left": (

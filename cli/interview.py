@@ -147,13 +147,13 @@ def make_plan(ruleset: Ruleset, region: str, as_of: dt.date) -> Plan:
     # A fact field that a product attribute of the same name gives (device_class,
     # independent_ip) is asked once per device product, and on a fact about no such product.
     for kind_id, measures in by_kind.items():
-        fields = vocab.kinds[kind_id].fields
+        specs = vocab.kinds[kind_id].fields
         for m in measures:
             assert m.trigger is not None
-            read = [*_condition_fields(m.trigger.where), *formula_reads(m.formula)]
-            read += [n for n, spec in fields.items() if spec.required]
-            for name in read:
-                if name in fields and name in vocab.products and name not in product:
+            reads = [*_condition_fields(m.trigger.where), *formula_reads(m.formula)]
+            reads += [n for n, spec in specs.items() if spec.required]
+            for name in reads:
+                if name in specs and name in vocab.products and name not in product:
                     product.append(name)
     if any(name in FOR_DEVICES for name in product) and "modality" not in product:
         product.append("modality")  # which products are devices

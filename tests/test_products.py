@@ -70,7 +70,9 @@ def test_a_class_1_car_t_meets_kunming_and_chongqing_at_once(ruleset):
 
 def test_the_old_form_gives_the_same_money_as_the_new_form(ruleset):
     old = CART.replace("products:\n  - {id: CART1, modality: cell, novelty: innovative}\n", "")
-    old = old.replace("product: CART1,", "product: CART1, product_type: cell_biologic, drug_class: 1,")
+    old = old.replace(
+        "product: CART1,", "product: CART1, product_type: cell_biologic, drug_class: 1,"
+    )
     old_profile, new_profile = load(old, ruleset), load(CART, ruleset)
     for region in ("kunming", "chongqing", "suzhou", "nanshan"):
         assert money(ruleset, old_profile, region) == money(ruleset, new_profile, region)
@@ -236,12 +238,17 @@ def test_a_device_in_the_review_is_checked_on_the_same_product(ruleset):
             ruleset,
         )
         result = estimate(ruleset, profile, dt.date(2022, 12, 31))
-        return [(a.amount.min, a.amount.max, a.unknown) for a in result.awards
-                if a.measure.id == "js-05-device-class3"]
+        return [
+            (a.amount.min, a.amount.max, a.unknown)
+            for a in result.awards
+            if a.measure.id == "js-05-device-class3"
+        ]
 
     assert device("D1") == [(Decimal(0), Decimal(2000), ())]
     # Another product's review says nothing of D1's: possible, the missing fact named.
-    assert device("D2") == [(Decimal(0), Decimal(2000), ("a fact of kind innovative_device_review (product D1)",))]
+    assert device("D2") == [
+        (Decimal(0), Decimal(2000), ("a fact of kind innovative_device_review (product D1)",))
+    ]
 
 
 GCP_HOSPITAL = """\
@@ -288,3 +295,197 @@ def test_a_requirement_on_an_unknown_measure_is_a_data_error(tmp_path):
     with pytest.raises(DataError) as info:
         load_ruleset([write(tmp_path, text)])
     assert "requires unknown measure 't-02'" in str(info.value) and info.value.line is not None
+
+
+# ---------------------------------------------------------------- device class and own IP
+
+# 苏州 第七条：对新取得医疗器械注册证书的第三类医疗器械产品，按投入该产品实际研发费用的20%予以资助，
+# 最高不超过300万元；对符合第三条所列范围、新取得医疗器械注册证书的第二类医疗器械…按…10%予以资助，
+# 最高不超过50万元。单个企业每年资助最高不超过500万元。
+SZ_DEVICES = """\
+applicant: {region: suzhou, legal_form: enterprise, in_enterprise_database: true,
+            independent_legal_person: true, biomedicine_business: true}
+products:
+  - {id: STENT, modality: device CLASS3}
+  - {id: PUMP, modality: device CLASS2}
+facts:
+  - {kind: device_registration, date: 2020-02-01, product: STENT, rd_spend: 800 FACT3}
+  - {kind: device_registration, date: 2020-03-01, product: PUMP, rd_spend: 300,
+     in_priority_scope: true FACT2}
+"""
+
+
+def sz_devices(on_product: bool) -> str:
+    where = ("CLASS", "FACT") if on_product else ("FACT", "CLASS")
+    text = SZ_DEVICES
+    for n in ("3", "2"):
+        text = text.replace(f" {where[0]}{n}", f", device_class: {n}")
+        text = text.replace(f" {where[1]}{n}", "")
+    return text
+
+
+def test_a_device_class_on_the_product_pays_as_on_the_fact(ruleset):
+    # Class III: 20% × 800 = 160 (under 300); class II in art. 3's scope: 10% × 300 = 30
+    # (under 50); 160 + 30 = 190 within the 500 a year.
+    expected = [
+        ("sz-07-class2", Decimal(30), Decimal(30)),
+        ("sz-07-class3", Decimal(160), Decimal(160)),
+    ]
+    as_of = dt.date(2020, 12, 31)
+    for on_product in (True, False):
+        profile = load(sz_devices(on_product), ruleset)
+        assert [f.values["device_class"] for f in profile.facts] == [3, 2]
+        assert money(ruleset, profile, as_of=as_of) == expected
+
+
+def test_a_device_class_on_a_one_row_fact_is_the_products(ruleset):
+    # product.device_class on the fact itself (a CSV row) gives the fact its class too.
+    text = sz_devices(on_product=False).replace(
+        "product: STENT, rd_spend: 800, device_class: 3", "product.device_class: 3, rd_spend: 800"
+    )
+    profile = load(text, ruleset)
+    assert profile.facts[0].values["device_class"] == 3
+    assert ("sz-07-class3", Decimal(160), Decimal(160)) in money(
+        ruleset, profile, as_of=dt.date(2020, 12, 31)
+    )
+
+
+def test_a_fact_that_contradicts_its_products_class_is_one_error(ruleset):
+    text = sz_devices(on_product=True).replace(
+        "product: STENT, rd_spend: 800", "product: STENT, device_class: 2, rd_spend: 800"
+    )
+    e = error(text, ruleset)
+    assert e.field == "facts[0].device_class"
+    assert e.message == "device_class 2 contradicts product 'STENT' (device_class 3)"
+    assert "\n" not in str(e)
+    # A fact that states the product's own class is fine.
+    same = text.replace("device_class: 2, rd_spend: 800", "device_class: 3, rd_spend: 800")
+    assert load(same, ruleset).facts[0].values["device_class"] == 3
+
+
+def test_a_fact_that_contradicts_its_products_own_ip_is_one_error(ruleset):
+    text = """\
+applicant: {region: suzhou}
+products:
+  - {id: D1, modality: ivd, device_class: 2, independent_ip: true}
+facts:
+  - {kind: device_registration, date: 2023-03-01, product: D1, independent_ip: false}
+"""
+    e = error(text, ruleset)
+    assert e.field == "facts[0].independent_ip"
+    assert e.message == "independent_ip false contradicts product 'D1' (independent_ip true)"
+
+
+@pytest.mark.parametrize("modality", ["chemical", "biologic", "cell", "gene", "vaccine", "tcm"])
+def test_a_device_class_on_a_drug_is_an_error(ruleset, modality):
+    text = f"""\
+applicant: {{region: suzhou}}
+products:
+  - {{id: P1, modality: {modality}, device_class: 3}}
+facts: []
+"""
+    e = error(text, ruleset)
+    assert e.field == "products[0]"
+    assert e.message == (
+        f"'device_class' is for medical devices (modality device or ivd); "
+        f"its modality is '{modality}'"
+    )
+
+
+def test_a_device_class_makes_a_product_a_device(ruleset):
+    text = "applicant: {region: suzhou}\nproducts:\n  - {id: P1, device_class: 2}\nfacts: []\n"
+    assert load(text, ruleset).products == {
+        "P1": {"product.device_class": 2, "product.category": "device",
+               "product.novelty": None, "product.drug_class": None}
+    }  # fmt: skip
+    drug = text.replace("device_class: 2", "drug_class: 1, device_class: 2")
+    assert "makes it a drug" in error(drug, ruleset).message
+
+
+def test_the_required_device_class_is_met_by_the_product_alone(ruleset):
+    with_product = sz_devices(on_product=True)
+    assert load(with_product, ruleset).facts[0].values["device_class"] == 3
+    # A product that does not say it, or no product: the fact must.
+    bare = with_product.replace("modality: device, device_class: 3", "modality: device")
+    e = error(bare, ruleset)
+    assert (e.field, e.message) == (
+        "facts[0].device_class",
+        "missing required field 'device_class' for kind 'device_registration'",
+    )
+
+
+def test_own_ip_on_the_product_decides_the_cluster_plans_device_support(ruleset):
+    # 苏州集群方案 21.：…取得二类、三类医疗器械注册证，拥有自主知识产权的产品… (no sum: case by
+    # case). Own IP said on the product: listed, nothing unknown; said false: excluded; not
+    # said: possible, independent_ip named.
+    def support(ip: str) -> list:
+        profile = load(
+            "applicant: {region: suzhou, legal_form: enterprise}\n"
+            f"products:\n  - {{id: D1, modality: device, device_class: 3{ip}}}\n"
+            "facts:\n  - {kind: device_registration, date: 2023-03-01, product: D1}\n",
+            ruleset,
+        )
+        result = estimate(ruleset, profile, AS_OF)
+        return [a.unknown for a in result.awards if a.measure.id == "szc-21-device-registration"]
+
+    assert support(", independent_ip: true") == [()]
+    assert support(", independent_ip: false") == []
+    assert support("") == [("independent_ip",)]
+
+
+def test_an_old_device_profile_reads_as_before(ruleset):
+    # No products section, the class on each fact: the facts hold what they say, no more.
+    text = """\
+applicant: {region: suzhou, legal_form: enterprise, in_enterprise_database: true,
+            independent_legal_person: true, biomedicine_business: true}
+facts:
+  - {kind: device_registration, date: 2020-02-01, device_class: 3, rd_spend: 800}
+  - {kind: industrialisation_project, date: 2020-06-01, device_class: 2, total_investment: 6000}
+"""
+    profile = load(text, ruleset)
+    assert profile.products is None
+    assert [f.values for f in profile.facts] == [
+        {"device_class": 3, "rd_spend": Decimal(800)},
+        {"device_class": 2, "total_investment": Decimal(6000)},
+    ]
+    assert ("sz-07-class3", Decimal(160), Decimal(160)) in money(
+        ruleset, profile, as_of=dt.date(2020, 12, 31)
+    )
+
+
+@pytest.mark.parametrize("on_product", [None, 1, 2, 3])
+@pytest.mark.parametrize("on_fact", [None, 1, 2, 3])
+@pytest.mark.parametrize(
+    "ip", [(None, None), (True, None), (None, False), (True, True), (False, True)]
+)
+def test_every_placement_of_class_and_own_ip(ruleset, on_product, on_fact, ip):
+    # The rule, case by case: the fact's own value if it states one, else the product's; both
+    # stated and different is an error; the class is required from one or the other.
+    ip_product, ip_fact = ip
+    attrs = "".join(
+        f", {k}: {str(v).lower()}"
+        for k, v in (("device_class", on_product), ("independent_ip", ip_product))
+        if v is not None
+    )
+    fields = "".join(
+        f", {k}: {str(v).lower()}"
+        for k, v in (("device_class", on_fact), ("independent_ip", ip_fact))
+        if v is not None
+    )
+    text = (
+        f"applicant: {{region: suzhou}}\nproducts:\n  - {{id: D1, modality: device{attrs}}}\n"
+        f"facts:\n  - {{kind: device_registration, date: 2023-03-01, product: D1{fields}}}\n"
+    )
+    clash = (on_product is not None and on_fact is not None and on_product != on_fact) or (
+        ip_product is not None and ip_fact is not None and ip_product != ip_fact
+    )
+    if on_product is None and on_fact is None:
+        assert "missing required field 'device_class'" in error(text, ruleset).message
+    elif clash:
+        assert "contradicts product 'D1'" in error(text, ruleset).message
+    else:
+        values = load(text, ruleset).facts[0].values
+        assert values["device_class"] == (on_fact if on_fact is not None else on_product)
+        own_ip = ip_fact if ip_fact is not None else ip_product
+        assert values.get("independent_ip") == own_ip
+        assert ("independent_ip" in values) == (own_ip is not None)

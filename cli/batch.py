@@ -466,10 +466,14 @@ class _Joined:
         return line + self.raw.readline(-1 if limit < 0 else limit - len(line))
 
 
-_JSON_SPECIAL = re.compile(r'[\[\]{}",]')
+_JSON_SPECIAL = re.compile(r'[\[\]{}",]|[^\W\d]\w*')  # structure, or a word outside strings
 # The rest of a JSON string in this block: a string never runs over a line end (a raw
 # newline is invalid JSON: the item is reported, and the items after it are still found).
 _JSON_STRING_BODY = re.compile(r'[^"\\\n]*(?:\\[^\n][^"\\\n]*)*')
+_JSON_WORDS = frozenset(("true", "false", "null", "NaN", "Infinity"))
+_JSON_EXPONENT = re.compile(r"[eE]\d*")  # the "e5" of 1e5
+_UNQUOTED_RUN = re.compile(r'[^"\[\]{},:\n]*')  # a bare word's text up to a quote or structure
+_BLANK = re.compile(r"[ \t\r\n]*")
 _UNDECODED = re.compile("[\\udc80-\\udcff]")  # bytes the codec could not read (surrogateescape)
 _CLOSES = {"]": "[", "}": "{"}
 READ_BLOCK = 1 << 16
@@ -479,7 +483,22 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
     """The items of a JSON list, one at a time, read in blocks whatever its lines (a list
     on one line, as json.dumps writes it, included). Each item's text is cut out by tracking
     strings and brackets and parsed (by the worker) on its own, so a broken, undecodable or
-    too long item costs only itself, and memory holds one item, never the whole list."""
+    too long item costs only itself, and memory holds one item, never the whole list.
+
+    A broken item must not take the items after it: the tracking resynchronises where the
+    text shows it lost its way (each rule fires only on text that is invalid JSON, so a
+    valid list is cut exactly as before):
+    - a word outside strings (not true, false, null, a number's exponent) right after a
+      quote, or running up to one: a quote is missing, and the word is read as string text;
+    - a `{` where an object wants a key (after a comma): a `}` is missing, or a `{` is one
+      too many, and this `{` starts the next item;
+    - after a string cut by a line end or a missing quote, a line that starts with `{` at
+      the first item's column (or left of it) starts the next item, unless this item's own
+      lines are indented no deeper than the items (json.dumps(indent=0));
+    - a depth-1 comma followed by no `{` ends the item only if its text parses (a `{` was
+      missing, or a `}` one too many: the rest of the item is not an item of its own);
+    - a `]` at depth 1 followed by a comma is no end of the list.
+    """
     import codecs
 
     utf8 = encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig")
@@ -488,13 +507,20 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
     stack: list[str] = []  # open brackets; the first is the list's own
     started = done = False
     in_string = escape = False
+    broken = False  # the current item has a string cut by a line end, or a missing quote
+    flush = False  # ... lines at or left of the items' column (see flush_left)
+    merged = False  # ... failed to parse at a depth-1 comma, and went on (see the docstring)
     parts: list[str] = []
     size = 0
     first: int | None = None  # line where the current item starts
+    column: int | None = None  # the first item's column
     too_long = False
     number = 0
     line = 1  # the line at position `counted` of the current block
     counted = 0
+    carry_col = 0  # characters of the current line before this block
+    carry_blank = True  # ... all of them blank
+    tail = ""  # the last character before this block that is not blank
 
     def where(block: str, at: int) -> int:
         nonlocal line, counted
@@ -503,14 +529,17 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
         return line
 
     def add(block: str, begin: int, end: int) -> None:
-        nonlocal size, first, too_long
+        nonlocal size, first, too_long, column
         if first is None:
             piece = block[begin:end]
             rest = piece.lstrip()
             if not rest:
                 return
-            first = where(block, begin + len(piece) - len(rest))
             begin = end - len(rest)
+            first = where(block, begin)
+            if column is None:
+                newline = block.rfind("\n", 0, begin)
+                column = begin - newline - 1 if newline >= 0 else carry_col + begin
         size += end - begin
         if size > limit:
             too_long = True
@@ -521,7 +550,7 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
             parts.append(block[begin:end])
 
     def finish() -> Item | None:
-        nonlocal size, first, too_long, number
+        nonlocal size, first, too_long, number, broken, flush, merged
         item = None
         if first is not None:
             number += 1
@@ -538,7 +567,40 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
                     item = Item(number, first, error=InputError(problem, source=source, line=at))
         parts.clear()
         size, first, too_long = 0, None, False
+        broken = flush = merged = False
         return item
+
+    def before(block: str, at: int) -> tuple[str, int | None]:
+        """The last character before `at` that is not blank, and `at`'s column if nothing
+        but blanks precedes it on its line (else None)."""
+        i = at - 1
+        newline = -1
+        while i >= 0 and block[i] in " \t\r\n":
+            if newline < 0 and block[i] == "\n":
+                newline = i
+            i -= 1
+        prev = block[i] if i >= 0 else tail
+        if newline >= 0:
+            return prev, at - newline - 1
+        return prev, carry_col + at if i < 0 and carry_blank else None
+
+    def flush_left() -> bool:
+        """Whether a line of the current item after its first starts at or left of the
+        items' column with anything but a closing bracket, as json.dumps(indent=0) writes
+        (then a `{` there may be the item's own). Once true, true for the rest of the item;
+        when false the item ends, so each item's text is searched at most once more."""
+        nonlocal flush
+        if not flush:
+            indent = rf"\n[ \t]{{0,{column}}}[^\s}}\]]"
+            flush = re.search(indent, "".join(parts)) is not None
+        return flush
+
+    def parses(text: str) -> bool:
+        try:
+            json.loads(text)
+        except (ValueError, RecursionError):
+            return False
+        return True
 
     def not_a_list(at: int | None) -> InputError:
         return InputError(
@@ -583,7 +645,9 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
                     pos = end
                     break
                 in_string = False  # a closing quote, or a line end that breaks the string
-                if block[pos] != "\n":
+                if block[pos] == "\n":
+                    broken = True
+                else:
                     pos += 1
                 continue
             found = _JSON_SPECIAL.search(block, pos)
@@ -594,6 +658,21 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
             pos = found.end()
             if char == '"':
                 in_string = True
+            elif char == "{" and len(stack) > 1 and (broken or stack[-1] == "{"):
+                at = found.start()
+                add(block, start, at)  # the item so far (which sets the items' column)
+                start = at
+                prev, col = before(block, at)
+                assert column is not None
+                if (stack[-1] == "{" and prev == ",") or (
+                    broken and col is not None and col <= column and not flush_left()
+                ):
+                    # The next item begins here: the current one ends, whatever is open.
+                    item = finish()
+                    if item is not None:
+                        yield item
+                    del stack[1:]
+                stack.append(char)
             elif char in "[{":
                 stack.append(char)
             elif char in _CLOSES:
@@ -605,6 +684,10 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
                         while stack.pop() != opener:
                             pass
                     continue
+                if len(stack) == 1:
+                    after = _BLANK.match(block, pos).end()  # type: ignore[union-attr]
+                    if after < end and block[after] == ",":
+                        continue  # a stray `]` in an item: the list goes on
                 stack.pop()
                 if not stack:  # the end of the list
                     add(block, start, found.start())
@@ -612,9 +695,9 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
                     if item is not None:
                         yield item
                     done = True
-                    tail = block[pos:]
-                    if tail.strip():
-                        at = where(block, pos + len(tail) - len(tail.lstrip()))
+                    after_list = block[pos:]
+                    if after_list.strip():
+                        at = where(block, pos + len(after_list) - len(after_list.lstrip()))
                         number += 1
                         problem = InputError(
                             "text after the end of the list", source=source, line=at
@@ -623,13 +706,47 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
                         return
             elif char == "," and len(stack) == 1:
                 add(block, start, found.start())
+                start = found.start()
+                after = _BLANK.match(block, pos).end()  # type: ignore[union-attr]
+                if (
+                    after < end
+                    and block[after] not in "{]"
+                    and first is not None
+                    and not too_long
+                    and (merged or (parts[0].startswith("{") and not parses("".join(parts))))
+                ):
+                    merged = True  # a `{` missing or a `}` too many: the item goes on
+                    continue
                 item = finish()
                 if item is not None:
                     yield item
                 start = pos
+            elif char != "," and char not in _JSON_WORDS:  # a word outside strings
+                # A word outside strings, where JSON has none but true, false, null and a
+                # number's exponent: if a quote is right before it, or ends its text, the
+                # quote that closes or opens its string is missing: read it as string text.
+                at = found.start()
+                if _JSON_EXPONENT.fullmatch(char) or at == 0 or pos >= end:
+                    continue  # a number's exponent, or a word cut by the block's edge
+                run = _UNQUOTED_RUN.match(block, at).end()  # type: ignore[union-attr]
+                if block[at - 1] == '"' or (run < end and block[run] == '"'):
+                    in_string = broken = True
+                    pos = at
+                else:
+                    pos = max(pos, run)  # a bare word: the item is broken, its quotes are not
         if started and not done:
             add(block, start, end)
         where(block, end)
+        newline = block.rfind("\n")
+        if newline >= 0:
+            carry_col = end - newline - 1
+            carry_blank = not block[newline + 1 :].strip(" \t\r")
+        else:
+            carry_col += end
+            carry_blank = carry_blank and not block.strip(" \t\r")
+        last = block.rstrip()
+        if last:
+            tail = last[-1]
         if not chunk:
             break
     if not started:

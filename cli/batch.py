@@ -474,6 +474,8 @@ _JSON_WORDS = frozenset(("true", "false", "null", "NaN", "Infinity"))
 _JSON_EXPONENT = re.compile(r"[eE]\d*")  # the "e5" of 1e5
 _UNQUOTED_RUN = re.compile(r'[^"\[\]{},:\n]*')  # a bare word's text up to a quote or structure
 _BLANK = re.compile(r"[ \t\r\n]*")
+_FIRST_KEY = re.compile(r'[{ \t\r\n]*("[^"\\\n]{1,100}")[ \t\r\n]*:')  # {"applicant":
+_KEY_AHEAD = re.compile(r'"[^"\\\n]*"[ \t\r\n]*:')  # an object's key: "facts":
 _UNDECODED = re.compile("[\\udc80-\\udcff]")  # bytes the codec could not read (surrogateescape)
 _CLOSES = {"]": "[", "}": "{"}
 READ_BLOCK = 1 << 16
@@ -490,14 +492,17 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
     valid list is cut exactly as before):
     - a word outside strings (not true, false, null, a number's exponent) right after a
       quote, or running up to one: a quote is missing, and the word is read as string text;
-    - a `{` where an object wants a key (after a comma): a `}` is missing, or a `{` is one
-      too many, and this `{` starts the next item;
-    - after a string cut by a line end or a missing quote, a line that starts with `{` at
-      the first item's column (or left of it) starts the next item, unless this item's own
-      lines are indented no deeper than the items (json.dumps(indent=0));
-    - a depth-1 comma followed by no `{` ends the item only if its text parses (a `{` was
-      missing, or a `}` one too many: the rest of the item is not an item of its own);
-    - a `]` at depth 1 followed by a comma is no end of the list.
+    - after a string cut by a line end or a missing quote, or at a `{` where an object
+      wants a key (after a comma: a `}` is missing, or a `{` is one too many), a `{` that
+      looks like an item's start begins the next item: one followed by the first item's
+      first key ({"applicant"), or first on its line at the first item's column (or left
+      of it), unless this item's own lines are indented no deeper (json.dumps(indent=0));
+    - a depth-1 comma followed by a key ("facts":) other than the first item's first key,
+      or by no `{` after an item that does not parse, ends no item (a `}` is one too many
+      or a `{` missing: the rest of the item is no item of its own);
+    - a `{` at depth 1 after a broken item begins the next item (the comma was lost);
+    - a `]` at depth 1 followed by more text is no end of the list if a comma follows, a
+      `{` with no item open, or an item that does not parse (its `[` was lost).
     """
     import codecs
 
@@ -509,11 +514,12 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
     in_string = escape = False
     broken = False  # the current item has a string cut by a line end, or a missing quote
     flush = False  # ... lines at or left of the items' column (see flush_left)
-    merged = False  # ... failed to parse at a depth-1 comma, and went on (see the docstring)
+    merged = False  # ... failed to parse at a depth-1 comma or `]`, and went on
     parts: list[str] = []
     size = 0
     first: int | None = None  # line where the current item starts
     column: int | None = None  # the first item's column
+    key = ""  # the first item's first key, quoted: "applicant" (if in its first block)
     too_long = False
     number = 0
     line = 1  # the line at position `counted` of the current block
@@ -529,7 +535,7 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
         return line
 
     def add(block: str, begin: int, end: int) -> None:
-        nonlocal size, first, too_long, column
+        nonlocal size, first, too_long, column, key
         if first is None:
             piece = block[begin:end]
             rest = piece.lstrip()
@@ -540,6 +546,8 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
             if column is None:
                 newline = block.rfind("\n", 0, begin)
                 column = begin - newline - 1 if newline >= 0 else carry_col + begin
+                found = _FIRST_KEY.match(block, begin)
+                key = found.group(1) if found is not None else ""
         size += end - begin
         if size > limit:
             too_long = True
@@ -583,6 +591,10 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
         if newline >= 0:
             return prev, at - newline - 1
         return prev, carry_col + at if i < 0 and carry_blank else None
+
+    def at_key(block: str, at: int) -> bool:
+        """Whether the first item's first key follows `at` (after blanks)."""
+        return bool(key) and block.startswith(key, _BLANK.match(block, at).end())  # type: ignore[union-attr]
 
     def flush_left() -> bool:
         """Whether a line of the current item after its first starts at or left of the
@@ -658,16 +670,23 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
             pos = found.end()
             if char == '"':
                 in_string = True
-            elif char == "{" and len(stack) > 1 and (broken or stack[-1] == "{"):
+            elif char == "{" and (broken or merged or (len(stack) > 1 and stack[-1] == "{")):
                 at = found.start()
                 add(block, start, at)  # the item so far (which sets the items' column)
                 start = at
                 prev, col = before(block, at)
                 assert column is not None
-                if (stack[-1] == "{" and prev == ",") or (
-                    broken and col is not None and col <= column and not flush_left()
+                if len(stack) == 1:
+                    # A `{` at the list's level after a broken item: its comma was lost.
+                    if first is not None:
+                        item = finish()
+                        if item is not None:
+                            yield item
+                elif (broken or (stack[-1] == "{" and prev == ",")) and (
+                    at_key(block, pos) or (col is not None and col <= column and not flush_left())
                 ):
-                    # The next item begins here: the current one ends, whatever is open.
+                    # The item is broken, and the next begins here: a `{` where the items
+                    # start, or with the first item's first key. The broken item ends.
                     item = finish()
                     if item is not None:
                         yield item
@@ -684,10 +703,23 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
                         while stack.pop() != opener:
                             pass
                     continue
-                if len(stack) == 1:
-                    after = _BLANK.match(block, pos).end()  # type: ignore[union-attr]
-                    if after < end and block[after] == ",":
-                        continue  # a stray `]` in an item: the list goes on
+                after = _BLANK.match(block, pos).end()  # type: ignore[union-attr]
+                if len(stack) == 1 and after < end:
+                    # Text follows the list's `]` in this block: the `]` is stray when a
+                    # comma follows, a `{` with no item open, or an item that is broken.
+                    add(block, start, found.start())
+                    start = found.start()
+                    if (
+                        block[after] == ","
+                        or (first is None and block[after] == "{")
+                        or (
+                            first is not None
+                            and not too_long
+                            and (merged or not parses("".join(parts)))
+                        )
+                    ):
+                        merged = first is not None
+                        continue
                 stack.pop()
                 if not stack:  # the end of the list
                     add(block, start, found.start())
@@ -712,8 +744,14 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
                     after < end
                     and block[after] not in "{]"
                     and first is not None
-                    and not too_long
-                    and (merged or (parts[0].startswith("{") and not parses("".join(parts))))
+                    and (
+                        merged
+                        or (
+                            _KEY_AHEAD.match(block, after) is not None
+                            and not block.startswith(key or "{", after)
+                        )
+                        or (not too_long and not parses("".join(parts)))
+                    )
                 ):
                     merged = True  # a `{` missing or a `}` too many: the item goes on
                     continue
@@ -732,6 +770,17 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
                 if block[at - 1] == '"' or (run < end and block[run] == '"'):
                     in_string = broken = True
                     pos = at
+                    brace = at - 2  # `{"applicant` hidden in the string: the next item
+                    while brace >= 0 and block[brace] in " \t\r\n":
+                        brace -= 1
+                    if brace >= 0 and block[brace] == "{" and at_key(block, at - 1):
+                        add(block, start, brace)
+                        item = finish()
+                        if item is not None:
+                            yield item
+                        del stack[1:]
+                        stack.append("{")
+                        start = brace
                 else:
                     pos = max(pos, run)  # a bare word: the item is broken, its quotes are not
         if started and not done:

@@ -155,6 +155,103 @@ def test_a_long_yaml_item_costs_itself_and_an_endless_one_stops_the_list(monkeyp
                       "not a batch of profiles; reading stopped"]
 
 
+def test_a_missing_quote_in_a_json_list_costs_only_its_item(tmp_path):
+    # The issue's example: six items, one per line; the closing quote of item 3's id deleted.
+    lines = [json.dumps(good(f"a{i}")) for i in range(1, 7)]
+    lines[2] = lines[2].replace('"a3"', '"a3')
+    (tmp_path / "clients.json").write_text("[\n" + ",\n".join(lines) + "\n]\n")
+    result = cli("estimate", "--batch", "clients.json", "--as-of", AS_OF, "--summary",
+                 "-o", "out.jsonl", cwd=tmp_path)
+    err = clean(result)
+    assert result.returncode == EXIT_DATA
+    assert "clients.json:4: invalid JSON" in err  # item 3 starts on line 4
+    assert "6 applicants read: 5 estimated, 1 rejected" in err
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [row["applicant"] for row in rows] == ["a1", "a2", "a4", "a5", "a6"]
+    assert all(row["min"] == 50 for row in rows)
+
+
+def _break(text: str, fault: str, name: str) -> str:
+    """One item's text with one fault, made by hand."""
+    if fault == "missing quote":  # the id's closing quote
+        return text.replace(f'"{name}"', f'"{name}', 1)
+    if fault == "missing }":  # the item's own closing brace
+        at = text.rindex("}")
+        return text[:at] + text[at + 1:]
+    assert fault == "extra {"  # before the applicant's "id"
+    return text.replace('"id"', '{"id"', 1)
+
+
+# Where item k (1-6) starts: one per line after "[", or json.dumps(indent=2) with each of
+# its 13 lines indented 2 more under "[" (13 = the lines json.dumps(good(...), indent=2)
+# writes: {, "applicant": {, "id", "region", }, "facts": [, {, kind, date, amount, }, ], }),
+# or all on line 1.
+FIRST_LINE = {"one per line": lambda k: k + 1, "indent=2": lambda k: 2 + 13 * (k - 1),
+              "one line": lambda k: 1}
+
+
+@pytest.mark.parametrize("layout", sorted(FIRST_LINE))
+@pytest.mark.parametrize("fault", ["missing quote", "missing }", "extra {"])
+@pytest.mark.parametrize("bad", [1, 3, 6])
+def test_a_broken_json_list_item_costs_only_itself(layout, fault, bad):
+    names = [f"a{k}" for k in range(1, 7)]
+    if layout == "indent=2":
+        texts = [json.dumps(good(n), indent=2) for n in names]
+        assert all(t.count("\n") + 1 == 13 for t in texts)
+    else:
+        texts = [json.dumps(good(n)) for n in names]
+    texts[bad - 1] = _break(texts[bad - 1], fault, f"a{bad}")
+    if layout == "one per line":
+        raw = "[\n" + ",\n".join(texts) + "\n]\n"
+    elif layout == "indent=2":
+        raw = "[\n" + ",\n".join(t.replace("\n", "\n  ").join(["  ", ""]) for t in texts) + "\n]\n"
+    else:
+        raw = "[" + ", ".join(texts) + "]"
+    counts, rows, errors = read_batch(raw.encode(), "json")
+    assert sorted(rows) == [n for n in names if n != f"a{bad}"]
+    assert all(row["min"] == 50 for row in rows.values())
+    assert (counts.read, counts.estimated, counts.rejected) == (6, 5, 1)
+    assert errors[0].startswith(f"in.json:{FIRST_LINE[layout](bad)}: invalid JSON"), errors
+
+
+def test_a_missing_brace_at_an_items_start_or_an_extra_one_in_it_costs_only_the_item():
+    texts = [json.dumps(good(f"a{k}")) for k in range(1, 7)]
+    texts[1] = texts[1][1:]  # item 2 has lost its opening brace
+    texts[3] = texts[3].replace('"kunming"}', '"kunming"}}', 1)  # item 4 closes early
+    for raw in ("[\n" + ",\n".join(texts) + "\n]\n", "[" + ", ".join(texts) + "]"):
+        counts, rows, errors = read_batch(raw.encode(), "json")
+        assert sorted(rows) == ["a1", "a3", "a5", "a6"]  # item 4's first half is no profile
+        assert (counts.read, counts.rejected) == (6, 2)
+        assert all("invalid JSON" in e for e in errors)
+
+
+def test_a_line_cut_off_inside_a_string_costs_only_its_item():
+    texts = [json.dumps(good(f"a{k}")) for k in range(1, 5)]
+    texts[1] = '{"applicant": {"id": "a2'  # the rest of the line lost, its comma too
+    raw = "[\n" + texts[0] + ",\n" + texts[1] + "\n" + ",\n".join(texts[2:]) + "\n]\n"
+    counts, rows, errors = read_batch(raw.encode(), "json")
+    assert sorted(rows) == ["a1", "a3", "a4"]
+    assert (counts.read, counts.rejected) == (4, 1)
+    assert errors[0].startswith("in.json:3: invalid JSON")
+
+
+def test_a_stray_bracket_in_a_json_list_item_is_no_end_of_the_list():
+    texts = [json.dumps(good(f"a{k}")) for k in range(1, 5)]
+    texts[1] = texts[1].replace('"facts": [{', '"facts": [{]', 1)  # item 2 closes its list
+    for raw in ("[\n" + ",\n".join(texts) + "\n]\n", "[" + ", ".join(texts) + "]"):
+        counts, rows, errors = read_batch(raw.encode(), "json")
+        assert sorted(rows) == ["a1", "a3", "a4"]
+        assert (counts.read, counts.rejected) == (4, 1)
+        assert "after the end of the list" not in errors[0]
+
+
+def test_text_after_a_json_list_is_still_its_own_error():
+    raw = "[\n" + json.dumps(good("a1")) + "\n] oops\n"
+    counts, rows, errors = read_batch(raw.encode(), "json")
+    assert sorted(rows) == ["a1"] and counts.read == 2
+    assert errors == ["in.json:3: text after the end of the list"]
+
+
 def test_a_json_list_that_is_no_list_is_one_error():
     with pytest.raises(PolicycalcError) as info:
         read_batch(b'{"applicant": {}}', "json")

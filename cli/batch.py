@@ -476,7 +476,7 @@ _JSON_WORDS = frozenset(("true", "false", "null", "NaN", "Infinity"))
 _JSON_EXPONENT = re.compile(r"[eE]\d*")  # the "e5" of 1e5
 _UNQUOTED_RUN = re.compile(r'[^"\[\]{},:\n]*')  # a bare word's text up to a quote or structure
 _BLANK = re.compile(r"[ \t\r\n]*")
-_FIRST_KEY = re.compile(r'[{ \t\r\n]*("[^"\\\n]{1,100}")[ \t\r\n]*:')  # {"applicant":
+_FIRST_KEY = re.compile(r'[{ \t\r\n]*("[^"\\\n]{1,100}")')  # {"applicant"
 _KEY_AHEAD = re.compile(r'"[^"\\\n]*"[ \t\r\n]*:')  # an object's key: "facts":
 _UNDECODED = re.compile("[\\udc80-\\udcff]")  # bytes the codec could not read (surrogateescape)
 _CLOSES = {"]": "[", "}": "{"}
@@ -498,7 +498,8 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
       wants a key (after a comma: a `}` is missing, or a `{` is one too many), a `{` that
       looks like an item's start begins the next item: one followed by the first item's
       first key ({"applicant"), or first on its line at the first item's column (or left
-      of it), unless this item's own lines are indented no deeper (json.dumps(indent=0));
+      of it) and followed by no other key, unless this item's own lines are indented no
+      deeper (json.dumps(indent=0));
     - a depth-1 comma followed by a key ("facts":) other than the first item's first key,
       or by no `{` after an item that does not parse, ends no item (a `}` is one too many
       or a `{` missing: the rest of the item is no item of its own);
@@ -603,6 +604,12 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
         """Whether the first item's first key follows `at` (after blanks)."""
         return bool(key) and block.startswith(key, _BLANK.match(block, at).end())  # type: ignore[union-attr]
 
+    def other_key(block: str, at: int) -> bool:
+        """Whether a key other than the first item's first key follows `at` (after blanks):
+        then a `{` there opens no item (in a list whose items start alike)."""
+        after = _BLANK.match(block, at).end()  # type: ignore[union-attr]
+        return bool(key) and _KEY_AHEAD.match(block, after) is not None and not at_key(block, at)
+
     def flush_left() -> bool:
         """Whether a line of the current item after its first starts at or left of the
         items' column with anything but a closing bracket, as json.dumps(indent=0) writes
@@ -694,10 +701,17 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
                         if item is not None:
                             yield item
                 elif (broken or (stack[-1] == "{" and prev == ",")) and (
-                    at_key(block, pos) or (col is not None and col <= column and not flush_left())
+                    at_key(block, pos)
+                    or (
+                        col is not None
+                        and col <= column
+                        and not other_key(block, pos)
+                        and not flush_left()
+                    )
                 ):
-                    # The item is broken, and the next begins here: a `{` where the items
-                    # start, or with the first item's first key. The broken item ends.
+                    # The item is broken, and the next begins here: a `{` with the first
+                    # item's first key, or where the items start and with no other key.
+                    # The broken item ends.
                     item = finish()
                     if item is not None:
                         yield item

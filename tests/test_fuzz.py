@@ -24,7 +24,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -494,6 +494,95 @@ def test_a_json_list_keeps_every_good_item(items):
     # any raw text always survives.
     first_raw = next((i for i, t in enumerate(items) if t != GOOD_ROW), len(items))
     assert good >= first_raw
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(), lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+LIST_LAYOUTS = ["one per line", "[ on the first", "one line", "indent 0", "indent 1", "indent 2"]
+
+
+def json_list(items: list[Any], layout: str, ascii_only: bool = True) -> str:
+    texts = [json.dumps(item, ensure_ascii=ascii_only) for item in items]
+    if layout == "one per line":
+        return "[\n" + ",\n".join(texts) + "\n]\n"
+    if layout == "[ on the first":
+        return "[" + ",\n ".join(texts) + "]\n"
+    if layout == "one line":
+        return json.dumps(items, ensure_ascii=ascii_only)
+    return json.dumps(items, indent=int(layout[-1]), ensure_ascii=ascii_only)
+
+
+@cases(300)
+@given(st.lists(json_values, max_size=8), st.sampled_from(LIST_LAYOUTS), st.booleans(),
+       st.sampled_from([1, 2, 3, 7, 64, 1 << 16]))
+def test_a_valid_json_list_is_cut_into_exactly_its_items(items, layout, ascii_only, block):
+    """Whatever the values, layout and read size, the reader's items are the list's own, as
+    the json module reads them: none of the rules that resynchronise after a broken item
+    fires on valid JSON."""
+    raw = json_list(items, layout, ascii_only).encode()
+    with mock.patch.object(batch, "READ_BLOCK", block):
+        read = list(batch._json_list(io.BytesIO(raw), "in.json", "utf-8", 1 << 20))
+    assert [it.error for it in read] == [None] * len(items)
+    assert [json.loads(it.text) for it in read] == items
+
+
+def _profile(name: str) -> dict[str, Any]:
+    return {"applicant": {"id": name, "region": "kunming"},
+            "facts": [{"kind": "renovation", "date": "2021-03-15", "invoice_amount": 1000}]}
+
+
+def _item_spans(raw: str) -> list[tuple[int, int]]:
+    """Where each item of a valid JSON list starts and ends, as the json module reads it."""
+    decoder = json.JSONDecoder()
+    blank = re.compile(r"[ \t\r\n]*")
+    spans = []
+    at = raw.index("[") + 1
+    while True:
+        at = blank.match(raw, at).end()  # type: ignore[union-attr]
+        if raw[at] == "]":
+            return spans
+        end = decoder.raw_decode(raw, at)[1]
+        spans.append((at, end))
+        at = blank.match(raw, end).end()  # type: ignore[union-attr]
+        at += raw[at] == ","
+
+
+@cases(300)
+@given(st.integers(1, 8), st.data(), st.sampled_from(LIST_LAYOUTS),
+       st.sampled_from(["delete", "insert"]), st.sampled_from('"{}[]'))
+def test_one_broken_item_in_a_json_list_costs_no_other(n, data, layout, how, char):
+    """N profiles; one of them loses one of its quotes or brackets, or gains one (not `[`,
+    which can open a list of the items after it): every other item is estimated exactly
+    once. A lost character costs exactly its item: N read, 1 rejected."""
+    bad = data.draw(st.integers(0, n - 1), label="bad")
+    names = [f"g{i}" for i in range(n)]
+    raw = json_list([_profile(name) for name in names], layout)
+    begin, end = _item_spans(raw)[bad]
+    span = raw[begin:end]
+    assert json.loads(span) == _profile(f"g{bad}")
+    if how == "delete":
+        places = [i for i, c in enumerate(span) if c == char]
+        at = data.draw(st.sampled_from(places), label="at")
+        broken = span[:at] + span[at + 1:]
+    else:
+        assume(char != "[")
+        at = data.draw(st.integers(1, len(span) - 1), label="at")  # inside the item
+        broken = span[:at] + char + span[at:]
+    raw = raw[:begin] + broken + raw[end:]
+    counts, written, errors = _batch(raw.encode(), "json", limit=1 << 20)
+    estimated = [json.loads(line)["applicant"] for line in written]
+    others = [name for name in names if name != f"g{bad}"]
+    assert sorted(name for name in estimated if name in others) == others, (errors, raw)
+    assert counts.read == counts.estimated + counts.rejected
+    assert all("\n" not in e for e in errors)
+    if how == "delete":
+        assert (counts.read, counts.rejected) == (n, 1), (errors, raw)
+        first_line = raw.count("\n", 0, begin) + 1
+        last_line = raw.count("\n", 0, begin + len(broken)) + 1
+        line = int(errors[0].split(":")[1])
+        assert first_line <= line <= last_line, (errors, raw)
 
 
 @cases(200)

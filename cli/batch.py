@@ -470,7 +470,8 @@ class _Joined:
 _JSON_SPECIAL = re.compile(r'[\[\]{}",A-Za-z_]')
 _JSON_WORD = re.compile(r"\w*")
 # The rest of a JSON string in this block: a string never runs over a line end (a raw
-# newline is invalid JSON: the item is reported, and the items after it are still found).
+# newline is invalid JSON: the item is reported, and the reader resynchronises at the
+# next item's start, see _json_list).
 _JSON_STRING_BODY = re.compile(r'[^"\\\n]*(?:\\[^\n][^"\\\n]*)*')
 _JSON_WORDS = frozenset(("true", "false", "null", "NaN", "Infinity"))
 _JSON_EXPONENT = re.compile(r"[eE]\d*")  # the "e5" of 1e5

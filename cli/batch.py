@@ -504,7 +504,8 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
     - a depth-1 comma followed by a key ("facts":) other than the first item's first key,
       or by no `{` after an item that does not parse, ends no item (a `}` is one too many
       or a `{` missing: the rest of the item is no item of its own);
-    - a `{` at depth 1 after a broken item begins the next item (the comma was lost);
+    - a `{` at depth 1 after an item with no comma begins the next item (the item before
+      is an error: a comma missing, or one lost in a broken string);
     - a `]` at depth 1 followed by more text is no end of the list if a comma follows, a
       `{` with no item open, or an item that does not parse (its `[` was lost).
     """
@@ -519,6 +520,7 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
     broken = False  # the current item has a string cut by a line end, or a missing quote
     flush = False  # ... lines at or left of the items' column (see flush_left)
     merged = False  # ... failed to parse at a depth-1 comma or `]`, and went on
+    closed = False  # the last bracket closed an item (not a stray one, closing more)
     parts: list[str] = []
     size = 0
     first: int | None = None  # line where the current item starts
@@ -689,6 +691,7 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
                 broken
                 or merged
                 or (len(stack) > 1 and stack[-1] == "{" and before(block, found.start())[0] == ",")
+                or (len(stack) == 1 and closed and before(block, found.start())[0] == "}")
             ):
                 at = found.start()
                 add(block, start, at)  # the item so far (which sets the items' column)
@@ -696,9 +699,18 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
                 prev, col = before(block, at)
                 assert column is not None
                 if len(stack) == 1:
-                    # A `{` at the list's level after a broken item: its comma was lost.
+                    # A `{` at the list's level right after the `}` closing an item, or a
+                    # broken item: the next item, its comma missing. The one before is an
+                    # error: its parse says why, or if it parses, the missing comma does.
                     if first is not None:
                         item = finish()
+                        if item is not None and item.text is not None and parses(item.text):
+                            why = (
+                                "invalid JSON: no comma after this item (the next starts at "
+                                f"line {where(block, at)})"
+                            )
+                            error = InputError(why, source=source, line=item.line)
+                            item = Item(item.number, item.line, error=error)
                         if item is not None:
                             yield item
                 elif (broken or (stack[-1] == "{" and prev == ",")) and (
@@ -722,6 +734,7 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
                 stack.append(char)
             elif char in _CLOSES:
                 opener = _CLOSES[char]
+                closed = False
                 if stack[-1] != opener:
                     # A stray closer inside an item (the item is broken; its parse says
                     # so): close up to its opener if one is open inside the item.
@@ -729,6 +742,7 @@ def _json_list(raw: IO[bytes], source: str, encoding: str, limit: int) -> Iterat
                         while stack.pop() != opener:
                             pass
                     continue
+                closed = len(stack) == 2  # this closes an item
                 if len(stack) == 1 and (after := _BLANK.match(block, pos).end()) < end:  # type: ignore[union-attr]
                     # Text follows the list's `]` in this block: the `]` is stray when a
                     # comma follows, a `{` with no item open, or an item that is broken.

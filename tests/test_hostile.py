@@ -245,6 +245,16 @@ def test_a_stray_bracket_in_a_json_list_item_is_no_end_of_the_list():
         assert "after the end of the list" not in errors[0]
 
 
+def test_a_missing_comma_between_json_list_items_costs_the_item_before_it():
+    texts = [json.dumps(good(f"a{k}")) for k in range(1, 5)]
+    raw = "[\n" + texts[0] + ",\n" + texts[1] + "\n" + texts[2] + ",\n" + texts[3] + "\n]\n"
+    counts, rows, errors = read_batch(raw.encode(), "json")
+    assert sorted(rows) == ["a1", "a3", "a4"]
+    assert (counts.read, counts.rejected) == (4, 1)
+    assert errors == ["in.json:3: invalid JSON: no comma after this item (the next starts at "
+                      "line 4)"]
+
+
 def test_text_after_a_json_list_is_still_its_own_error():
     raw = "[\n" + json.dumps(good("a1")) + "\n] oops\n"
     counts, rows, errors = read_batch(raw.encode(), "json")

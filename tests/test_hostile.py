@@ -165,7 +165,7 @@ def test_a_missing_quote_in_a_json_list_costs_only_its_item(tmp_path):
     err = clean(result)
     assert result.returncode == EXIT_DATA
     assert "clients.json:4: invalid JSON" in err  # item 3 starts on line 4
-    assert "6 applicants read: 5 estimated, 1 rejected" in err
+    assert "读入 6 个申请主体：估算 5 个，拒收 1 个" in err
     rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [row["applicant"] for row in rows] == ["a1", "a2", "a4", "a5", "a6"]
     assert all(row["min"] == 50 for row in rows)

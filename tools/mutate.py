@@ -4,7 +4,8 @@ whether the tests notice.
 
 Each mutant is one change to one YAML scalar of one document file (an amount, a rate, a cap,
 a threshold, an enum value in a `where`, a flag, a date, a recipient, a ceiling's amount,
-scope or one of its members), made in a temporary copy of the project. The fast tests
+scope or one of its members, a measure's `requires`: dropped, its `same` or `flag` changed, or
+pointed at another measure), made in a temporary copy of the project. The fast tests
 (everything but tests/test_fuzz.py, `pytest -x`) then run against the copy, one run at a
 time, niced. A mutant is *caught* when a test fails, *invalid* when the loader already
 rejects the data (the `validate` check catches it before any test), and *survives* when
@@ -56,6 +57,7 @@ CLASSES = (
     "ceiling",  # the amount of a document's ceiling
     "scope",  # a ceiling's scope
     "members",  # one of the measures a ceiling covers
+    "requires",  # a measure's condition on another: dropped, `same`, `flag`, or the measure named
 )
 DATES = ("issued", "effective_from", "effective_until", "known_by", "facts_from")
 FORMULA_KEYS = ("formula", "each")
@@ -87,7 +89,9 @@ class Mutant:
     end: int
 
     def describe(self) -> str:
-        return f"{self.file}:{self.line} {self.path}: {self.old} -> {self.new}"
+        # A dropped block spans lines: shown on one line, and its absence as "(dropped)".
+        old, new = " ".join(self.old.split()), " ".join(self.new.split()) or "(dropped)"
+        return f"{self.file}:{self.line} {self.path}: {old} -> {new}"
 
 
 # ---- finding the mutants -------------------------------------------------------------------
@@ -101,6 +105,14 @@ def _items(node: MappingNode) -> Iterator[tuple[str, Node]]:
     for key, value in node.value:
         if isinstance(key, ScalarNode):
             yield key.value, value
+
+
+def _entry(node: Node, key: str) -> tuple[ScalarNode, Node] | None:
+    if isinstance(node, MappingNode):
+        for k, v in node.value:
+            if isinstance(k, ScalarNode) and k.value == key:
+                return k, v
+    return None
 
 
 def _get(node: Node, key: str) -> Node | None:
@@ -145,6 +157,10 @@ class Finder:
         self.recipients = recipients
         self.seen: dict[tuple[str, str], set[str]] = {}  # enum values per (fact kind, field)
         self.out: list[Mutant] = []
+        # The requires class is kept apart and draws nothing at random, so that adding it left
+        # the other classes' mutants as they were (a date's shift follows len(self.out)).
+        self.requires_out: list[Mutant] = []
+        self.texts: dict[str, str] = {}  # file name -> its text, to cut whole lines
         self.rng = random.Random(0)
 
     def add(self, cls: str, file: str, node: ScalarNode, path: str, new: str) -> None:
@@ -318,6 +334,86 @@ class Finder:
                 sub = _get(trigger, part) if trigger is not None else None
                 if sub is not None:
                     self.condition(file, sub, f"{base}.trigger.{part}", kind or "")
+            requires = _entry(measure, "requires")
+            if requires is not None:
+                triggered = [
+                    i
+                    for i, m in zip(ids, measures.value, strict=True)  # type: ignore[union-attr]
+                    if _get(m, "trigger") is not None
+                ]
+                self.requires(file, requires, f"{base}.requires", kind or "", mid, triggered)
+
+    # a measure's condition on another measure (docs/data-format.md, "Conditions across measures")
+    def requires(
+        self,
+        file: str,
+        entry: tuple[ScalarNode, Node],
+        path: str,
+        kind: str,
+        own: str,
+        triggered: list[str],
+    ) -> None:
+        key, node = entry
+        text = self.texts[file]
+
+        def put(start: int, end: int, new: str, where: str, line: int) -> None:
+            self.requires_out.append(
+                Mutant("requires", file, line, where, text[start:end], new, start, end)
+            )
+
+        def whole_lines(start_node: Node, end_node: Node) -> tuple[int, int]:
+            # From the start of the first node's line to the end of the last node's line.
+            start = start_node.start_mark.index - start_node.start_mark.column
+            end = text.find("\n", end_node.end_mark.index)
+            return start, len(text) if end < 0 else end + 1
+
+        # (a) the block dropped: the measure no longer depends on the other.
+        last = node.value[-1][1] if isinstance(node, MappingNode) and node.value else node
+        put(*whole_lines(key, last), "", path, key.start_mark.line + 1)
+        if not isinstance(node, MappingNode):
+            return
+        # (b) `same` the other way: applicant <-> product.
+        same = _get(node, "same")
+        if isinstance(same, ScalarNode) and same.value in ("applicant", "product"):
+            other = "product" if same.value == "applicant" else "applicant"
+            put(
+                same.start_mark.index,
+                same.end_mark.index,
+                other,
+                f"{path}.same",
+                same.start_mark.line + 1,
+            )
+        # (c) `flag` dropped, or changed to each other yes/no field of the measure's fact kind.
+        flag = _entry(node, "flag")
+        if flag is not None and isinstance(flag[1], ScalarNode):
+            fkey, fvalue = flag
+            line = fkey.start_mark.line + 1
+            if node.flow_style:  # {measure: m, same: s, flag: f}: cut ", flag: f" (or "flag: f, ")
+                index = [k for k, _ in node.value].index(fkey)
+                if index:
+                    start, end = node.value[index - 1][1].end_mark.index, fvalue.end_mark.index
+                else:
+                    start, end = fkey.start_mark.index, node.value[1][0].start_mark.index
+            else:
+                start, end = whole_lines(fkey, fvalue)
+            put(start, end, "", f"{path}.flag", line)
+            fields = (self.vocabulary.get("kinds", {}).get(kind, {}) or {}).get("fields", {}) or {}
+            for name, spec in fields.items():
+                if name != fvalue.value and isinstance(spec, dict) and spec.get("type") == "bool":
+                    put(fvalue.start_mark.index, fvalue.end_mark.index, name, f"{path}.flag", line)
+        # (d) `measure` pointed at each other measure of the document that has a trigger (the
+        # loader rejects one without: that would only count as invalid).
+        measure = _get(node, "measure")
+        if isinstance(measure, ScalarNode):
+            for other in triggered:
+                if other not in (measure.value, own):
+                    put(
+                        measure.start_mark.index,
+                        measure.end_mark.index,
+                        other,
+                        f"{path}.measure",
+                        measure.start_mark.line + 1,
+                    )
 
     def ceiling(self, file: str, node: Node, ids: list[str]) -> None:
         cid = _scalar(_get(node, "id") or ScalarNode("", "")) or "?"
@@ -347,12 +443,13 @@ def find_mutants(data: Path) -> list[Mutant]:
     labels = yaml.safe_load((data / "labels.yaml").read_text(encoding="utf-8")) or {}
     finder = Finder(vocabulary, sorted(labels.get("recipients", {})))
     files = [p for p in sorted(data.glob("*.yaml")) if p.name not in SHARED]
-    trees = {p.name: yaml.compose(p.read_text(encoding="utf-8")) for p in files}
+    finder.texts = {p.name: p.read_text(encoding="utf-8") for p in files}
+    trees = {name: yaml.compose(text) for name, text in finder.texts.items()}
     for pass_ in (0, 1):
         for name, tree in trees.items():
             if tree is not None:
                 finder.document(name, tree, pass_)
-    return finder.out
+    return finder.out + finder.requires_out
 
 
 # ---- running the tests on a copy -----------------------------------------------------------

@@ -219,6 +219,10 @@ CASES = [
          {"kind": "loan_interest", "date": "2022-03-01", "interest_at_cap": 10,
           "repaid_on_time": True},
          need={"repaid_on_time": True}),
+    # (九)对企业支付的医药废物等危险废物处理费用按比例给予补贴: fees an enterprise paid
+    case("ns-09-hazardous-waste", "nanshan", "2022-06-30",
+         {"kind": "hazardous_waste_disposal", "date": "2022-03-01", "fees": 10},
+         allow={"legal_form": {"enterprise"}}),
     # (十)国家、省、市区政府有关部门批准的…重大科技创新活动
     case("ns-10-science-event", "nanshan", "2022-06-30",
          {"kind": "science_event", "date": "2022-03-01", "approving_level": "national"},
@@ -271,6 +275,14 @@ CASES = [
     case("cq-12-jiebang", "chongqing", "2022-12-31",
          {"kind": "major_project_listed", "date": "2022-06-01", "list": "chongqing_jiebang_guashuai"},
          allow={"list": {"chongqing_jiebang_guashuai"}}),
+    # 13．对承接非关联企事业单位 CDMO/CMO业务的生产企业…给予受托企业…奖励: the contractor, a firm
+    case("cq-13-cdmo", "chongqing", "2022-12-31",
+         {"kind": "cdmo_revenue", "date": "2022-06-01", "amount": 2000},
+         allow={"legal_form": {"enterprise"}}),
+    # 15．加大对挂牌、上市的生物医药企业的奖补力度: listed firms
+    case("cq-15-ipo", "chongqing", "2022-12-31",
+         {"kind": "ipo", "date": "2022-06-01"},
+         allow={"legal_form": {"enterprise"}}),
     # ---- 004 苏州市生物医药产业创新集群建设实施方案 (2022-05-19) -------------------------------
     # 10. 对参加国家集中带量采购中标的企业给予奖励
     case("szc-10-procurement-winner", "suzhou", "2022-12-31",

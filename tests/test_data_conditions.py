@@ -576,6 +576,14 @@ CASES = [
     case("sz-20-innovative-leading", "suzhou", "2020-06-30",
          {"kind": "talent", "date": "2020-03-01", "type": "innovative_leading"},
          applicant=SUZHOU_FIRM, allow={"type": {"innovative_leading"}}),
+    # 第二十条 对生物医药企业通过中介机构猎头引进产业领军人才的: a firm's commission
+    case("sz-20-headhunter", "suzhou", "2020-06-30",
+         {"kind": "headhunter_fee", "date": "2020-03-01", "fee": 50},
+         applicant=SUZHOU_FIRM, allow={"legal_form": {"enterprise"}}),
+    # 第二十二条 对在资本市场实现IPO的生物医药类企业: firms
+    case("sz-22-ipo", "suzhou", "2020-06-30",
+         {"kind": "ipo", "date": "2020-03-01"},
+         applicant=SUZHOU_FIRM, allow={"legal_form": {"enterprise"}}),
     # 第二十二条 人体临床试验责任保险、产品责任保险 (as the data reads 第二十二条)
     case("sz-22-insurance", "suzhou", "2020-06-30",
          {"kind": "insurance_premium", "date": "2020-03-01", "policy_type": "product_liability",

@@ -251,6 +251,32 @@ def test_a_device_in_the_review_is_checked_on_the_same_product(ruleset):
     ]
 
 
+@pytest.mark.parametrize(
+    ("review", "expected"),
+    # 江苏 5.：对进入上述程序、首次取得医疗器械注册证书(第三类)且在我省生产的医疗器械产品，择优给予
+    # 最高2000万元: "进入上述程序" (the special review of the sentence before) said by the
+    # registration itself, with no review fact: yes is the award up to 2000 (择优: from 0), nothing
+    # left unknown; no is no award. Said by that field alone: every other yes/no of the fact
+    # (priority scope, own IP, converted locally) is left unsaid, the class III first
+    # certificate and production in Jiangsu are yes.
+    [(True, (Decimal(0), Decimal(2000), ())), (False, None)],
+)
+def test_the_registration_itself_can_say_the_device_entered_the_review(ruleset, review, expected):
+    profile = load(
+        "applicant: {region: jiangsu, legal_form: enterprise}\nfacts:\n"
+        "  - {kind: device_registration, date: 2022-09-01, product: D1, device_class: 3,\n"
+        f"     first_class3_certificate: true, produced_in_region: true, "
+        f"innovative_review: {str(review).lower()}}}\n",
+        ruleset,
+    )
+    result = estimate(ruleset, profile, dt.date(2022, 12, 31))
+    got = [(a.amount.min, a.amount.max, a.unknown) for a in result.awards
+           if a.measure.id == "js-05-device-class3"]
+    out = [x.stage for x in result.excluded if x.measure.id == "js-05-device-class3"]
+    assert got == ([expected] if expected else [])
+    assert out == ([] if expected else ["requirement"])
+
+
 GCP_HOSPITAL = """\
 applicant: {region: suzhou, legal_form: medical_institution}
 facts:
